@@ -1,0 +1,215 @@
+"""The ``unsc-sim`` command line: thin wrappers that parse options, call the library, print.
+
+Bad input (a scenario file, an option) is reported as one line per problem on stderr with exit
+code 2, and no result file is written.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import numpy as np
+import typer
+
+from sim import __version__
+from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
+
+app = typer.Typer(
+    help="Agent-based scenario simulator of UN Security Council voting.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(problems: list[str]) -> NoReturn:
+    """Print one line per problem on stderr and exit with code 2."""
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def check_output_path(path: Optional[Path], option: str = "--out") -> None:
+    if path is not None and path.suffix.lower() not in {".csv", ".parquet"}:
+        fail([f"{option}: {path}: must end in .csv or .parquet"])
+
+
+def load_or_fail(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        fail(exc.problems)
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:5.1f}%"
+
+
+def format_run(summary: dict, rule_description: str) -> str:
+    """The human-readable report of ``unsc-sim run``."""
+    lines = [
+        f"{summary['scenario']}",
+        f"  {summary['scenario_file']}",
+        f"  {summary['kind']}: {rule_description}",
+        f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
+        "",
+        f"  {'outcome':<10} {'probability':>11}   95% interval",
+    ]
+    for label, row in summary["outcomes"].items():
+        if row["count"] == 0 and label != summary["most_likely_outcome"]:
+            continue
+        lines.append(
+            f"  {label:<10} {row['probability']:>11.3f}   [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        )
+    lines.append("")
+    lines.append(f"  Most likely outcome: {summary['most_likely_outcome']}")
+    if summary["outcomes"]["vetoed"]["count"]:
+        lines.append(
+            f"  Vetoed drafts that also fell short of nine votes: {_percent(summary['also_fell_short']).strip()}"
+        )
+    if summary["defeated_by"]:
+        verb = "Blocked" if summary["kind"] in {"committee", "statement"} else "Vetoed"
+        shares = ", ".join(f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items())
+        lines.append(f"  {verb} by: {shares}")
+        lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
+    if summary["modal_tally"] is not None:
+        top = summary["tallies"][summary["modal_tally"]]
+        lines.append(
+            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} "
+            f"({_percent(top).strip()} of lanes put to the vote)"
+        )
+    if summary["kind"] in {"committee", "statement"}:
+        lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
+    lines.append("")
+    defeated_label = "vetoed" if summary["kind"] == "resolution" else "blocked"
+    lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}")
+    for member in summary["members"]:
+        name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
+        lines.append(
+            f"  {name:<34} {_percent(member['yes'])} {_percent(member['no'])} "
+            f"{_percent(member['abstain'])} {_percent(member['defeated']):>7}"
+        )
+    return "\n".join(lines)
+
+
+@app.command()
+def run(
+    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Independent lanes.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
+) -> None:
+    """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
+    from sim.runner import run as run_scenario
+
+    check_output_path(out)
+    scenario = load_or_fail(scenario_file)
+    result = run_scenario(scenario, replicates=replicates, seed=seed)
+    summary = result.summary()
+    if out is not None:
+        result.write(out)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        from sim.rules import rule_for
+
+        typer.echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
+        if out is not None:
+            typer.echo(f"\n  Per-lane table written to {out}")
+
+
+@app.command()
+def validate(
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files.")],
+) -> None:
+    """Check scenario files; print one line per problem (exit 2 if any)."""
+    problems: list[str] = []
+    for path in scenario_files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        typer.echo(
+            f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
+            f"{len(scenario.spec.proposal.measures)} measures)"
+        )
+    if problems:
+        fail(problems)
+
+
+class PowerRule(str, Enum):
+    resolution = "resolution"
+    procedural = "procedural"
+    committee = "committee"
+    statement = "statement"
+
+
+@app.command()
+def power(
+    rule: Annotated[PowerRule, typer.Option("--rule", help="Decision rule.")] = PowerRule.resolution,
+    year: Annotated[Optional[int], typer.Option("--year", help="Name the elected ten of a year.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Exact Shapley-Shubik and Banzhaf voting power under a rule, by enumerating coalitions."""
+    from sim.power import power_indices
+    from sim.rules import rule_for
+
+    if year is not None:
+        councils = builtin_councils()
+        if year not in councils:
+            fail([f"--year: no preset council for {year} (known: {', '.join(map(str, sorted(councils)))})"])
+        elected = sorted(councils[year]["elected"])
+    else:
+        elected = [f"E{i}" for i in range(1, 11)]
+    codes = list(PERMANENT_MEMBERS) + elected
+    permanent = np.array([True] * 5 + [False] * 10)
+    decision_rule = rule_for(rule.value)
+    indices = power_indices(decision_rule, permanent, codes)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "rule": rule.value,
+                    "winning_coalitions": indices.winning_coalitions,
+                    "members": [
+                        {
+                            "code": code,
+                            "permanent": bool(perm),
+                            "shapley_shubik": str(ss),
+                            "shapley_shubik_value": float(ss),
+                            "banzhaf": str(bz),
+                            "banzhaf_value": float(bz),
+                            "swings": swings,
+                        }
+                        for code, perm, ss, bz, swings in zip(
+                            codes, permanent, indices.shapley_shubik, indices.banzhaf, indices.swings
+                        )
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"Voting power under {decision_rule.description}")
+    typer.echo(f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(codes):,}")
+    typer.echo(f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}")
+    for code, perm, ss, bz in zip(codes, permanent, indices.shapley_shubik, indices.banzhaf):
+        label = f"{code}{' (P5)' if perm else ''}"
+        typer.echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    app()

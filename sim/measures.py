@@ -1,0 +1,292 @@
+"""Measures a draft can carry, and where each moves the sanctions regime.
+
+The policy space has two axes, both in [0, 1]:
+
+- **pressure**: how coercive the regime is (0 = no UN measures; the full 2017 regime ~0.7);
+- **reciprocity**: how much the Council rewards the DPRK's steps (0 = never; 1 = step for step).
+
+Every measure maps to a shift ``(d_pressure, d_reciprocity)`` of the regime by a documented
+function. A proposal's position is the status quo plus the sum of its measures' shifts. Tightening
+moves the regime away from reciprocity at half the rate it adds pressure (``PUNISHMENT_TILT``):
+that is what a reciprocity-minded member objects to when a cut follows unreciprocated steps.
+Easing does the reverse. The weights are modelling choices, fixed once for all scenarios so that
+the same numbers explain every vote; change them here, not per scenario.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PUNISHMENT_TILT = 0.5
+"""d_reciprocity = -PUNISHMENT_TILT * d_pressure for measures that tighten (or ease) the regime."""
+
+CRUDE_OIL_WEIGHT = 0.16
+"""Pressure of cutting the crude-oil cap to zero. Crude (via the Dandong pipeline) fuels the
+Sungri refinery but is a smaller share of usable fuel than refined products."""
+
+REFINED_PETROLEUM_WEIGHT = 0.22
+"""Pressure of cutting the refined-petroleum cap to zero: diesel and gasoline run the economy
+and the military, which is why S/RES/2375 and 2397 aimed at them first."""
+
+EXPORT_BAN_WEIGHT = 0.012
+"""Pressure per category of DPRK exports banned (coal, textiles, seafood each earned hundreds
+of millions of dollars; clocks and watches far less: one weight keeps it simple)."""
+
+ASSET_FREEZE_WEIGHT = 0.005
+"""Pressure per individual or entity designated for an asset freeze and travel ban."""
+
+PANEL_RENEWAL_PRESSURE = 0.03
+"""Pressure kept by renewing the Panel of Experts, relative to letting it lapse."""
+
+RELIEF_PRESSURE = 0.03
+RELIEF_RECIPROCITY = 0.06
+"""Per ban lifted: pressure removed, and reciprocity gained (relief is the reward for steps)."""
+
+STATEMENT_WELCOME_RECIPROCITY = 0.08
+STATEMENT_ADJUSTMENT_PRESSURE = 0.04
+STATEMENT_ADJUSTMENT_RECIPROCITY = 0.04
+STATEMENT_CONDEMNATION_PRESSURE = 0.04
+
+AGENDA_ITEM_PRESSURE = 0.04
+"""Putting a DPRK item on the agenda (e.g. human rights) names and shames: a little pressure."""
+
+
+def _tightening(d_pressure: float) -> tuple[float, float]:
+    """A pure tightening (or easing, if negative) of the regime."""
+    return d_pressure, -PUNISHMENT_TILT * d_pressure
+
+
+class _Measure(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    def shift(self) -> tuple[float, float]:  # pragma: no cover - every subclass overrides
+        """(d_pressure, d_reciprocity) this measure moves the regime by."""
+        raise NotImplementedError
+
+    def describe(self, scale: float = 1.0) -> str:  # pragma: no cover - every subclass overrides
+        """The measure in words, softened to ``scale`` of its full strength."""
+        raise NotImplementedError
+
+
+class _Cap(_Measure):
+    from_: float = Field(alias="from", ge=0, description="cap in force, barrels a year")
+    to: float = Field(ge=0, description="cap the draft sets, barrels a year")
+
+    _weight: float = 0.0
+    _label: str = ""
+
+    def fraction_cut(self) -> float:
+        """Share of the cap removed (negative if the draft raises the cap)."""
+        if self.from_ == 0:
+            return 0.0 if self.to == 0 else -1.0
+        return (self.from_ - self.to) / self.from_
+
+    def shift(self) -> tuple[float, float]:
+        return _tightening(self._weight * self.fraction_cut())
+
+    def describe(self, scale: float = 1.0) -> str:
+        to = self.from_ - scale * (self.from_ - self.to)
+        return f"{self._label} cap {self.from_:,.0f} -> {to:,.0f} bbl/yr"
+
+
+class CrudeOilCap(_Cap):
+    """Change the cap on crude oil supplied to the DPRK (S/RES/2397 OP4: 4,000,000 bbl/yr).
+
+    d_pressure = CRUDE_OIL_WEIGHT * (from - to) / from. Seed article: S/2022/431 would have cut
+    it from 4M to 3M barrels a year.
+    """
+
+    type: Literal["crude_oil_cap"] = "crude_oil_cap"
+    _weight: float = CRUDE_OIL_WEIGHT
+    _label: str = "crude oil"
+
+
+class RefinedPetroleumCap(_Cap):
+    """Change the cap on refined petroleum products (S/RES/2397 OP5: 500,000 bbl/yr).
+
+    d_pressure = REFINED_PETROLEUM_WEIGHT * (from - to) / from. S/2022/431: 500,000 -> 375,000;
+    the 2018 US request to the 1718 Committee: halt all transfers (-> 0).
+    """
+
+    type: Literal["refined_petroleum_cap"] = "refined_petroleum_cap"
+    _weight: float = REFINED_PETROLEUM_WEIGHT
+    _label: str = "refined petroleum"
+
+
+class ExportBan(_Measure):
+    """Ban DPRK exports of the listed goods (S/RES/2371: coal, iron, seafood; S/2022/431: mineral
+    fuels, oils and waxes; clocks and watches). d_pressure = EXPORT_BAN_WEIGHT per good."""
+
+    type: Literal["export_ban"] = "export_ban"
+    goods: list[str] = Field(min_length=1)
+
+    def shift(self) -> tuple[float, float]:
+        return _tightening(EXPORT_BAN_WEIGHT * len(self.goods))
+
+    def describe(self, scale: float = 1.0) -> str:
+        return f"export ban on {', '.join(self.goods)}"
+
+
+class AssetFreeze(_Measure):
+    """Designate individuals or entities for an asset freeze (S/2022/431: the Lazarus Group, one
+    individual and two further companies). d_pressure = ASSET_FREEZE_WEIGHT per designation."""
+
+    type: Literal["asset_freeze"] = "asset_freeze"
+    entities: list[str] = Field(min_length=1)
+    count: int | None = Field(default=None, ge=1)
+    """Number of designations, where ``entities`` names only some (e.g. "16 individuals")."""
+
+    @model_validator(mode="after")
+    def _count_covers_entities(self) -> "AssetFreeze":
+        if self.count is not None and self.count < len(self.entities):
+            raise ValueError(f"count ({self.count}) is less than the {len(self.entities)} entities named")
+        return self
+
+    @property
+    def designations(self) -> int:
+        return self.count if self.count is not None else len(self.entities)
+
+    def shift(self) -> tuple[float, float]:
+        return _tightening(ASSET_FREEZE_WEIGHT * self.designations)
+
+    def describe(self, scale: float = 1.0) -> str:
+        return f"asset freeze on {self.designations} designations"
+
+
+class PanelRenewal(_Measure):
+    """Renew the 1718 Committee's Panel of Experts (created by S/RES/1874) instead of letting it
+    lapse. d_pressure = PANEL_RENEWAL_PRESSURE, no reciprocity shift."""
+
+    type: Literal["panel_renewal"] = "panel_renewal"
+    months: int = Field(default=12, ge=1, le=60)
+
+    def shift(self) -> tuple[float, float]:
+        return PANEL_RENEWAL_PRESSURE, 0.0
+
+    def describe(self, scale: float = 1.0) -> str:
+        return f"renew the Panel of Experts for {self.months} months"
+
+
+class SanctionsRelief(_Measure):
+    """Lift the listed bans (the 2019 China-Russia draft: statues, seafood, textiles, the worker
+    repatriation deadline, inter-Korean rail and road projects). Per ban lifted:
+    d_pressure = -RELIEF_PRESSURE, d_reciprocity = +RELIEF_RECIPROCITY."""
+
+    type: Literal["sanctions_relief"] = "sanctions_relief"
+    lifted: list[str] = Field(min_length=1)
+
+    def shift(self) -> tuple[float, float]:
+        n = len(self.lifted)
+        return -RELIEF_PRESSURE * n, RELIEF_RECIPROCITY * n
+
+    def describe(self, scale: float = 1.0) -> str:
+        return f"lift bans on {', '.join(self.lifted)}"
+
+
+class Statement(_Measure):
+    """What a press or presidential statement says. Welcoming diplomacy adds reciprocity;
+    signalling "willingness to adjust the measures" (China's 2018 text) also eases pressure;
+    condemning launches adds pressure."""
+
+    type: Literal["statement"] = "statement"
+    welcomes_diplomacy: bool = False
+    signals_adjustment: bool = False
+    condemns: bool = False
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Statement":
+        if not (self.welcomes_diplomacy or self.signals_adjustment or self.condemns):
+            raise ValueError(
+                "a statement must welcome diplomacy, signal adjustment or condemn (set one true)"
+            )
+        return self
+
+    def shift(self) -> tuple[float, float]:
+        d_pressure = 0.0
+        d_reciprocity = 0.0
+        if self.welcomes_diplomacy:
+            d_reciprocity += STATEMENT_WELCOME_RECIPROCITY
+        if self.signals_adjustment:
+            d_pressure -= STATEMENT_ADJUSTMENT_PRESSURE
+            d_reciprocity += STATEMENT_ADJUSTMENT_RECIPROCITY
+        if self.condemns:
+            d_pressure += STATEMENT_CONDEMNATION_PRESSURE
+        return d_pressure, d_reciprocity
+
+    def describe(self, scale: float = 1.0) -> str:
+        parts = [
+            label
+            for flag, label in [
+                (self.welcomes_diplomacy, "welcomes diplomacy"),
+                (self.signals_adjustment, "signals adjustment of measures"),
+                (self.condemns, "condemns launches"),
+            ]
+            if flag
+        ]
+        return "statement that " + " and ".join(parts)
+
+
+class AgendaItem(_Measure):
+    """Put an item on the Council's agenda (a procedural vote). d_pressure = AGENDA_ITEM_PRESSURE."""
+
+    type: Literal["agenda_item"] = "agenda_item"
+    item: str
+
+    def shift(self) -> tuple[float, float]:
+        return AGENDA_ITEM_PRESSURE, 0.0
+
+    def describe(self, scale: float = 1.0) -> str:
+        return f"put '{self.item}' on the agenda"
+
+
+class CustomMeasure(_Measure):
+    """Any other measure, placed in the space by the analyst (e.g. cargo inspection), with the
+    reasoning in ``description``."""
+
+    type: Literal["custom"] = "custom"
+    description: str
+    pressure: float = Field(ge=-1, le=1)
+    reciprocity: float = Field(default=0.0, ge=-1, le=1)
+
+    def shift(self) -> tuple[float, float]:
+        return self.pressure, self.reciprocity
+
+    def describe(self, scale: float = 1.0) -> str:
+        return self.description
+
+
+Measure = Annotated[
+    Union[
+        CrudeOilCap,
+        RefinedPetroleumCap,
+        ExportBan,
+        AssetFreeze,
+        PanelRenewal,
+        SanctionsRelief,
+        Statement,
+        AgendaItem,
+        CustomMeasure,
+    ],
+    Field(discriminator="type"),
+]
+
+MEASURE_TYPES: list[str] = [
+    "crude_oil_cap",
+    "refined_petroleum_cap",
+    "export_ban",
+    "asset_freeze",
+    "panel_renewal",
+    "sanctions_relief",
+    "statement",
+    "agenda_item",
+    "custom",
+]
+
+
+def total_shift(measures: list[_Measure]) -> tuple[float, float]:
+    """Sum of the measures' shifts: the proposal's displacement from the status quo."""
+    d_pressure = sum(m.shift()[0] for m in measures)
+    d_reciprocity = sum(m.shift()[1] for m in measures)
+    return d_pressure, d_reciprocity

@@ -1,0 +1,78 @@
+"""Running a scenario for many replicates: chunks of lanes, each seeded from the root seed.
+
+Chunk ``i`` of a run with seed ``s`` always draws from ``SeedSequence(s, spawn_key=(i,))`` and
+always holds lanes ``[i * CHUNK_LANES, (i + 1) * CHUNK_LANES)``. So the numbers depend only on the
+scenario, the seed and the number of replicates, never on how chunks are spread over workers; and
+the first N lanes of a longer run equal a run of N lanes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import CouncilModel
+from sim.results import RunResult
+from sim.scenario import Scenario
+
+CHUNK_LANES = 50_000
+"""Lanes per model instance: large enough for numpy to pay, small enough to bound memory."""
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """The arrays one model instance produces for its lanes."""
+
+    votes: np.ndarray
+    outcome: np.ndarray
+    defeated_by: np.ndarray
+    fell_short: np.ndarray
+    text_scale: np.ndarray
+
+
+def chunk_seed(seed: int, chunk_index: int) -> int:
+    """The integer seed of one chunk, from the root seed and the chunk's index alone."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(chunk_index,))
+    return int(sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+def chunk_bounds(replicates: int, chunk_lanes: int = CHUNK_LANES) -> list[tuple[int, int]]:
+    """[start, stop) of every chunk of a run of ``replicates`` lanes."""
+    return [(start, min(start + chunk_lanes, replicates)) for start in range(0, replicates, chunk_lanes)]
+
+
+def simulate_chunk(scenario: Scenario, lanes: int, seed: int, collect: bool = False) -> ChunkOutput:
+    """Run one model instance of ``lanes`` lanes to its vote."""
+    model = CouncilModel(scenario, lanes=lanes, rng=seed, collect=collect)
+    model.run_model()
+    outcome = model.outcome
+    assert outcome is not None and model.votes is not None
+    return ChunkOutput(
+        votes=model.votes,
+        outcome=outcome.outcome,
+        defeated_by=outcome.defeated_by,
+        fell_short=outcome.fell_short,
+        text_scale=model.text_scale,
+    )
+
+
+def run(scenario: Scenario, replicates: int = 10_000, seed: int = 0) -> RunResult:
+    """Simulate ``replicates`` independent lanes of ``scenario`` from ``seed``."""
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    outputs = [
+        simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
+        for index, (start, stop) in enumerate(chunk_bounds(replicates))
+    ]
+    return RunResult.from_arrays(
+        scenario,
+        seed=seed,
+        votes=np.concatenate([o.votes for o in outputs], axis=1),
+        outcome=np.concatenate([o.outcome for o in outputs]),
+        defeated_by=np.concatenate([o.defeated_by for o in outputs], axis=1),
+        fell_short=np.concatenate([o.fell_short for o in outputs]),
+        text_scale=np.concatenate([o.text_scale for o in outputs]),
+    )

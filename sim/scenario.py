@@ -1,0 +1,567 @@
+"""The scenario file schema, in one place: council, members' stances, proposal, context,
+negotiation, decision settings and the historical record.
+
+Files are TOML, validated by pydantic. Every problem becomes one line naming the file, the key
+path and what was expected (``scenarios/x.toml: members.CHN.pressure: must be between 0 and 1,
+got 1.7``); :class:`ScenarioError` carries them all so the CLI can print them and exit 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.measures import Measure, total_shift
+from sim.rules import OUTCOME_LABELS, VOTE_CODES, ProposalKind
+
+STANCE_FIELDS: tuple[str, ...] = ("pressure", "reciprocity", "veto_cost", "salience", "noise")
+"""Every member stance that may be a number or a distribution drawn per lane."""
+
+MEMBER_CODE = re.compile(r"^[A-Z]{3}$")
+TALLY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
+
+
+class ScenarioError(Exception):
+    """A scenario (or preset) file is invalid. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Stance(_Strict):
+    """A stance in [0, 1]: a number, ``{ low, high }`` (uniform) or ``{ mean, sd }`` (normal,
+    truncated to [0, 1]) drawn per lane, optionally with the ``source`` it rests on."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError(f"must be a number between 0 and 1 or a table, got {data!r}")
+        if isinstance(data, (int, float)):
+            return {"value": float(data)}
+        if not isinstance(data, Mapping):
+            raise ValueError(
+                "must be a number, { low = .., high = .. } or { mean = .., sd = .. }, "
+                f"got {data!r}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Stance":
+        forms = {
+            "value": self.value is not None,
+            "low/high": self.low is not None or self.high is not None,
+            "mean/sd": self.mean is not None or self.sd is not None,
+        }
+        given = [name for name, present in forms.items() if present]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of value, { low, high } or { mean, sd }"
+                + (f", got {' and '.join(given)}" if given else "")
+            )
+        for name in ("value", "low", "high", "mean"):
+            number = getattr(self, name)
+            if number is not None and not 0 <= number <= 1:
+                label = "" if name == "value" else f"{name} "
+                raise ValueError(f"{label}must be between 0 and 1, got {number:g}")
+        if forms["low/high"]:
+            if self.low is None or self.high is None:
+                raise ValueError("a uniform stance needs both low and high")
+            if self.low > self.high:
+                raise ValueError(f"low must not exceed high, got low={self.low:g} high={self.high:g}")
+        if forms["mean/sd"]:
+            if self.mean is None or self.sd is None:
+                raise ValueError("a normal stance needs both mean and sd")
+            if not 0 < self.sd <= 1:
+                raise ValueError(f"sd must be above 0 and at most 1, got {self.sd:g}")
+        return self
+
+    @property
+    def is_random(self) -> bool:
+        return self.value is None
+
+    @property
+    def center(self) -> float:
+        """The stance's central value (the number, the uniform midpoint or the normal mean)."""
+        if self.value is not None:
+            return self.value
+        if self.low is not None and self.high is not None:
+            return (self.low + self.high) / 2
+        return float(self.mean)  # type: ignore[arg-type]
+
+    def draw(self, rng: np.random.Generator, lanes: int) -> np.ndarray:
+        """One value per lane. A fixed stance consumes no random numbers."""
+        if self.value is not None:
+            return np.full(lanes, self.value)
+        if self.low is not None and self.high is not None:
+            return rng.uniform(self.low, self.high, lanes)
+        return _truncated_normal(rng, float(self.mean), float(self.sd), lanes)  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        if self.value is not None:
+            text = f"{self.value:g}"
+        elif self.low is not None:
+            text = f"U({self.low:g}, {self.high:g})"
+        else:
+            text = f"N({self.mean:g}, {self.sd:g}) on [0, 1]"
+        return text
+
+
+def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    """Normal(mean, sd) truncated to [0, 1], by inverse-CDF sampling: exactly one draw a lane,
+    so the stream of random numbers does not depend on rejection luck."""
+    lo, hi = ndtr((0.0 - mean) / sd), ndtr((1.0 - mean) / sd)
+    return np.clip(mean + sd * ndtri(rng.uniform(lo, hi, n)), 0.0, 1.0)
+
+
+class MemberSpec(_Strict):
+    """A member's stances. In the presets every field is given; in a scenario any subset
+    overrides the preset (or, for a member with no preset, all must be given)."""
+
+    name: str | None = None
+    permanent: bool | None = None
+    pressure: Stance | None = None
+    reciprocity: Stance | None = None
+    veto_cost: Stance | None = None
+    salience: Stance | None = None
+    noise: Stance | None = None
+    ties: dict[str, float] = Field(default_factory=dict)
+    note: str | None = None
+    source: str | None = None
+
+    @field_validator("ties")
+    @classmethod
+    def _ties(cls, ties: dict[str, float]) -> dict[str, float]:
+        for code, weight in ties.items():
+            if not MEMBER_CODE.match(code):
+                raise ValueError(f"tie to {code!r}: member codes are three capital letters (ISO3)")
+            if not -1 <= weight <= 1:
+                raise ValueError(f"tie to {code} must be between -1 and 1, got {weight:g}")
+        return ties
+
+
+class CouncilSpec(_Strict):
+    """Who sits: a year's elected ten (presets) or an explicit list of member codes."""
+
+    year: int | None = None
+    members: list[str] | None = None
+    preset: str | None = None
+    """A stance preset file (path relative to the scenario) overriding the built-in stances."""
+    quota: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _year_or_members(self) -> "CouncilSpec":
+        if (self.year is None) == (self.members is None):
+            raise ValueError("give either year (a preset council) or members (a list of codes)")
+        if self.members is not None:
+            bad = [code for code in self.members if not MEMBER_CODE.match(code)]
+            if bad:
+                raise ValueError(f"member codes are three capital letters (ISO3), got {bad}")
+            if len(set(self.members)) != len(self.members):
+                raise ValueError("members lists a code twice")
+        return self
+
+
+class ProposalSpec(_Strict):
+    kind: ProposalKind
+    title: str
+    symbol: str | None = None
+    sponsors: list[str] = Field(min_length=1)
+    """The penholder first: it decides whether to amend, call the vote or withdraw."""
+    measures: list[Measure] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _moves_something(self) -> "ProposalSpec":
+        d_pressure, d_reciprocity = total_shift(self.measures)
+        if abs(d_pressure) < 1e-12 and abs(d_reciprocity) < 1e-12:
+            raise ValueError("the measures cancel out: the draft is the status quo")
+        return self
+
+
+class ContextSpec(_Strict):
+    """What the DPRK has done and the state of great-power relations on the day."""
+
+    date: str | None = None
+    ballistic_launches: int = Field(default=0, ge=0, le=200)
+    icbm_launch: bool = False
+    nuclear_test: bool = False
+    diplomacy: Literal["none", "under_way", "unreciprocated"] = "none"
+    great_power_tension: float = Field(default=0.3, ge=0, le=1)
+    status_quo_pressure: float = Field(ge=0, le=1)
+    """How coercive the regime in force is (0 none; after S/RES/2397 about 0.7)."""
+    status_quo_reciprocity: float = Field(default=0.1, ge=0, le=1)
+    note: str | None = None
+
+
+class NegotiationSpec(_Strict):
+    rounds: int = Field(default=2, ge=0, le=50)
+    strategy: Literal["force_vote", "seek_adoption", "withdraw_if_vetoed"] = "force_vote"
+    alignment_pull: float = Field(default=0.15, ge=0, le=1)
+    """Share of the gap to its allies' mean position a member closes each round."""
+    softening_step: float = Field(default=0.2, gt=0, lt=1)
+    """Share of the draft's remaining strength the penholder gives up per round (seek_adoption)."""
+    min_text_scale: float = Field(default=0.4, ge=0, le=1)
+    """The penholder will not water the text down below this share of its strength."""
+
+
+class DecisionSpec(_Strict):
+    abstention_band: float = Field(default=0.08, ge=0, le=1)
+    """Utility differences within +-band lead to abstention."""
+    noise_scale: float = Field(default=1.0, ge=0, le=10)
+    """Multiplies every member's noise (what calibration fits)."""
+    sponsor_affinity: float = Field(default=0.25, ge=0, le=2)
+    """Weight of a member's tie to the sponsors, scaled by great-power tension."""
+
+
+class HistorySpec(_Strict):
+    """What really happened, with its source. Never read by the model: only by comparisons."""
+
+    symbol: str
+    date: str
+    source: str
+    """Press release or verbatim record (e.g. "SC/14911; S/PV.9048")."""
+    outcome: Literal["adopted", "vetoed", "failed", "blocked", "withdrawn"]
+    tally: str | None = None
+    vetoed_by: list[str] = Field(default_factory=list)
+    blocked_by: list[str] = Field(default_factory=list)
+    votes: dict[str, Literal["yes", "no", "abstain", "not_cast"]] = Field(default_factory=dict)
+    note: str | None = None
+
+    @field_validator("tally")
+    @classmethod
+    def _tally(cls, tally: str | None) -> str | None:
+        if tally is not None and not TALLY.match(tally):
+            raise ValueError(f"must look like yes-no-abstain, e.g. 13-2-0, got {tally!r}")
+        return tally
+
+
+class ScenarioInfo(_Strict):
+    name: str
+    description: str = ""
+
+
+class ScenarioSpec(_Strict):
+    scenario: ScenarioInfo
+    council: CouncilSpec
+    members: dict[str, MemberSpec] = Field(default_factory=dict)
+    proposal: ProposalSpec
+    context: ContextSpec
+    negotiation: NegotiationSpec = Field(default_factory=NegotiationSpec)
+    decision: DecisionSpec = Field(default_factory=DecisionSpec)
+    history: HistorySpec | None = None
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """One member as the model builds it: identity, stances (fixed or random), ties."""
+
+    code: str
+    name: str
+    permanent: bool
+    stances: dict[str, Stance]
+    ties: dict[str, float]
+    note: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario, with the council resolved from presets."""
+
+    spec: ScenarioSpec
+    members: tuple[MemberProfile, ...]
+    path: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.scenario.name
+
+    @property
+    def codes(self) -> list[str]:
+        return [member.code for member in self.members]
+
+    def fingerprint(self) -> str:
+        """Short hash of everything that determines the numbers (for result metadata)."""
+        payload = json.dumps(
+            {
+                "spec": self.spec.model_dump(mode="json", by_alias=True, exclude={"history"}),
+                "members": [
+                    {
+                        "code": m.code,
+                        "permanent": m.permanent,
+                        "stances": {k: s.model_dump(exclude={"source"}) for k, s in m.stances.items()},
+                        "ties": m.ties,
+                    }
+                    for m in self.members
+                ],
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------- loading
+
+def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] = ()) -> list[str]:
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in (*prefix, *item["loc"])]
+        # pydantic adds the tag of a discriminated union to the path; the file has no such key
+        loc = [part for part in loc if part not in _UNION_TAGS]
+        message = item["msg"]
+        message = message.removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        elif item["type"] == "union_tag_invalid":
+            message = f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(_UNION_TAGS)})"
+        elif item["type"] == "union_tag_not_found":
+            message = "a measure needs a type (one of: " + ", ".join(_UNION_TAGS) + ")"
+        elif item["type"] in {"float_parsing", "float_type", "int_parsing", "int_type", "bool_type",
+                              "bool_parsing", "string_type", "literal_error", "int_from_float"}:
+            message = f"{message}, got {item['input']!r}"
+        elif "input" in item and item["type"].endswith(("_than", "_than_equal")):
+            message = f"{message}, got {item['input']!r}"
+        path = ".".join(loc) if loc else "(top level)"
+        problems.append(f"{label}: {path}: {message}")
+    return problems
+
+
+from sim.measures import MEASURE_TYPES as _UNION_TAGS  # noqa: E402  (used only in formatting)
+
+
+def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError([f"{label}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{label}: is a directory, expected a .toml file"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{label}: not valid TOML: {exc}"]) from None
+
+
+def _load_members_table(raw: dict[str, Any], label: str) -> dict[str, MemberSpec]:
+    problems: list[str] = []
+    specs: dict[str, MemberSpec] = {}
+    for code, body in raw.items():
+        if not MEMBER_CODE.match(code):
+            problems.append(f"{label}: {code}: member codes are three capital letters (ISO3)")
+            continue
+        try:
+            specs[code] = MemberSpec.model_validate(body)
+        except ValidationError as exc:
+            problems.extend(_format_errors(label, exc, (code,)))
+    if problems:
+        raise ScenarioError(problems)
+    return specs
+
+
+_BUILTIN_CACHE: dict[str, Any] = {}
+
+
+def builtin_members() -> dict[str, MemberSpec]:
+    """The shipped stance presets (``sim/data/members.toml``)."""
+    if "members" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("members.toml").read_text(encoding="utf-8")
+        _BUILTIN_CACHE["members"] = _load_members_table(tomllib.loads(text), "sim/data/members.toml")
+    return _BUILTIN_CACHE["members"]
+
+
+def builtin_councils() -> dict[int, dict[str, Any]]:
+    """Elected members by year (``sim/data/councils.toml``), each with its source."""
+    if "councils" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("councils.toml").read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+        _BUILTIN_CACHE["councils"] = {int(year): body for year, body in raw["year"].items()}
+    return _BUILTIN_CACHE["councils"]
+
+
+PERMANENT_MEMBERS: tuple[str, ...] = ("CHN", "FRA", "RUS", "GBR", "USA")
+"""In the Charter's order (Art. 23): China, France, Russia, United Kingdom, United States."""
+
+
+def load_preset(path: str | Path, label: str | None = None) -> dict[str, MemberSpec]:
+    """A stance preset file: one table per member code, same keys as the built-in presets."""
+    path = Path(path)
+    label = label or str(path)
+    return _load_members_table(_read_toml(path, label), label)
+
+
+def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key path (``members.CHN.pressure``) in a raw scenario dict, creating tables."""
+    parts = key.split(".")
+    node = raw
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ScenarioError([f"{key}: {part} is not a table"])
+        node = child
+    node[parts[-1]] = value
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, validate and resolve a scenario file. ``overrides`` set dotted keys before
+    validation (sweeps use this), so a bad override is reported like a bad file."""
+    path = Path(path)
+    raw = _read_toml(path, str(path))
+    return scenario_from_dict(raw, label=str(path), base_dir=path.parent, overrides=overrides)
+
+
+def scenario_from_dict(
+    raw: dict[str, Any],
+    label: str = "<scenario>",
+    base_dir: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML)."""
+    if overrides:
+        raw = copy.deepcopy(raw)
+        for key, value in overrides.items():
+            set_key(raw, key, value)
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(label, exc)) from None
+    members = _resolve_council(spec, label, base_dir or Path("."))
+    return Scenario(spec=spec, members=tuple(members), path=label)
+
+
+def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[MemberProfile]:
+    problems: list[str] = []
+    presets = dict(builtin_members())
+    if spec.council.preset:
+        preset_path = base_dir / spec.council.preset
+        try:
+            presets.update(load_preset(preset_path))
+        except ScenarioError as exc:
+            problems.extend(
+                p if p.startswith(str(preset_path)) else f"{label}: council.preset: {p}"
+                for p in exc.problems
+            )
+
+    if spec.council.year is not None:
+        councils = builtin_councils()
+        if spec.council.year not in councils:
+            known = ", ".join(str(y) for y in sorted(councils))
+            raise ScenarioError(
+                [f"{label}: council.year: no preset council for {spec.council.year} (known: {known})"]
+            )
+        codes = list(PERMANENT_MEMBERS) + sorted(councils[spec.council.year]["elected"])
+    else:
+        codes = list(spec.council.members or [])
+
+    for code in spec.members:
+        if code not in codes:
+            problems.append(f"{label}: members.{code}: not on this council ({', '.join(codes)})")
+
+    profiles: list[MemberProfile] = []
+    for code in codes:
+        base = presets.get(code)
+        override = spec.members.get(code)
+        merged: dict[str, Any] = {}
+        ties: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        note = ""
+        for layer in (base, override):
+            if layer is None:
+                continue
+            for key in ("name", "permanent", *STANCE_FIELDS):
+                value = getattr(layer, key)
+                if value is not None:
+                    merged[key] = value
+            ties.update(layer.ties)
+            note = layer.note or note
+        if override is not None and override.source:
+            sources["member"] = override.source
+        missing = [key for key in ("name", "permanent", *STANCE_FIELDS) if key not in merged]
+        if missing:
+            where = f"members.{code}" if code in spec.members else f"council: {code}"
+            problems.append(
+                f"{label}: {where}: no preset for this member; give {', '.join(missing)}"
+            )
+            continue
+        for key in STANCE_FIELDS:
+            if merged[key].source:
+                sources[key] = merged[key].source
+        profiles.append(
+            MemberProfile(
+                code=code,
+                name=merged["name"],
+                permanent=merged["permanent"],
+                stances={key: merged[key] for key in STANCE_FIELDS},
+                ties={other: w for other, w in ties.items() if other in codes and other != code},
+                note=note,
+                sources=sources,
+            )
+        )
+
+    quota = spec.council.quota
+    if quota is None and len(codes) != 15:
+        problems.append(
+            f"{label}: council: {len(codes)} members; the Charter's council has 15 "
+            "(set council.quota to study another size)"
+        )
+    if quota is not None and quota > len(codes):
+        problems.append(f"{label}: council.quota: {quota} exceeds the {len(codes)} members")
+    for index, sponsor in enumerate(spec.proposal.sponsors):
+        if sponsor not in codes:
+            problems.append(
+                f"{label}: proposal.sponsors[{index}]: {sponsor} is not on this council"
+            )
+    if spec.history is not None:
+        for key in ("vetoed_by", "blocked_by"):
+            for code in getattr(spec.history, key):
+                if code not in codes:
+                    problems.append(f"{label}: history.{key}: {code} is not on this council")
+        for code in spec.history.votes:
+            if code not in codes:
+                problems.append(f"{label}: history.votes.{code}: not on this council")
+        if spec.history.tally and spec.history.votes and len(spec.history.votes) == len(codes):
+            counts = [list(spec.history.votes.values()).count(v) for v in ("yes", "no", "abstain")]
+            if "-".join(map(str, counts)) != spec.history.tally:
+                problems.append(
+                    f"{label}: history.tally: {spec.history.tally} disagrees with history.votes "
+                    f"({'-'.join(map(str, counts))})"
+                )
+    if problems:
+        raise ScenarioError(problems)
+    return profiles
+
+
+def history_vote_codes(scenario: Scenario) -> np.ndarray | None:
+    """The real votes as codes in council order, or None where the record has none."""
+    history = scenario.spec.history
+    if history is None or not history.votes:
+        return None
+    return np.array([VOTE_CODES.get(history.votes.get(code, ""), -99) for code in scenario.codes])
+
+
+assert set(OUTCOME_LABELS) >= {"adopted", "vetoed", "failed", "blocked", "withdrawn"}

@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled scenarios and a writer for small scenario files."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+HISTORY = SCENARIOS / "history"
+OIL_CAP_2022 = HISTORY / "2022-05-26-s-2022-431.toml"
+RES_2397 = HISTORY / "2017-12-22-s-res-2397.toml"
+COMMITTEE_2018 = HISTORY / "2018-07-19-committee-refined-halt.toml"
+STATEMENT_2018 = HISTORY / "2018-06-28-press-statement.toml"
+RELIEF_2019 = HISTORY / "2019-12-16-relief-draft.toml"
+
+MINIMAL = """
+[scenario]
+name = "test"
+
+[council]
+year = 2022
+
+[proposal]
+kind = "resolution"
+title = "test draft"
+sponsors = ["USA"]
+
+[[proposal.measures]]
+type = "crude_oil_cap"
+from = 4_000_000
+to = 3_000_000
+
+[context]
+status_quo_pressure = 0.7
+"""
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write a scenario file from text (dedented) and return its path."""
+
+    def write(text: str = MINIMAL, name: str = "x.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write

@@ -1,0 +1,156 @@
+"""The scenario schema: valid files resolve against presets; bad ones get one clear line each."""
+
+import numpy as np
+import pytest
+
+from sim.scenario import STANCE_FIELDS, ScenarioError, Stance, builtin_councils, builtin_members, load_scenario
+
+from .conftest import HISTORY, MINIMAL
+
+
+def problems_of(path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return info.value.problems
+
+
+def test_every_bundled_scenario_is_valid():
+    files = sorted(HISTORY.glob("*.toml"))
+    assert len(files) >= 5
+    for path in files:
+        scenario = load_scenario(path)
+        assert len(scenario.members) == 15
+        assert sum(m.permanent for m in scenario.members) == 5
+
+
+def test_presets_cover_every_council_member_with_documented_stances():
+    members = builtin_members()
+    for year, council in builtin_councils().items():
+        assert len(council["elected"]) == 10, year
+        for code in council["elected"]:
+            assert code in members, (year, code)
+    for code, spec in members.items():
+        assert spec.note and len(spec.note) > 40, code
+        for key in STANCE_FIELDS:
+            assert getattr(spec, key) is not None, (code, key)
+
+
+def test_out_of_range_stance_names_file_key_and_value(write_scenario):
+    path = write_scenario(MINIMAL + "\n[members.CHN]\npressure = 1.7\n")
+    assert problems_of(path) == [f"{path}: members.CHN.pressure: must be between 0 and 1, got 1.7"]
+
+
+def test_several_problems_are_all_reported(write_scenario):
+    text = MINIMAL.replace('kind = "resolution"', 'kind = "resolutoin"') + "\n[members.CHN]\nsalience = -1\npresure = 0.2\n"
+    problems = problems_of(write_scenario(text))
+    joined = "\n".join(problems)
+    assert len(problems) == 3
+    assert "proposal.kind: Input should be 'resolution'" in joined and "'resolutoin'" in joined
+    assert "members.CHN.salience: must be between 0 and 1, got -1" in joined
+    assert "members.CHN.presure: unknown key" in joined
+
+
+def test_distribution_stances(write_scenario):
+    text = MINIMAL + "\n[members.CHN]\npressure = { low = 0.1, high = 0.3, source = \"S/PV.9048\" }\nreciprocity = { mean = 0.9, sd = 0.2 }\n"
+    scenario = load_scenario(write_scenario(text))
+    china = next(m for m in scenario.members if m.code == "CHN")
+    assert china.stances["pressure"].is_random and china.sources["pressure"] == "S/PV.9048"
+    rng = np.random.default_rng(0)
+    draws = china.stances["pressure"].draw(rng, 20_000)
+    assert draws.min() >= 0.1 and draws.max() <= 0.3
+    assert draws.mean() == pytest.approx(0.2, abs=0.005)
+    normal = china.stances["reciprocity"].draw(rng, 20_000)
+    assert normal.min() >= 0 and normal.max() <= 1  # truncated to [0, 1]
+    assert normal.mean() < 0.9  # truncation at 1 pulls the mean down
+
+
+@pytest.mark.parametrize(
+    "stance, message",
+    [
+        ("{ low = 0.4, high = 0.2 }", "low must not exceed high"),
+        ("{ low = 0.4 }", "needs both low and high"),
+        ("{ mean = 0.4, sd = 0 }", "sd must be above 0"),
+        ("{ value = 0.4, low = 0.1, high = 0.2 }", "exactly one of"),
+        ('"high"', "must be a number"),
+    ],
+)
+def test_bad_distributions(write_scenario, stance, message):
+    path = write_scenario(MINIMAL + f"\n[members.RUS]\npressure = {stance}\n")
+    problems = problems_of(path)
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: members.RUS.pressure: ")
+    assert message in problems[0]
+
+
+def test_member_not_on_council_and_unknown_sponsor(write_scenario):
+    text = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["JPN"]') + "\n[members.DEU]\npressure = 0.5\n"
+    problems = problems_of(write_scenario(text))
+    assert any("members.DEU: not on this council" in p for p in problems)
+    assert any("proposal.sponsors[0]: JPN is not on this council" in p for p in problems)
+
+
+def test_unknown_measure_type_and_missing_context(write_scenario):
+    text = MINIMAL.replace('type = "crude_oil_cap"', 'type = "blockade"')
+    problems = problems_of(write_scenario(text))
+    assert any("proposal.measures.0: unknown measure type 'blockade'" in p for p in problems)
+    text = MINIMAL.replace("status_quo_pressure = 0.7", "")
+    problems = problems_of(write_scenario(text))
+    assert any("context.status_quo_pressure: required key is missing" in p for p in problems)
+
+
+def test_unknown_year_and_explicit_council(write_scenario):
+    problems = problems_of(write_scenario(MINIMAL.replace("year = 2022", "year = 1990")))
+    assert "council.year: no preset council for 1990" in problems[0]
+    explicit = MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]')
+    problems = problems_of(write_scenario(explicit))
+    assert any("council: ZZZ: no preset for this member; give name, permanent, pressure" in p for p in problems)
+    assert any("6 members; the Charter's council has 15" in p for p in problems)
+
+
+def test_new_member_fully_described_and_quota(write_scenario):
+    text = MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]\nquota = 4') + """
+[members.ZZZ]
+name = "Hypothetical"
+permanent = false
+pressure = 0.5
+reciprocity = 0.5
+veto_cost = 0.5
+salience = 0.5
+noise = 0.1
+"""
+    scenario = load_scenario(write_scenario(text))
+    assert scenario.codes[-1] == "ZZZ"
+
+
+def test_invalid_toml_and_missing_file(write_scenario, tmp_path):
+    problems = problems_of(write_scenario("[scenario\nname = 1"))
+    assert "not valid TOML" in problems[0]
+    assert problems_of(tmp_path / "nope.toml") == [f"{tmp_path / 'nope.toml'}: file not found"]
+
+
+def test_history_tally_must_match_votes(write_scenario):
+    votes = "\n".join(f'{c} = "yes"' for c in ["CHN", "FRA", "RUS", "GBR", "USA", "ALB", "BRA", "GAB", "GHA", "IND", "IRL", "KEN", "MEX", "NOR", "ARE"])
+    text = MINIMAL + f'\n[history]\nsymbol = "S/X"\ndate = "2022"\nsource = "x"\noutcome = "adopted"\ntally = "14-1-0"\n[history.votes]\n{votes}\n'
+    path = write_scenario(text)
+    assert problems_of(path) == [f"{path}: history.tally: 14-1-0 disagrees with history.votes (15-0-0)"]
+
+
+def test_overrides_are_validated_like_the_file(write_scenario):
+    from sim.scenario import load_scenario as load
+
+    path = write_scenario()
+    scenario = load(path, overrides={"members.CHN.pressure": 0.2})
+    assert next(m for m in scenario.members if m.code == "CHN").stances["pressure"].value == 0.2
+    with pytest.raises(ScenarioError, match=r"members\.CHN\.pressure: must be between 0 and 1, got 3"):
+        load(path, overrides={"members.CHN.pressure": 3})
+
+
+def test_stance_center():
+    assert Stance.model_validate(0.3).center == 0.3
+    assert Stance.model_validate({"low": 0.2, "high": 0.4}).center == pytest.approx(0.3)
+    assert Stance.model_validate({"mean": 0.6, "sd": 0.1}).center == 0.6
+
+
+def test_fingerprint_changes_with_stances_not_history(write_scenario):
+    base = load_scenario(write_scenario()).fingerprint()
+    other = load_scenario(write_scenario(MINIMAL + "\n[members.CHN]\npressure = 0.1\n", name="y.toml")).fingerprint()
+    assert base != other
