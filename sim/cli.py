@@ -55,7 +55,7 @@ def format_run(summary: dict, rule_description: str) -> str:
     lines = [
         f"{summary['scenario']}",
         f"  {summary['scenario_file']}",
-        f"  {summary['kind']}: {rule_description}",
+        f"  {summary['proposal_kind']}: {rule_description}",
         f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
         "",
         f"  {'outcome':<10} {'probability':>11}   95% interval",
@@ -73,7 +73,7 @@ def format_run(summary: dict, rule_description: str) -> str:
             f"  Vetoed drafts that also fell short of nine votes: {_percent(summary['also_fell_short']).strip()}"
         )
     if summary["defeated_by"]:
-        verb = "Blocked" if summary["kind"] in {"committee", "statement"} else "Vetoed"
+        verb = "Blocked" if summary["proposal_kind"] in {"committee", "statement"} else "Vetoed"
         shares = ", ".join(f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items())
         lines.append(f"  {verb} by: {shares}")
         lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
@@ -83,10 +83,10 @@ def format_run(summary: dict, rule_description: str) -> str:
             f"  Modal tally (yes-no-abstain): {summary['modal_tally']} "
             f"({_percent(top).strip()} of lanes put to the vote)"
         )
-    if summary["kind"] in {"committee", "statement"}:
+    if summary["proposal_kind"] in {"committee", "statement"}:
         lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
     lines.append("")
-    defeated_label = "vetoed" if summary["kind"] == "resolution" else "blocked"
+    defeated_label = "vetoed" if summary["proposal_kind"] == "resolution" else "blocked"
     lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}")
     for member in summary["members"]:
         name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
@@ -203,6 +203,13 @@ def power(
     for code, perm, ss, bz in zip(codes, permanent, indices.shapley_shubik, indices.banzhaf):
         label = f"{code}{' (P5)' if perm else ''}"
         typer.echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
+
+
+# --- compare / calibrate (issue 3) ---------------------------------------------------------
+
+# --- sweep (issue 4) ---------------------------------------------------------------------------
+
+# --- plot / report / ui (issue 5) --------------------------------------------------------------
 
 
 @app.command()

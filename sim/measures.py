@@ -7,7 +7,7 @@ The policy space has two axes, both in [0, 1]:
 
 Every measure maps to a shift ``(d_pressure, d_reciprocity)`` of the regime by a documented
 function. A proposal's position is the status quo plus the sum of its measures' shifts. Tightening
-moves the regime away from reciprocity at half the rate it adds pressure (``PUNISHMENT_TILT``):
+moves the regime away from reciprocity at a tenth of the rate it adds pressure (``PUNISHMENT_TILT``):
 that is what a reciprocity-minded member objects to when a cut follows unreciprocated steps.
 Easing does the reverse. The weights are modelling choices, fixed once for all scenarios so that
 the same numbers explain every vote; change them here, not per scenario.
@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PUNISHMENT_TILT = 0.5
+PUNISHMENT_TILT = 0.1
 """d_reciprocity = -PUNISHMENT_TILT * d_pressure for measures that tighten (or ease) the regime."""
 
 CRUDE_OIL_WEIGHT = 0.16

@@ -57,7 +57,9 @@ def simulate_chunk(scenario: Scenario, lanes: int, seed: int, collect: bool = Fa
     )
 
 
-def run(scenario: Scenario, replicates: int = 10_000, seed: int = 0) -> RunResult:
+def run(
+    scenario: Scenario, replicates: int = 10_000, seed: int = 0, chunk_lanes: int = CHUNK_LANES
+) -> RunResult:
     """Simulate ``replicates`` independent lanes of ``scenario`` from ``seed``."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
@@ -65,7 +67,7 @@ def run(scenario: Scenario, replicates: int = 10_000, seed: int = 0) -> RunResul
         raise ValueError("seed must be a non-negative integer")
     outputs = [
         simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
-        for index, (start, stop) in enumerate(chunk_bounds(replicates))
+        for index, (start, stop) in enumerate(chunk_bounds(replicates, chunk_lanes))
     ]
     return RunResult.from_arrays(
         scenario,

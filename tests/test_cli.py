@@ -1,0 +1,83 @@
+"""The command line, as a user calls it."""
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.results import read_metadata
+
+from .conftest import OIL_CAP_2022, RES_2397
+
+runner = CliRunner()
+
+
+def test_run_json_has_the_documented_keys_and_is_reproducible():
+    args = ["run", str(OIL_CAP_2022), "--replicates", "2000", "--seed", "1", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    for key in ("outcomes", "modal_tally", "members", "seed", "replicates", "scenario"):
+        assert key in data
+    assert data["seed"] == 1 and data["replicates"] == 2000
+    assert sum(o["count"] for o in data["outcomes"].values()) == 2000
+    assert json.loads(runner.invoke(app, args).stdout) == data
+
+
+def test_run_table_is_readable():
+    result = runner.invoke(app, ["run", str(RES_2397), "-n", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "Most likely outcome: adopted" in result.output
+    assert "Modal tally (yes-no-abstain): 15-0-0" in result.output
+    assert "China (CHN, P5)" in result.output
+
+
+def test_run_writes_per_lane_parquet_and_csv_with_metadata(tmp_path):
+    for name in ("lanes.parquet", "lanes.csv"):
+        out = tmp_path / "sub" / name
+        result = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "500", "--seed", "3", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        frame = pd.read_parquet(out) if name.endswith("parquet") else pd.read_csv(out)
+        assert len(frame) == 500
+        assert {"outcome", "yes", "no", "abstain", "defeated_by", "vote_CHN", "vote_ARE"} <= set(frame.columns)
+        meta = read_metadata(out)
+        assert meta["seed"] == 3 and meta["replicates"] == 500 and meta["symbol"] == "S/2022/431"
+        assert not list(out.parent.glob("*.part"))
+
+
+def test_bad_scenario_exits_2_with_one_line_and_writes_nothing(write_scenario, tmp_path):
+    from .conftest import MINIMAL
+
+    path = write_scenario(MINIMAL + "\n[members.CHN]\npressure = 1.7\n")
+    out = tmp_path / "never.parquet"
+    result = runner.invoke(app, ["run", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {path}: members.CHN.pressure: must be between 0 and 1, got 1.7"
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_bad_output_extension_is_refused_before_running(tmp_path):
+    result = runner.invoke(app, ["run", str(OIL_CAP_2022), "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and "must end in .csv or .parquet" in result.stderr
+
+
+def test_validate_reports_ok_and_problems(write_scenario):
+    from .conftest import MINIMAL
+
+    good = runner.invoke(app, ["validate", str(OIL_CAP_2022)])
+    assert good.exit_code == 0 and "ok (resolution, 15 members, 4 measures)" in good.output
+    bad = write_scenario(MINIMAL.replace("year = 2022", "year = 1800"))
+    result = runner.invoke(app, ["validate", str(OIL_CAP_2022), str(bad)])
+    assert result.exit_code == 2 and "council.year: no preset council for 1800" in result.stderr
+
+
+def test_power_prints_exact_fractions():
+    result = runner.invoke(app, ["power"])
+    assert result.exit_code == 0
+    assert "421/2145" in result.output and "4/2145" in result.output
+    data = json.loads(runner.invoke(app, ["power", "--rule", "procedural", "--json"]).stdout)
+    assert {m["shapley_shubik"] for m in data["members"]} == {"1/15"}
+    named = runner.invoke(app, ["power", "--year", "2022"])
+    assert "IND" in named.output
