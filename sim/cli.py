@@ -86,7 +86,8 @@ def format_run(summary: dict, rule_description: str) -> str:
     if summary["proposal_kind"] in {"committee", "statement"}:
         lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
     lines.append("")
-    defeated_label = "vetoed" if summary["proposal_kind"] == "resolution" else "blocked"
+    consensus = summary["proposal_kind"] in {"committee", "statement"}
+    defeated_label = "blocked" if consensus else "vetoed"
     lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}")
     for member in summary["members"]:
         name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
