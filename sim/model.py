@@ -49,7 +49,8 @@ class CouncilModel(mesa.Model):
         if lanes < 1:
             raise ValueError("lanes must be at least 1")
         spec = scenario.spec
-        self.scenario = scenario
+        self.council_scenario = scenario
+        """The unsc-sim scenario (not `self.scenario`: Mesa 3.5 reserves that name)."""
         self.lanes = lanes
         self.negotiation = spec.negotiation
         self.settings = spec.decision
