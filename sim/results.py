@@ -75,6 +75,9 @@ class RunResult:
             "seed": self.seed,
             "replicates": self.replicates,
             "version": __version__,
+            "stance_sources": {
+                member.code: member.sources for member in self.scenario.members if member.sources
+            },
         }
 
     # -- analysis -------------------------------------------------------------------------------

@@ -81,3 +81,14 @@ def test_power_prints_exact_fractions():
     assert {m["shapley_shubik"] for m in data["members"]} == {"1/15"}
     named = runner.invoke(app, ["power", "--year", "2022"])
     assert "IND" in named.output
+
+
+def test_stance_sources_are_kept_in_outputs(tmp_path):
+    from .conftest import SCENARIOS
+
+    out = tmp_path / "whatif.parquet"
+    result = runner.invoke(app, ["run", str(SCENARIOS / "what-if-china-shifts.toml"), "-n", "300", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    expected = "hypothetical: range from China's preset to the Western preset"
+    assert json.loads(result.stdout)["stance_sources"]["CHN"]["pressure"] == expected
+    assert read_metadata(out)["stance_sources"]["CHN"]["pressure"] == expected

@@ -97,3 +97,44 @@ def test_quota_override_for_hypothetical_councils():
     decision = decide(rule, council(yes=9, abstain_elected=6), PERMANENT)
     assert decision.outcome[0] == Outcome.FAILED
     assert rule_for("resolution").quota == 9
+
+
+# -- properties that hold for every vote (hypothesis) -------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+votes_of_15 = st.lists(st.sampled_from([YES, NO, ABSTAIN]), min_size=15, max_size=15).map(
+    lambda v: np.array(v, dtype=np.int8)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(votes_of_15)
+def test_resolution_adopted_exactly_when_nine_yes_and_no_permanent_no(votes):
+    decision = decide(RULES["resolution"], votes, PERMANENT)
+    expected = (votes == YES).sum() >= 9 and not (votes[:5] == NO).any()
+    assert (decision.outcome[0] == Outcome.ADOPTED) == expected
+    assert (decision.outcome[0] == Outcome.VETOED) == bool((votes[:5] == NO).any())
+
+
+@settings(max_examples=300, deadline=None)
+@given(votes_of_15, st.integers(min_value=0, max_value=4))
+def test_a_permanent_member_abstaining_instead_of_voting_no_never_hurts_a_draft(votes, member):
+    """Abstention is not a veto: turning a permanent "no" into an abstention can only help."""
+    if votes[member] != NO:
+        return
+    softened = votes.copy()
+    softened[member] = ABSTAIN
+    before = decide(RULES["resolution"], votes, PERMANENT).outcome[0]
+    after = decide(RULES["resolution"], softened, PERMANENT).outcome[0]
+    assert not (before == Outcome.ADOPTED and after != Outcome.ADOPTED)
+
+
+@settings(max_examples=200, deadline=None)
+@given(votes_of_15)
+def test_consensus_blocked_exactly_when_someone_objects(votes):
+    for kind in ("committee", "statement"):
+        decision = decide(RULES[kind], votes, PERMANENT)
+        assert (decision.outcome[0] == Outcome.BLOCKED) == bool((votes == NO).any())
+        assert decision.defeated_by[:, 0].sum() == (votes == NO).sum()
