@@ -214,6 +214,30 @@ def power(
 
 
 @app.command()
+def plot(
+    results: Annotated[Path, typer.Argument(metavar="RESULTS", help="Table from run --out or sweep --out.")],
+    x: Annotated[Optional[str], typer.Option("--x", help="Swept parameter across (sweep tables).")] = None,
+    y: Annotated[Optional[str], typer.Option("--y", help="Second swept parameter: a heatmap.")] = None,
+    metric: Annotated[
+        Optional[str], typer.Option("--metric", help="Column to plot, e.g. p_vetoed, p_adopted, CHN_yes.")
+    ] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png or .svg).")] = None,
+) -> None:
+    """Draw a results table: line or heatmap for a sweep; members' votes and tallies for a run."""
+    from sim.plots import FIGURE_FORMATS, PlotError, plot_results
+
+    out = out if out is not None else results.with_suffix(".png")
+    if out.suffix.lower() not in FIGURE_FORMATS:
+        fail([f"--out: {out}: must end in .png or .svg"])
+    try:
+        drawn = plot_results(results, x=x, y=y, metric=metric)
+    except PlotError as exc:
+        fail([str(exc)])
+    drawn.save(out)
+    typer.echo(f"{drawn.kind} plot written to {out}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
