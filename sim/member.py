@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.lanes import PerLane, full_lanes
 from sim.rules import ABSTAIN, NO, NOT_CAST, YES
 from sim.scenario import MemberProfile
 
@@ -33,9 +34,22 @@ if TYPE_CHECKING:
 
 
 class Member(mesa.Agent):
-    """One of the fifteen, for every lane at once."""
+    """One of the fifteen, for every lane at once.
+
+    Each state attribute reads as an array over lanes. A fixed stance, and what is computed
+    from fixed stances before the vote, is the same in every lane: it is stored once (see
+    :mod:`sim.lanes`) and computed once, which is what makes a million lanes cheap.
+    """
 
     model: "CouncilModel"
+    pressure = PerLane()
+    reciprocity = PerLane()
+    veto_cost = PerLane()
+    salience = PerLane()
+    noise = PerLane()
+    ideal_pressure = PerLane()
+    ideal_reciprocity = PerLane()
+    effective_veto_cost = PerLane()
 
     def __init__(self, model: "CouncilModel", profile: MemberProfile, index: int) -> None:
         super().__init__(model)
@@ -44,9 +58,13 @@ class Member(mesa.Agent):
         self.permanent = profile.permanent
         self.index = index
         """Row of this member in the model's (members, lanes) arrays."""
-        lanes = model.lanes
+        lanes = self.lanes = model.lanes
         rng = model.rng
-        stances = {key: stance.draw(rng, lanes) for key, stance in profile.stances.items()}
+        # A fixed stance draws no random numbers, so drawing it for one lane leaves the stream as is.
+        stances = {
+            key: stance.draw(rng, lanes if stance.is_random else 1)
+            for key, stance in profile.stances.items()
+        }
         self.pressure: np.ndarray = stances["pressure"]
         self.reciprocity: np.ndarray = stances["reciprocity"]
         self.veto_cost: np.ndarray = stances["veto_cost"]
@@ -55,9 +73,9 @@ class Member(mesa.Agent):
         self.ties = dict(profile.ties)
 
         context = model.context_effect
-        self.ideal_pressure: np.ndarray = context.ideal_pressure(self.pressure, self.reciprocity)
-        self.ideal_reciprocity: np.ndarray = context.ideal_reciprocity(self.reciprocity)
-        self.effective_veto_cost: np.ndarray = context.veto_cost(self.veto_cost)
+        self.ideal_pressure = context.ideal_pressure(self._pressure, self._reciprocity)
+        self.ideal_reciprocity = context.ideal_reciprocity(self._reciprocity)
+        self.effective_veto_cost = context.veto_cost(self._veto_cost)
         self._next_position: tuple[np.ndarray, np.ndarray] | None = None
         self.vote: np.ndarray = np.full(lanes, NOT_CAST, dtype=np.int8)
 
@@ -71,13 +89,13 @@ class Member(mesa.Agent):
             self._next_position = None
             return
         total = sum(weight for _, weight in allies)
-        mean_pressure = sum(w * ally.ideal_pressure for ally, w in allies) / total
-        mean_reciprocity = sum(w * ally.ideal_reciprocity for ally, w in allies) / total
+        mean_pressure = sum(w * ally._ideal_pressure for ally, w in allies) / total
+        mean_reciprocity = sum(w * ally._ideal_reciprocity for ally, w in allies) / total
         # Strong ties pull harder: a member tied at 0.3 to one ally moves less than one tied at 0.9.
         rate = pull * min(1.0, total)
         self._next_position = (
-            self.ideal_pressure + rate * (mean_pressure - self.ideal_pressure),
-            self.ideal_reciprocity + rate * (mean_reciprocity - self.ideal_reciprocity),
+            self._ideal_pressure + rate * (mean_pressure - self._ideal_pressure),
+            self._ideal_reciprocity + rate * (mean_reciprocity - self._ideal_reciprocity),
         )
 
     def adjust(self) -> None:
@@ -90,29 +108,33 @@ class Member(mesa.Agent):
 
     def support(self) -> np.ndarray:
         """Deterministic utility of the draft over the status quo, per lane (no noise)."""
+        return np.broadcast_to(self._support(), (self.lanes,))
+
+    def _support(self) -> np.ndarray:
+        """:meth:`support`, compact where every lane agrees (see :mod:`sim.lanes`)."""
         proposal = self.model.proposal_state
-        along_pressure = (self.ideal_pressure - proposal.midpoint_pressure) * proposal.direction[0]
+        along_pressure = (self._ideal_pressure - proposal.midpoint_pressure) * proposal.direction[0]
         along_reciprocity = (
-            self.ideal_reciprocity - proposal.midpoint_reciprocity
+            self._ideal_reciprocity - proposal.midpoint_reciprocity
         ) * proposal.direction[1]
-        utility = 2.0 * self.salience * (along_pressure + along_reciprocity)
+        utility = 2.0 * self._salience * (along_pressure + along_reciprocity)
         return utility + self.model.sponsor_pull[self.index]
 
     def choose(self, utility: np.ndarray) -> np.ndarray:
         """Map a utility (with or without noise) to yes / no / abstain codes."""
         band = self.model.settings.abstention_band
         objection_cost = np.maximum(
-            band, self.effective_veto_cost * self.model.rule.objection_visibility
+            band, self._effective_veto_cost * self.model.rule.objection_visibility
         )
         is_blocker = bool(self.model.blockers[self.index])
         threshold = objection_cost if is_blocker else band
-        return np.where(
-            utility > band, YES, np.where(utility < -threshold, NO, ABSTAIN)
-        ).astype(np.int8)
+        yes, no, abstain = np.int8(YES), np.int8(NO), np.int8(ABSTAIN)
+        return np.where(utility > band, yes, np.where(utility < -threshold, no, abstain))
 
     def cast_vote(self) -> None:
         """Vote in every lane where the draft was put to the vote."""
         shock = self.model.vote_shocks[self.index]
-        utility = self.support() + self.model.settings.noise_scale * self.noise * shock
-        vote = self.choose(utility)
-        self.vote = np.where(self.model.withdrawn, NOT_CAST, vote).astype(np.int8)
+        utility = self._support() + self.model.settings.noise_scale * self._noise * shock
+        vote = full_lanes(self.choose(utility), self.lanes)
+        withdrawn = self.model._withdrawn
+        self.vote = np.where(withdrawn, np.int8(NOT_CAST), vote) if withdrawn.any() else vote

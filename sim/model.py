@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from sim.context import ContextEffect, provocation_index
+from sim.lanes import PerLane, common_lanes, full_lanes
 from sim.measures import total_shift
 from sim.member import Member
 from sim.rules import Decision, Outcome, decide, rule_for
@@ -36,7 +37,15 @@ class ProposalState:
 
 
 class CouncilModel(mesa.Model):
-    """Fifteen members deciding one draft, in ``lanes`` independent replicates at once."""
+    """Fifteen members deciding one draft, in ``lanes`` independent replicates at once.
+
+    ``text_scale`` and ``withdrawn`` read as arrays over lanes but are stored once while every
+    lane agrees (see :mod:`sim.lanes`); so is everything members compute before the vote.
+    """
+
+    text_scale = PerLane()
+    """Share of the draft's full strength still in the text (softening lowers it)."""
+    withdrawn = PerLane()
 
     def __init__(
         self,
@@ -70,9 +79,8 @@ class CouncilModel(mesa.Model):
         shift = np.array(total_shift(spec.proposal.measures), dtype=float)
         self.full_shift = shift
         self.status_quo = np.array([context.status_quo_pressure, context.status_quo_reciprocity])
-        self.text_scale = np.ones(lanes)
-        """Share of the draft's full strength still in the text (softening lowers it)."""
-        self.withdrawn = np.zeros(lanes, dtype=bool)
+        self.text_scale = np.ones(1)
+        self.withdrawn = np.zeros(1, dtype=bool)
         self.proposal_state = self._proposal_state()
 
         self.members: tuple[Member, ...] = tuple(
@@ -111,7 +119,7 @@ class CouncilModel(mesa.Model):
     def _proposal_state(self) -> ProposalState:
         length = float(np.hypot(*self.full_shift))
         direction = self.full_shift / length
-        half = self.full_shift[:, None] * self.text_scale[None, :] / 2
+        half = self.full_shift[:, None] * self._text_scale[None, :] / 2
         return ProposalState(
             direction=direction,
             midpoint_pressure=self.status_quo[0] + half[0],
@@ -132,16 +140,30 @@ class CouncilModel(mesa.Model):
 
     def predicted_votes(self) -> np.ndarray:
         """(members, lanes) votes each member signals before the vote (no noise)."""
-        return np.stack([member.choose(member.support()) for member in self.members])
+        return full_lanes(self._predicted_votes(), self.lanes).copy()
 
     def predicted_decision(self) -> Decision:
         return decide(self.rule, self.predicted_votes(), self.permanent, self.withdrawn)
+
+    def _predicted_votes(self) -> np.ndarray:
+        """:meth:`predicted_votes`, compact (one column) while every lane agrees."""
+        rows = [member.choose(member._support()) for member in self.members]
+        lanes = common_lanes(*rows)
+        return np.stack([full_lanes(row, lanes) for row in rows])
+
+    def _predicted_decision(self) -> Decision:
+        """:meth:`predicted_decision`, compact while every lane agrees."""
+        votes = self._predicted_votes()
+        lanes = common_lanes(votes, self._withdrawn)
+        return decide(
+            self.rule, full_lanes(votes, lanes), self.permanent, full_lanes(self._withdrawn, lanes)
+        )
 
     # -- the model's steps --------------------------------------------------------------------
 
     def step(self) -> None:
         """One negotiation round, or the vote once the rounds are spent."""
-        if self.round < self.negotiation.rounds and not self.withdrawn.all():
+        if self.round < self.negotiation.rounds and not self._withdrawn.all():
             # Simultaneous moves: everyone reads the others' positions, then everyone moves.
             self.agents.do("consider").do("adjust")
             self._penholder_acts()
@@ -157,16 +179,16 @@ class CouncilModel(mesa.Model):
         strategy = self.negotiation.strategy
         if strategy == "force_vote":
             return
-        predicted = self.predicted_decision().outcome
-        open_lanes = ~self.withdrawn
+        predicted = self._predicted_decision().outcome
+        open_lanes = ~self._withdrawn
         if strategy == "withdraw_if_vetoed":
             doomed = (predicted == Outcome.VETOED) | (predicted == Outcome.BLOCKED)
-            self.withdrawn = self.withdrawn | (doomed & open_lanes)
+            self.withdrawn = self._withdrawn | (doomed & open_lanes)
         elif strategy == "seek_adoption":
             failing = (predicted != Outcome.ADOPTED) & open_lanes
-            softened = self.text_scale * (1 - self.negotiation.softening_step)
+            softened = self._text_scale * (1 - self.negotiation.softening_step)
             floor = self.negotiation.min_text_scale
-            self.text_scale = np.where(failing, np.maximum(softened, floor), self.text_scale)
+            self.text_scale = np.where(failing, np.maximum(softened, floor), self._text_scale)
             self.proposal_state = self._proposal_state()
 
     def _hold_vote(self) -> None:
@@ -174,4 +196,6 @@ class CouncilModel(mesa.Model):
         # A show of hands: votes are simultaneous, so the order members are asked in is moot.
         self.agents.do("cast_vote")
         self.votes = np.stack([member.vote for member in self.members])
-        self.outcome = decide(self.rule, self.votes, self.permanent, self.withdrawn)
+        # With no lane withdrawn, the rule needs no mask (the same decision, without a pass over lanes).
+        withdrawn = self.withdrawn if self._withdrawn.any() else None
+        self.outcome = decide(self.rule, self.votes, self.permanent, withdrawn)
