@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from scipy.special import ndtr
 
 from sim.lanes import PerLane, full_lanes
 from sim.rules import ABSTAIN, NO, NOT_CAST, YES
@@ -120,16 +121,49 @@ class Member(mesa.Agent):
         utility = 2.0 * self._salience * (along_pressure + along_reciprocity)
         return utility + self.model.sponsor_pull[self.index]
 
-    def choose(self, utility: np.ndarray) -> np.ndarray:
-        """Map a utility (with or without noise) to yes / no / abstain codes."""
+    def vote_thresholds(self) -> tuple[float, np.ndarray | float]:
+        """(band, threshold): a utility above ``band`` is a yes, below ``-threshold`` a no, in
+        between an abstention. A member whose lone "no" kills the draft needs its opposition to
+        exceed its (visible) veto cost before it objects."""
         band = self.model.settings.abstention_band
         objection_cost = np.maximum(
             band, self._effective_veto_cost * self.model.rule.objection_visibility
         )
         is_blocker = bool(self.model.blockers[self.index])
         threshold = objection_cost if is_blocker else band
+        return band, threshold
+
+    def choose(self, utility: np.ndarray) -> np.ndarray:
+        """Map a utility (with or without noise) to yes / no / abstain codes."""
+        band, threshold = self.vote_thresholds()
         yes, no, abstain = np.int8(YES), np.int8(NO), np.int8(ABSTAIN)
         return np.where(utility > band, yes, np.where(utility < -threshold, no, abstain))
+
+    def vote_probabilities(self) -> dict[int, np.ndarray]:
+        """Exact probabilities of each vote code per lane, had the vote been held now.
+
+        The vote is ``choose(support() + noise_scale * noise * z)`` with z standard normal, so
+        P(yes) = Phi((u - band) / s) and P(no) = Phi((-threshold - u) / s) with u = support() and
+        s = noise_scale * noise (a step function where s = 0). Withdrawn lanes are not cast.
+        Calibration uses this instead of sampling: the same engine, without Monte Carlo noise.
+        """
+        utility = self.support()
+        band, threshold = self.vote_thresholds()
+        scale = self.model.settings.noise_scale * self.noise
+        safe = np.where(scale > 0, scale, 1.0)
+        p_yes = np.where(scale > 0, ndtr((utility - band) / safe), (utility > band).astype(float))
+        p_no = np.where(
+            scale > 0, ndtr((-threshold - utility) / safe), (utility < -threshold).astype(float)
+        )
+        p_abstain = np.clip(1.0 - p_yes - p_no, 0.0, 1.0)
+        withdrawn = self.model.withdrawn
+        open_lanes = (~withdrawn).astype(float)
+        return {
+            YES: p_yes * open_lanes,
+            NO: p_no * open_lanes,
+            ABSTAIN: p_abstain * open_lanes,
+            NOT_CAST: withdrawn.astype(float),
+        }
 
     def cast_vote(self) -> None:
         """Vote in every lane where the draft was put to the vote."""
