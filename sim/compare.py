@@ -344,5 +344,125 @@ def totals(comparisons: Sequence[FileComparison]) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------ baselines
+
+BASELINES: dict[str, str] = {
+    "last_vote": (
+        "every member votes as it did last time on this issue: its most recent known position "
+        "in an earlier file (date order), where a recorded vote is the position, a vetoing or "
+        "blocking member's is 'no' and, in a consensus body that adopted, everyone's is 'yes'; "
+        "members with no earlier position vote yes"
+    ),
+    "p5_opposition": (
+        "every member votes yes except permanent members whose declared stance opposes the draft, "
+        "who vote no; 'opposes' = the member's (pressure, reciprocity) stance lies on the "
+        "status-quo side of the cutting line, i.e. its position t < 0.5 on the axis from the "
+        "status quo (t = 0) to the draft (t = 1); no context, salience or ties"
+    ),
+    "weighted_mean": (
+        "capability- and salience-weighted mean of positions (the expected-utility / bargaining "
+        "baseline): positions t as in p5_opposition, weights = Shapley-Shubik power under the "
+        "file's rule x salience; if the weighted mean is past the cutting line (t > 0.5) the "
+        "bargain carries and every member votes yes, otherwise members with t < 0.5 vote no and "
+        "the others yes"
+    ),
+}
+"""What each baseline predicts. All are deterministic: a vote or outcome gets probability 1 or 0
+(floored like the model's zero probabilities), and the outcome follows from the predicted votes
+by the file's rule (a ``withdraw_if_vetoed`` penholder withdraws a draft predicted to be vetoed
+or blocked)."""
+
+
+def _deterministic_forecast(scenario: Scenario, votes: np.ndarray) -> VoteForecast:
+    """A forecast that puts probability 1 on ``votes`` (one code per member) and their outcome."""
+    from sim.rules import decide, rule_for
+
+    spec = scenario.spec
+    rule = rule_for(spec.proposal.kind, spec.council.quota)
+    permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
+    lane = np.asarray(votes, dtype=np.int8)[:, None]
+    decision = decide(rule, lane, permanent)
+    outcome = decision.outcome.copy()
+    defeated_by = decision.defeated_by
+    if spec.negotiation.strategy == "withdraw_if_vetoed" and outcome[0] in (Outcome.VETOED, Outcome.BLOCKED):
+        outcome[:] = Outcome.WITHDRAWN
+        lane = np.full_like(lane, NOT_CAST)
+        defeated_by = np.zeros_like(defeated_by)
+    return forecast_from_lanes(scenario, lane, outcome, defeated_by)
+
+
+def positions_on_draft(scenario: Scenario) -> np.ndarray:
+    """Each member's declared (pressure, reciprocity) stance projected on the draft's axis:
+    0 at the status quo, 1 at the draft (no context effects)."""
+    from sim.measures import total_shift
+
+    context = scenario.spec.context
+    shift = np.array(total_shift(scenario.spec.proposal.measures), dtype=float)
+    status_quo = np.array([context.status_quo_pressure, context.status_quo_reciprocity])
+    stances = np.array(
+        [[m.stances["pressure"].center, m.stances["reciprocity"].center] for m in scenario.members]
+    )
+    return (stances - status_quo) @ shift / float(shift @ shift)
+
+
+@lru_cache(maxsize=32)
+def _shapley_shubik(kind: str, quota: int | None, permanent: tuple[bool, ...]) -> np.ndarray:
+    from sim.power import power_indices
+    from sim.rules import rule_for
+
+    codes = [f"M{i}" for i in range(len(permanent))]
+    indices = power_indices(rule_for(kind, quota), np.array(permanent), codes)
+    return np.array([float(value) for value in indices.shapley_shubik])
+
+
+def _last_vote_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecast]:
+    order = sorted(range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path)))
+    position: dict[str, int] = {}
+    forecasts: dict[int, VoteForecast] = {}
+    for i in order:
+        scenario = scenarios[i]
+        votes = np.array([position.get(code, YES) for code in scenario.codes])
+        forecasts[i] = _deterministic_forecast(scenario, votes)
+        record = record_of(scenario)
+        position.update(record.votes)
+        for code in record.defeaters:
+            position[code] = NO
+        if record.outcome == "adopted" and not record.votes and scenario.spec.proposal.kind in {"committee", "statement"}:
+            position.update({code: YES for code in scenario.codes})
+    return forecasts
+
+
+def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteForecast]]:
+    """Each baseline's forecast of each scenario, in the order given (see :data:`BASELINES`)."""
+    last = _last_vote_forecasts(scenarios)
+    result: dict[str, list[VoteForecast]] = {name: [] for name in BASELINES}
+    for i, scenario in enumerate(scenarios):
+        result["last_vote"].append(last[i])
+        t = positions_on_draft(scenario)
+        permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
+        opposes = t < 0.5
+        result["p5_opposition"].append(
+            _deterministic_forecast(scenario, np.where(permanent & opposes, NO, YES))
+        )
+        spec = scenario.spec
+        power = _shapley_shubik(spec.proposal.kind, spec.council.quota, tuple(bool(p) for p in permanent))
+        salience = np.array([m.stances["salience"].center for m in scenario.members])
+        weights = power * salience
+        mean = float(weights @ t / weights.sum()) if weights.sum() > 0 else float(t.mean())
+        votes = np.full(len(t), YES) if mean > 0.5 else np.where(opposes, NO, YES)
+        result["weighted_mean"].append(_deterministic_forecast(scenario, votes))
+    return result
+
+
+def baseline_comparisons(
+    scenarios: Sequence[Scenario], floor: float
+) -> dict[str, list[FileComparison]]:
+    """The baselines scored like the model, with the same floor for zero probabilities."""
+    return {
+        name: [score(s, f, floor, name) for s, f in zip(scenarios, forecasts)]
+        for name, forecasts in baseline_forecasts(scenarios).items()
+    }
+
+
 def vote_label(code: int) -> str:
     return VOTE_LABELS[code]
