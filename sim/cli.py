@@ -238,6 +238,31 @@ def plot(
 
 
 @app.command()
+def report(
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per scenario.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
+) -> None:
+    """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
+    from sim.report import REPORT_FORMATS, report as write_study_report
+
+    if out.suffix.lower() not in REPORT_FORMATS:
+        fail([f"--out: {out}: must end in .html"])
+    problems: list[str] = []
+    scenarios = []
+    for path in scenario_files:
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        fail(problems)
+    write_study_report(scenarios, out, replicates=replicates, seed=seed)
+    typer.echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -118,6 +118,7 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
         # No creation date in the file: the same table gives the same bytes.
         metadata = {"Date": None} if suffix == ".svg" else {}
         figure.savefig(temporary, format=suffix[1:], dpi=DPI, metadata=metadata)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; use the usual mode
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -532,10 +533,10 @@ def seat_positions(count: int) -> np.ndarray:
 
 def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), title: str = "") -> Plot:
     """The Council as a horseshoe of seats, each a pie of its yes / no / abstain shares; the
-    permanent members ringed in black."""
+    permanent members ringed in black, codes written outside the horseshoe."""
     figure = new_figure(*size)
     ax = figure.add_subplot()
-    radius = 0.17
+    radius = 0.115
     centres = seat_positions(len(shares))
     for (x, y), row in zip(centres, shares.itertuples(index=False)):
         start = 90.0
@@ -546,14 +547,16 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
             ax.add_patch(Wedge((x, y), radius, start, start + 360 * share, color=VOTE_COLOURS[vote],
                                gid=f"seat-{row.code}-{vote}"))
             start += 360 * share
-        ax.add_patch(Circle((x, y), radius, fill=False, linewidth=2.2 if row.permanent else 0.6,
+        ax.add_patch(Circle((x, y), radius, fill=False, linewidth=2.4 if row.permanent else 0.6,
                             edgecolor="black"))
-        ax.text(x, y - radius - 0.08, row.code, ha="center", va="top", fontsize="small",
+        outward = 1 + radius + 0.1
+        ax.text(x * outward, y * outward, row.code, ha="center", va="center", fontsize="small",
                 fontweight="bold" if row.permanent else "normal")
     handles = [Wedge((0, 0), 1, 0, 360, color=VOTE_COLOURS[v], label=VOTE_LABELS[v]) for v in VOTES[:3]]
-    ax.legend(handles=handles, loc="center", frameon=False, fontsize="small", title="share of lanes")
-    ax.set_xlim(-1.3, 1.3)
-    ax.set_ylim(-0.75, 1.3)
+    ax.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, 0.42), frameon=False,
+              fontsize="small", title="share of lanes", title_fontsize="small")
+    ax.set_xlim(-1.42, 1.42)
+    ax.set_ylim(-0.62, 1.38)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
@@ -580,3 +583,9 @@ def plot_results(
             raise PlotError(f"{path}: run table lacks columns {sorted(missing) or ['vote_<CODE>']}")
         return plot_lanes(frame, metadata)
     return plot_sweep(frame, metadata, x, y, metric, label=str(path))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,393 @@
+"""A study report: one self-contained HTML page for one scenario or a set of historical files.
+
+For each file: the proposal (its measures in words), the context, the council and its stances,
+the outcome probabilities with 95% intervals, the tally distribution, each member's votes, and,
+where the file has a [history] table, the comparison with what really happened
+(:func:`sim.compare.compare_result`). Figures come from :mod:`sim.plots` and are embedded as
+base64 PNG, styles are inline: the page needs no other file and no network. Every piece of text
+from a file is HTML-escaped. The page says what made it (version, seed, replicates, each
+scenario's fingerprint) and is written atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sim import __version__
+from sim.compare import CompareError, FileComparison, compare_result, totals
+from sim.measures import total_shift
+from sim.plots import Plot, outcome_plot, run_plot, seat_plot
+from sim.results import RunResult
+from sim.rules import rule_for
+from sim.runner import run
+from sim.scenario import STANCE_FIELDS, Scenario
+
+REPORT_FORMATS = (".html", ".htm")
+FIGURE_DPI = 110
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 72em;
+       padding: 0 1em; color: #212121; line-height: 1.45; }
+h1 { font-size: 1.7em; } h2 { border-bottom: 2px solid #37474f; padding-bottom: .2em; margin-top: 2.2em; }
+h3 { margin-top: 1.5em; }
+table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .92em; }
+th, td { border-bottom: 1px solid #cfd8dc; padding: .25em .7em; text-align: left; vertical-align: top; }
+th { background: #eceff1; } table.facts th, table.history th { width: 16em; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; }
+figcaption, .meta, .note { color: #546e7a; font-size: .9em; }
+.hit { color: #2e7d32; font-weight: 600; } .miss { color: #c62828; font-weight: 600; }
+details summary { cursor: pointer; color: #455a64; }
+code { background: #f5f5f5; padding: 0 .25em; }
+"""
+
+
+class ReportError(ValueError):
+    """Bad input to a report (e.g. the output path): one line."""
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One scenario's run and, where its file has a [history] table, the comparison."""
+
+    scenario: Scenario
+    result: RunResult
+    comparison: FileComparison | None
+
+
+def build_entries(scenarios: Sequence[Scenario], replicates: int, seed: int) -> list[ReportEntry]:
+    """Run every scenario with the same replicates and seed and compare it with its record."""
+    entries = []
+    for scenario in scenarios:
+        result = run(scenario, replicates=replicates, seed=seed)
+        try:
+            comparison: FileComparison | None = compare_result(result)
+        except CompareError:
+            comparison = None
+        entries.append(ReportEntry(scenario, result, comparison))
+    return entries
+
+
+# ------------------------------------------------------------------------------ formatting
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _p(value: float | None, digits: int = 3) -> str:
+    return "&ndash;" if value is None else f"{value:.{digits}f}"
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _figure(plot: Plot, caption: str) -> str:
+    buffer = io.BytesIO()
+    plot.figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{encoded}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def _table(headers: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, str]]], cls: str = "") -> str:
+    """A table from (html, css class) cells; every html fragment is escaped by the caller."""
+    head = "".join(f'<th class="{c}">{h}</th>' for h, c in headers)
+    body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for v, c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _facts(rows: Iterable[tuple[str, str]], cls: str = "facts") -> str:
+    """A two-column table of (label, html) facts, without a header row."""
+    body = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
+    return f'<table class="{cls}"><tbody>{body}</tbody></table>'
+
+
+def _names(scenario: Scenario) -> dict[str, str]:
+    return {m.code: m.name for m in scenario.members}
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def _proposal_section(scenario: Scenario) -> str:
+    spec = scenario.spec
+    proposal = spec.proposal
+    names = _names(scenario)
+    rule = rule_for(proposal.kind, spec.council.quota)
+    measures = "".join(f"<li>{_e(m.describe())}</li>" for m in proposal.measures)
+    d_pressure, d_reciprocity = total_shift(proposal.measures)
+    sponsors = ", ".join(f"{_e(names.get(c, c))} ({_e(c)})" for c in proposal.sponsors)
+    context = spec.context
+    negotiation = spec.negotiation
+    rows = [
+        ("Title", _e(proposal.title)),
+        ("Symbol", _e(proposal.symbol or "none")),
+        ("Kind", f"{_e(proposal.kind)}: {_e(rule.description)}"),
+        ("Sponsors (penholder first)", sponsors),
+        ("Measures", f"<ul>{measures}</ul>"),
+        (
+            "Move of the regime",
+            f"pressure {d_pressure:+.3f}, reciprocity {d_reciprocity:+.3f} "
+            f"(from {context.status_quo_pressure:.2f}, {context.status_quo_reciprocity:.2f})",
+        ),
+        ("Negotiation", f"{negotiation.rounds} rounds, penholder strategy {_e(negotiation.strategy)}"),
+    ]
+    context_rows = [
+        ("Date", _e(context.date or "not given")),
+        ("Ballistic launches this year", str(context.ballistic_launches)),
+        ("ICBM launched", "yes" if context.icbm_launch else "no"),
+        ("Nuclear test", "yes" if context.nuclear_test else "no"),
+        ("Diplomacy", _e(context.diplomacy.replace("_", " "))),
+        ("Great-power tension (0-1)", f"{context.great_power_tension:g}"),
+    ]
+    if context.note:
+        context_rows.append(("Note", _e(context.note)))
+    table = _facts(rows)
+    context_table = _facts(context_rows)
+    return f"<h3>The proposal</h3>{table}<h3>The context</h3>{context_table}"
+
+
+def _council_section(scenario: Scenario) -> str:
+    headers = [("Member", ""), ("Seat", "")] + [(_e(k.replace("_", " ")), "num") for k in STANCE_FIELDS]
+    headers += [("Ties", ""), ("Basis", "")]
+    rows = []
+    for member in scenario.members:
+        ties = ", ".join(f"{_e(code)} {weight:+g}" for code, weight in sorted(member.ties.items()))
+        sources = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in member.sources.items())
+        basis = _e(member.note) + (f"<ul>{sources}</ul>" if sources else "")
+        rows.append(
+            [(f"{_e(member.name)} ({_e(member.code)})", ""), ("permanent" if member.permanent else "elected", "")]
+            + [(_e(member.stances[k].describe()), "num") for k in STANCE_FIELDS]
+            + [(ties or "&ndash;", ""), (f"<details><summary>why</summary>{basis}</details>" if basis else "", "")]
+        )
+    note = (
+        '<p class="note">Stances in [0, 1]; U(a, b) is drawn uniformly and N(m, s) from a normal '
+        "truncated to [0, 1], afresh in every lane. Ties: alignment with other members in [-1, 1].</p>"
+    )
+    return f"<h3>The council and its stances</h3>{note}{_table(headers, rows, 'stances')}"
+
+
+def _outcome_section(result: RunResult) -> str:
+    outcomes = result.outcome_table()
+    rows = [
+        [
+            (_e(row.outcome), ""),
+            (_p(row.probability), f"num p-{row.outcome}"),
+            (f"[{_p(row.ci_low)}, {_p(row.ci_high)}]", "num"),
+            (f"{int(row.count):,}", "num"),
+        ]
+        for row in outcomes.itertuples()
+    ]
+    table = _table(
+        [("Outcome", ""), ("Probability", "num"), ("95% interval (Wilson)", "num"), ("Lanes", "num")],
+        rows,
+        "outcomes",
+    )
+    summary = result.summary()
+    lines = [f"Most likely outcome: <b>{_e(summary['most_likely_outcome'])}</b>."]
+    if summary["defeated_by"]:
+        verb = "Blocked" if result.scenario.spec.proposal.kind in {"committee", "statement"} else "Vetoed"
+        shares = ", ".join(f"{_e(c)} {_percent(s)}" for c, s in summary["defeated_by"].items())
+        lines.append(f"{verb} by: {shares} of lanes; most common set: {_e('+'.join(summary['modal_defeaters']))}.")
+    if summary["modal_tally"]:
+        lines.append(
+            f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
+            f"({_percent(summary['tallies'][summary['modal_tally']])} of lanes put to the vote)."
+        )
+    figure = _figure(outcome_plot(outcomes, size=(6.5, 2.8)), "Outcome probabilities with 95% intervals")
+    return f"<h3>Outcome probabilities</h3>{table}<p>{' '.join(lines)}</p>{figure}"
+
+
+def _votes_section(entry: ReportEntry) -> str:
+    result = entry.result
+    members = result.member_table()
+    tallies = result.tallies()
+    record = entry.scenario.spec.history
+    real = record.votes if record is not None else {}
+    p_members = (entry.comparison.p_members or {}) if entry.comparison else {}
+    defeated = "blocked" if entry.scenario.spec.proposal.kind in {"committee", "statement"} else "vetoed"
+    headers = [("Member", ""), ("yes", "num"), ("no", "num"), ("abstain", "num"), (defeated, "num")]
+    if real:
+        headers += [("Real vote", ""), ("P(real vote)", "num")]
+    rows = []
+    for row in members.itertuples():
+        cells = [
+            (f"{_e(row.name)} ({_e(row.code)}{', P5' if row.permanent else ''})", ""),
+            (_percent(row.yes), f"num yes-{row.code}"),
+            (_percent(row.no), f"num no-{row.code}"),
+            (_percent(row.abstain), f"num abstain-{row.code}"),
+            (_percent(row.defeated), "num"),
+        ]
+        if real:
+            cells += [
+                (_e(real.get(row.code, "unknown")).replace("_", " "), ""),
+                (_p(p_members.get(row.code)), "num"),
+            ]
+        rows.append(cells)
+    tally_rows = [[(_e(label), ""), (_percent(share), "num")] for label, share in tallies.head(10).items()]
+    tally_table = (
+        _table([("Tally (yes-no-abstain)", ""), ("Share of lanes put to the vote", "num")], tally_rows, "tallies")
+        if tally_rows
+        else '<p class="note">No lane came to a vote.</p>'
+    )
+    title = f"{result.scenario.name}: {result.replicates:,} lanes, seed {result.seed}"
+    figures = _figure(run_plot(members, tallies, title), "Each member's vote shares and the tally distribution")
+    figures += _figure(
+        seat_plot(members, size=(6.0, 4.0)),
+        "The Council's horseshoe: each seat a pie of the member's yes / no / abstain shares; permanent members ringed",
+    )
+    return (
+        f"<h3>Tally distribution</h3>{tally_table}"
+        f"<h3>Each member's votes</h3>{_table(headers, rows, 'members')}{figures}"
+    )
+
+
+def _history_section(entry: ReportEntry) -> str:
+    record = entry.scenario.spec.history
+    comparison = entry.comparison
+    if record is None or comparison is None:
+        return '<h3>Comparison with history</h3><p class="note">The file has no [history] table.</p>'
+    real = f"{_e(record.outcome)}"
+    if comparison.observed_defeaters:
+        real += " by " + _e("+".join(comparison.observed_defeaters))
+    if record.tally:
+        real += f", {_e(record.tally)}"
+    verdict = (
+        '<span class="hit">the most likely simulated outcome is what happened</span>'
+        if comparison.outcome_correct
+        else '<span class="miss">the most likely simulated outcome is not what happened</span>'
+    )
+    modal = _e(comparison.modal_outcome)
+    if comparison.modal_defeaters:
+        modal += " by " + _e("+".join(comparison.modal_defeaters))
+    rows = [
+        ("What happened", f"{real} ({_e(record.symbol)}, {_e(record.date)}; source: {_e(record.source)})"),
+        ("Most likely in the model", f"{modal}: {verdict}"),
+        ("P(real outcome)", f'<span class="p-real-outcome">{_p(comparison.p_outcome)}</span>'),
+        ("P(real tally)", _p(comparison.p_tally)),
+        ("Log-likelihood of the member votes", _p(comparison.log_likelihood)),
+        ("Brier score of the member votes (0 best, 2 worst)", _p(comparison.brier)),
+    ]
+    if record.note:
+        rows.append(("Record", _e(record.note)))
+    notes = "".join(f"<li>{_e(n)}</li>" for n in comparison.notes)
+    table = _facts(rows, "history")
+    return f"<h3>Comparison with history</h3>{table}" + (f'<ul class="note">{notes}</ul>' if notes else "")
+
+
+def _entry_section(index: int, entry: ReportEntry) -> str:
+    scenario = entry.scenario
+    made = (
+        f'<p class="meta">File <code>{_e(scenario.path)}</code>; scenario fingerprint '
+        f"<code>{_e(scenario.fingerprint())}</code>; {entry.result.replicates:,} replicates, seed "
+        f"{entry.result.seed}.</p>"
+    )
+    description = f"<p>{_e(scenario.spec.scenario.description)}</p>" if scenario.spec.scenario.description else ""
+    return (
+        f'<section id="s{index}"><h2>{index}. {_e(scenario.name)}</h2>{made}{description}'
+        f"{_proposal_section(scenario)}{_council_section(scenario)}{_outcome_section(entry.result)}"
+        f"{_votes_section(entry)}{_history_section(entry)}</section>"
+    )
+
+
+def _overview(entries: Sequence[ReportEntry]) -> str:
+    headers = [
+        ("#", "num"),
+        ("Scenario", ""),
+        ("Most likely (simulated)", ""),
+        ("P", "num"),
+        ("What happened", ""),
+        ("P(real outcome)", "num"),
+        ("P(real tally)", "num"),
+        ("Log-lik.", "num"),
+        ("Brier", "num"),
+    ]
+    rows = []
+    for index, entry in enumerate(entries, start=1):
+        summary = entry.result.summary()
+        likely = summary["most_likely_outcome"]
+        comparison = entry.comparison
+        rows.append(
+            [
+                (str(index), "num"),
+                (f'<a href="#s{index}">{_e(entry.scenario.name)}</a>', ""),
+                (_e(likely), ""),
+                (_p(summary["outcomes"][likely]["probability"]), "num"),
+                (_e(comparison.observed_outcome) if comparison else "&ndash;", ""),
+                (_p(comparison.p_outcome) if comparison else "&ndash;", "num"),
+                (_p(comparison.p_tally) if comparison else "&ndash;", "num"),
+                (_p(comparison.log_likelihood) if comparison else "&ndash;", "num"),
+                (_p(comparison.brier) if comparison else "&ndash;", "num"),
+            ]
+        )
+    html = f"<h2>Overview</h2>{_table(headers, rows, 'overview')}"
+    compared = [e.comparison for e in entries if e.comparison is not None]
+    if compared:
+        total = totals(compared)
+        html += (
+            f"<p>Against the record: the most likely simulated outcome is what happened in "
+            f"<b>{total['outcomes_correct']} of {total['files']}</b> files; mean P(real outcome) "
+            f"{_p(total['mean_p_outcome'])}; log-likelihood of {total['member_votes']} member votes "
+            f"{_p(total['log_likelihood'])}; mean Brier score {_p(total['brier'])}.</p>"
+        )
+    return html
+
+
+def render_report(entries: Sequence[ReportEntry], title: str | None = None) -> str:
+    """The whole page as one string of HTML."""
+    if not entries:
+        raise ReportError("a report needs at least one scenario")
+    title = title or (entries[0].scenario.name if len(entries) == 1 else f"unsc-sim study: {len(entries)} decisions")
+    first = entries[0].result
+    made = (
+        f'<p class="meta">Made by unsc-sim {_e(__version__)} with {first.replicates:,} replicates '
+        f"per scenario, seed {first.seed}. Each lane is an independent replicate of the council; "
+        "probabilities are shares of lanes, intervals 95% Wilson intervals.</p>"
+    )
+    overview = _overview(entries) if len(entries) > 1 else ""
+    sections = "".join(_entry_section(i, e) for i, e in enumerate(entries, start=1))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{_e(title)}</h1>{made}{overview}{sections}</body></html>\n"
+    )
+
+
+def write_report(html: str, path: str | Path) -> Path:
+    """Write the page atomically (temporary file beside it, then rename)."""
+    path = Path(path)
+    if path.suffix.lower() not in REPORT_FORMATS:
+        raise ReportError(f"{path}: a report must end in .html")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(html)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; use the usual mode
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
+
+
+def report(scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0) -> Path:
+    """Run, compare and write the report for ``scenarios``."""
+    return write_report(render_report(build_entries(scenarios, replicates, seed)), path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

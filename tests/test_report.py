@@ -1,0 +1,135 @@
+"""The study report: the numbers printed are the run's, text is escaped, the page stands alone,
+it says what made it, and bad input writes nothing."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from sim import __version__
+from sim.cli import app
+from sim.compare import compare_result
+from sim.report import build_entries, render_report
+from sim.runner import run
+from sim.scenario import STANCE_FIELDS, load_scenario
+
+from .conftest import MINIMAL, OIL_CAP_2022
+
+runner = CliRunner()
+REPLICATES, SEED = 1500, 7
+
+HOSTILE = MINIMAL.replace('name = "test"', 'name = "<script>alert(1)</script> & \\"quotes\\""').replace(
+    'title = "test draft"', 'title = "Cap <b>oil</b> & gas"'
+)
+# China reluctant to veto: its votes split, so the printed shares are not all 0 or 100%.
+HOSTILE += '\n[members.CHN]\nveto_cost = 0.85\nnote = "<img src=x onerror=alert(2)>"\n'
+
+
+def cell(html: str, css: str) -> str:
+    match = re.search(rf'<td class="[^"]*\b{re.escape(css)}\b[^"]*">([^<]*)</td>', html)
+    assert match, f"no cell {css}"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> tuple[str, list]:
+    directory = tmp_path_factory.mktemp("report")
+    hostile = directory / "hostile.toml"
+    hostile.write_text(HOSTILE)
+    scenarios = [load_scenario(OIL_CAP_2022), load_scenario(hostile)]
+    entries = build_entries(scenarios, replicates=REPLICATES, seed=SEED)
+    return render_report(entries), scenarios
+
+
+def sections(html: str) -> list[str]:
+    return re.split(r'<section id="s\d+">', html)[1:]
+
+
+def test_outcome_probabilities_and_member_votes_are_the_runs(page):
+    html, scenarios = page
+    for section, scenario in zip(sections(html), scenarios):
+        result = run(scenario, replicates=REPLICATES, seed=SEED)  # rerun independently
+        for row in result.outcome_table().itertuples():
+            assert cell(section, f"p-{row.outcome}") == f"{row.probability:.3f}"
+        for member in result.member_table().itertuples():
+            assert cell(section, f"yes-{member.code}") == f"{100 * member.yes:.1f}%"
+            assert cell(section, f"no-{member.code}") == f"{100 * member.no:.1f}%"
+        assert f"Modal tally (yes-no-abstain): <b>{result.modal_tally()}</b>" in section
+    oil, hostile = sections(html)
+    assert cell(oil, "p-vetoed") == "1.000"
+    # the hostile file's China splits its vote: a number that is neither 0 nor 100
+    china_no = float(cell(hostile, "no-CHN").rstrip("%"))
+    assert 1 < china_no < 99
+
+
+def test_comparison_with_history_where_the_file_has_one(page):
+    html, scenarios = page
+    oil, hostile = sections(html)
+    comparison = compare_result(run(scenarios[0], replicates=REPLICATES, seed=SEED))
+    assert re.search(rf'class="p-real-outcome">{comparison.p_outcome:.3f}<', oil)
+    assert f"{comparison.p_tally:.3f}" in oil and f"{comparison.brier:.3f}" in oil
+    assert "vetoed by CHN+RUS, 13-2-0 (S/2022/431, 2022-05-26; source: SC/14911)" in oil
+    assert "P(real vote)" in oil
+    assert "The file has no [history] table." in hostile and "P(real vote)" not in hostile
+    # the overview lists both, with the real outcome only for the historical one
+    overview = html.split('<section id="s1">')[0]
+    assert "Overview" in overview and "1 of 1</b> files" in overview
+
+
+def test_text_from_files_is_escaped(page):
+    html, _ = page
+    assert "<script" not in html and "<img src=x" not in html and "<b>oil</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
+    assert "Cap &lt;b&gt;oil&lt;/b&gt; &amp; gas" in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_page_is_self_contained_and_says_what_made_it(page):
+    html, scenarios = page
+    assert "<link" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 3 * len(scenarios)
+    assert all(base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
+    assert f"unsc-sim {__version__}" in html and f"{REPLICATES:,} replicates" in html and f"seed {SEED}" in html
+    for scenario in scenarios:
+        assert scenario.fingerprint() in html
+    assert "crude oil cap 4,000,000 -&gt; 3,000,000 bbl/yr" in html  # measures in words
+    stances = sections(html)[0].split('class="stances"')[1].split("</table>")[0]
+    china = scenarios[0].members[0]
+    assert "<td>China (CHN)</td><td>permanent</td>" + "".join(  # its stances, in schema order
+        f'<td class="num">{china.stances[k].describe()}</td>' for k in STANCE_FIELDS
+    ) in stances.replace(' class=""', "")
+
+
+def test_same_seed_same_page():
+    scenarios = [load_scenario(OIL_CAP_2022)]
+    first = render_report(build_entries(scenarios, replicates=300, seed=2))
+    assert first == render_report(build_entries(scenarios, replicates=300, seed=2))
+
+
+def test_cli_writes_the_page_atomically(tmp_path):
+    out = tmp_path / "results" / "report.html"
+    result = runner.invoke(app, ["report", str(OIL_CAP_2022), "--out", str(out), "-n", "400", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "400 replicates" in html
+    assert cell(html, "p-vetoed") == f"{run(load_scenario(OIL_CAP_2022), 400, 3).outcome_table().probability[1]:.3f}"
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]
+
+
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, write_scenario):
+    bad = write_scenario(MINIMAL + "\n[members.CHN]\npressure = 1.7\n", name="bad.toml")
+    out = tmp_path / "out" / "report.html"
+    result = runner.invoke(app, ["report", str(OIL_CAP_2022), str(bad), str(tmp_path / "none.toml"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {bad}: members.CHN.pressure: must be between 0 and 1, got 1.7",
+        f"error: {tmp_path / 'none.toml'}: file not found",
+    ]
+    assert not out.parent.exists()
+    result = runner.invoke(app, ["report", str(OIL_CAP_2022), "--out", str(tmp_path / "report.pdf")])
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: --out: {tmp_path / 'report.pdf'}: must end in .html"
+    assert not (tmp_path / "report.pdf").exists()
