@@ -32,6 +32,7 @@ Monte Carlo runs (:func:`compare_result`), the analytic probabilities used in ca
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
@@ -462,6 +463,155 @@ def baseline_comparisons(
         name: [score(s, f, floor, name) for s, f in zip(scenarios, forecasts)]
         for name, forecasts in baseline_forecasts(scenarios).items()
     }
+
+
+# ------------------------------------------------------------------------------ a full comparison
+
+BASELINE_LABELS: dict[str, str] = {
+    "last_vote": "last vote on this issue",
+    "p5_opposition": "yes unless a P5 stance opposes",
+    "weighted_mean": "weighted mean position (BdM)",
+}
+
+
+def by_date(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """Scenarios in the order of their records' dates (then file names)."""
+    return sorted(scenarios, key=lambda s: (record_of(s).date, str(s.path)))
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """The model and the baselines against the record of several decisions."""
+
+    files: list[FileComparison]
+    baselines: dict[str, list[FileComparison]]
+    method: str
+    floor: float
+    replicates: int | None
+    seed: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        from sim import __version__
+
+        return {
+            "method": self.method,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "floor": self.floor,
+            "version": __version__,
+            "files": [c.to_dict() for c in self.files],
+            "total": totals(self.files),
+            "baselines": {
+                name: {
+                    "description": BASELINES[name],
+                    "total": totals(comparisons),
+                    "files": [c.to_dict() for c in comparisons],
+                }
+                for name, comparisons in self.baselines.items()
+            },
+        }
+
+
+def compare_scenarios(
+    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0
+) -> ComparisonReport:
+    """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``) and score it and the
+    baselines against the record, in date order."""
+    from sim.runner import run
+
+    ordered = by_date(scenarios)
+    for scenario in ordered:
+        record_of(scenario)  # fail early on a file without [history]
+    files = [compare_result(run(s, replicates=replicates, seed=seed)) for s in ordered]
+    floor = 1.0 / (2 * replicates)
+    return ComparisonReport(
+        files=files,
+        baselines=baseline_comparisons(ordered, floor),
+        method=f"monte carlo ({replicates} replicates per file, seed {seed})",
+        floor=floor,
+        replicates=replicates,
+        seed=seed,
+    )
+
+
+def describe_record(c: FileComparison) -> str:
+    text = c.observed_outcome
+    if c.observed_defeaters:
+        text += " by " + "+".join(c.observed_defeaters)
+    if c.observed_tally:
+        text += " " + c.observed_tally
+    return text
+
+
+def describe_forecast(c: FileComparison) -> str:
+    text = c.modal_outcome
+    if c.modal_defeaters:
+        text += " by " + "+".join(c.modal_defeaters)
+    if c.modal_outcome not in {"withdrawn", "blocked"} and c.modal_tally and c.kind in {"resolution", "procedural"}:
+        text += " " + c.modal_tally
+    return text
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_files(files: Sequence[FileComparison]) -> list[str]:
+    """One row per decision: the record, the forecast's most likely outcome, the scores."""
+    lines = [
+        f"  {'date':<10}  {'decision':<28}  {'record':<24}  {'most likely':<24}"
+        f"  {'p(out)':>6}  {'p(tally)':>8}  {'log-lik':>7}  {'Brier':>5}  ok",
+    ]
+    for c in files:
+        lines.append(
+            f"  {c.date:<10}  {c.symbol[:28]:<28}  {describe_record(c)[:24]:<24}  {describe_forecast(c)[:24]:<24}"
+            f"  {c.p_outcome:>6.3f}  {_number(c.p_tally, '8.3f'):>8}  {_number(c.log_likelihood, '7.2f'):>7}"
+            f"  {_number(c.brier, '5.3f'):>5}  {'yes' if c.outcome_correct else 'NO'}"
+        )
+    return lines
+
+
+def format_totals_row(label: str, total: dict[str, Any]) -> str:
+    return (
+        f"  {label:<42}  {total['outcomes_correct']:>3}/{total['files']:<3}  {total['mean_p_outcome']:>7.3f}"
+        f"  {_number(total['log_likelihood'], '9.2f'):>9}  {_number(total['brier'], '6.4f'):>6}"
+        f"  {total['event_log_likelihood']:>9.2f}"
+    )
+
+
+def format_report(report: ComparisonReport) -> str:
+    """The human-readable output of ``unsc-sim compare``."""
+    n = len(report.files)
+    lines = [
+        f"Model vs the historical record: {n} decision{'s' if n != 1 else ''}, {report.method}",
+        f"(probabilities of 0 are floored at {report.floor:.2g} in log-likelihoods; 'ok' = the most likely",
+        " outcome, with the same vetoing / blocking members where the record names them, is what happened)",
+        "",
+        *format_files(report.files),
+    ]
+    doubtful = []
+    for c in report.files:
+        low = {code: p for code, p in (c.p_members or {}).items() if p < 0.5}
+        if low:
+            doubtful.append(f"    {c.date} {c.symbol}: " + ", ".join(f"{code} {p:.3f}" for code, p in low.items()))
+    if doubtful:
+        lines += ["", "  Members whose real vote the model gave a probability below 0.5:", *doubtful]
+    model_total = totals(report.files)
+    lines += [
+        "",
+        f"  Totals: log-lik = log-likelihood of the {model_total['member_votes']} known member votes"
+        f" ({model_total['files_with_votes']} files); event log-lik adds the outcomes",
+        "  of the decisions never put to a vote (their only evidence).",
+        f"  {'':<42}  {'outcomes':>7}  {'mean p':>7}  {'log-lik':>9}  {'Brier':>6}  {'event ll':>9}",
+        format_totals_row("model", model_total),
+    ]
+    for name, comparisons in report.baselines.items():
+        lines.append(format_totals_row(f"baseline: {BASELINE_LABELS[name]}", totals(comparisons)))
+    lines += ["", "  Baselines:"]
+    for name in report.baselines:
+        text = f"{BASELINE_LABELS[name]}: {BASELINES[name]}."
+        lines += textwrap.wrap(text, 100, initial_indent="    ", subsequent_indent="      ")
+    return "\n".join(lines)
 
 
 def vote_label(code: int) -> str:
