@@ -6,6 +6,7 @@ code 2, and no result file is written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from enum import Enum
 from pathlib import Path
@@ -207,6 +208,89 @@ def power(
 
 
 # --- compare / calibrate (issue 3) ---------------------------------------------------------
+
+
+def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> list:
+    """Load scenario files that carry a [history] table; exit 2 listing every problem."""
+    from sim.compare import CompareError, record_of
+
+    problems: list[str] = []
+    scenarios = []
+    overrides = {"council.preset": str(preset.resolve())} if preset is not None else None
+    if preset is not None and not preset.is_file():
+        fail([f"--preset: {preset}: file not found"])
+    for path in paths:
+        try:
+            scenario = load_scenario(path, overrides=overrides)
+            record_of(scenario)
+            scenarios.append(scenario)
+        except (ScenarioError, CompareError) as exc:
+            problems.extend(exc.problems)
+    if problems:
+        fail(problems)
+    return scenarios
+
+
+@app.command()
+def compare(
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a [history] table.")],
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per file.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
+) -> None:
+    """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
+    from sim.compare import compare_scenarios, format_report
+
+    scenarios = _load_history_files(scenario_files, preset)
+    report = compare_scenarios(scenarios, replicates=replicates, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(format_report(report))
+
+
+@app.command()
+def calibrate(
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a [history] table.")],
+    params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit, e.g. members.CHN.pressure,decision.noise_scale (default: the P5's pressure, reciprocity, veto_cost and the noise scale).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted stances as a preset (.toml).")] = None,
+    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of Gaussian priors centred on the built-in values (0: plain maximum likelihood).")] = 0.2,
+    loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Leave-one-out: predict each decision from a fit on the others.")] = True,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=0, help="Monte Carlo check of the fit: lanes per file (0: skip).")] = 2_000,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed of the Monte Carlo check.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Fit member stances (and the noise scale) to the record by maximum likelihood; leave-one-out."""
+    from sim.calibrate import (
+        DEFAULT_PARAMS,
+        CalibrationError,
+        calibrate as run_calibration,
+        format_calibration,
+        parse_params,
+        preset_command,
+        preset_text,
+        write_preset,
+    )
+
+    if out is not None and out.suffix.lower() != ".toml":
+        fail([f"--out: {out}: a preset must end in .toml"])
+    scenarios = _load_history_files(scenario_files)
+    keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
+    try:
+        parameters = parse_params(keys, scenarios)
+    except CalibrationError as exc:
+        fail(exc.problems)
+    report = run_calibration(scenarios, parameters, prior_sd=prior_sd, loo=loo, replicates=replicates or None, seed=seed)
+    if out is not None:
+        command = preset_command([str(p) for p in scenario_files], parameters, prior_sd, str(out))
+        write_preset(out, preset_text(report.fit, command))
+        report = dataclasses.replace(report, preset=str(out))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(format_calibration(report))
+
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
 
