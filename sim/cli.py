@@ -294,6 +294,66 @@ def calibrate(
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
 
+
+class SweepDesign(str, Enum):
+    grid = "grid"
+    random = "random"
+    lhs = "lhs"
+
+
+@app.command()
+def sweep(
+    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", metavar="KEY=VALUES",
+        help="A swept key: start:stop:count (grid, ends included), a,b,c (list) or low:high "
+             "(random, lhs). Repeat for more keys; replaces the file's [sweep] parameters.")] = None,
+    design: Annotated[Optional[SweepDesign], typer.Option("--design", help="grid (default), random or lhs.")] = None,
+    samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Points to draw (random, lhs).")] = None,
+    replicates: Annotated[Optional[int], typer.Option("--replicates", "-n", min=1, help="Lanes per point [default: 1,000].")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv).")] = None,
+    per_lane: Annotated[bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786).")] = None,
+    chunk_lanes: Annotated[int, typer.Option("--chunk-lanes", min=1, help="Lanes per model instance (part of what fixes the numbers).")] = 50_000,
+    restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
+    from sim.design import DesignError
+    from sim.sweep import SweepError, SweepInterrupted, load_sweep, run_sweep
+
+    if out is None:
+        fail(["--out: required: the table to write (.parquet or .csv)"])
+    check_output_path(out)
+    if scheduler is not None and workers != 1:
+        fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    try:
+        plan = load_sweep(
+            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
+        )
+        report = run_sweep(
+            plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
+            progress=progress and not as_json,
+        )
+    except (ScenarioError, DesignError, SweepError) as exc:
+        fail(exc.problems)
+    except SweepInterrupted as exc:
+        typer.echo(
+            f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
+            "run the same command again to resume",
+            err=True,
+        )
+        raise typer.Exit(130)
+    runner = f"dask cluster {scheduler}" if scheduler else f"{workers} process{'es' if workers > 1 else ''}"
+    if as_json:
+        typer.echo(json.dumps(report.summary(runner), indent=2))
+    else:
+        typer.echo(report.describe(runner))
+
+
 # --- plot / report / ui (issue 5) --------------------------------------------------------------
 
 

@@ -263,6 +263,21 @@ class ScenarioInfo(_Strict):
     description: str = ""
 
 
+SweepValue = bool | int | float | str
+
+
+class SweepSpec(_Strict):
+    """A parameter sweep declared with the scenario (``unsc-sim sweep FILE``; see sim.design).
+    Never read by the model: ``parameters`` maps a key path to ``"start:stop:count"``,
+    ``"a,b,c"``, ``"low:high"`` (random / lhs) or an array of values."""
+
+    design: Literal["grid", "random", "lhs"] = "grid"
+    samples: int | None = Field(default=None, ge=1)
+    replicates: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, ge=0)
+    parameters: dict[str, SweepValue | list[SweepValue]] = Field(min_length=1)
+
+
 class ScenarioSpec(_Strict):
     scenario: ScenarioInfo
     council: CouncilSpec
@@ -272,6 +287,7 @@ class ScenarioSpec(_Strict):
     negotiation: NegotiationSpec = Field(default_factory=NegotiationSpec)
     decision: DecisionSpec = Field(default_factory=DecisionSpec)
     history: HistorySpec | None = None
+    sweep: SweepSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -307,7 +323,7 @@ class Scenario:
         """Short hash of everything that determines the numbers (for result metadata)."""
         payload = json.dumps(
             {
-                "spec": self.spec.model_dump(mode="json", by_alias=True, exclude={"history"}),
+                "spec": self.spec.model_dump(mode="json", by_alias=True, exclude={"history", "sweep"}),
                 "members": [
                     {
                         "code": m.code,

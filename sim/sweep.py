@@ -1,0 +1,714 @@
+"""Parameter sweeps: every point of a design run for R replicates through the council model,
+counted as it goes, on this process, on local processes or on a dask cluster, resumable.
+
+**Seeds.** Point ``p`` has the seed ``point_seed(seed, p)`` (from ``SeedSequence(seed,
+spawn_key=(p,))``); its chunk ``c`` holds lanes ``[c * chunk_lanes, ...)`` and draws from
+``sim.runner.chunk_seed(point_seed, c)``. That is exactly what ``sim.runner.run(point_scenario,
+R, point_seed(seed, p), chunk_lanes)`` does, so a point's lanes are those of a plain run, and
+no number depends on how the work is spread: worker count, cluster, or resumption.
+
+**Work units.** The (point, chunk) pairs, in order, are grouped into units of about
+``total_lanes / 200`` lanes (at least 10,000, at most 500,000), a rule that depends on the
+sweep alone. A unit
+comes back as counts per point (outcomes, tallies, members' votes), not lanes, so memory stays
+flat however many lanes run; with ``per_lane`` it also carries its lanes.
+
+**Resumption.** Each finished unit is saved (atomically) in a work directory beside the output,
+``.<output name>.partial/``, under a manifest keyed by a hash of what determines the numbers
+(scenario fingerprint, design, points, seed, replicates, chunk size, version). Rerunning the same
+sweep skips saved units and writes the same file; a different sweep refuses the directory. The
+table is always built from the saved units, written atomically, and the directory removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.design import Design, DesignError, DesignName, Value, build_design, parse_param_option, parse_parameter
+from sim.results import RunResult, wilson_interval, write_table
+from sim.rules import ABSTAIN, NO, OUTCOME_LABELS, YES, Outcome
+from sim.runner import CHUNK_LANES, ChunkOutput, chunk_bounds, chunk_seed, simulate_chunk
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+
+DEFAULT_REPLICATES = 1_000
+TARGET_UNITS = 200
+"""Units per sweep to aim for: enough to spread over workers and resume finely."""
+MIN_UNIT_LANES = 10_000
+"""At least this many lanes per unit (unless a sweep is smaller): saving a unit costs about a
+millisecond, so smaller units would spend more time on files than on councils."""
+MAX_UNIT_LANES = 500_000
+"""At most this many lanes per unit (about a quarter of a second of one core)."""
+MAX_LISTED_PROBLEMS = 20
+UNIT_FORMAT = 1
+"""Version of the saved unit files: part of the manifest key."""
+
+
+class SweepError(Exception):
+    """The sweep cannot run as asked (e.g. its work directory holds another sweep's work)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: ``saved`` of ``units`` units are kept in ``work_dir``."""
+
+    def __init__(self, saved: int, units: int, work_dir: Path):
+        self.saved, self.units, self.work_dir = saved, units, work_dir
+        super().__init__(f"{saved} of {units} work units saved in {work_dir}")
+
+
+def point_seed(seed: int, point: int) -> int:
+    """The root seed of point ``point``'s lanes, from the sweep's seed and the index alone."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(point,))
+    return int(sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+# ------------------------------------------------------------------------------- the plan
+
+@dataclass(frozen=True)
+class Piece:
+    """One chunk of one point: lanes ``[start, stop)`` of point ``point``."""
+
+    point: int
+    chunk: int
+    start: int
+    stop: int
+
+    @property
+    def lanes(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Consecutive pieces run, saved and resumed together."""
+
+    index: int
+    pieces: tuple[Piece, ...]
+
+    @property
+    def lanes(self) -> int:
+        return sum(piece.lanes for piece in self.pieces)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: a scenario, a design and its points (each a valid scenario), and
+    what fixes the numbers (replicates, seed, chunk size)."""
+
+    scenario: Scenario
+    raw: dict[str, Any] = field(repr=False)
+    base_dir: Path
+    design: Design
+    points: tuple[dict[str, Value], ...]
+    replicates: int
+    seed: int
+    chunk_lanes: int = CHUNK_LANES
+
+    @property
+    def total_lanes(self) -> int:
+        return len(self.points) * self.replicates
+
+    def point_scenario(self, point: int) -> Scenario:
+        """The scenario at one point: the file with the point's values set."""
+        return scenario_from_dict(
+            self.raw, label=self.scenario.path or "<scenario>", base_dir=self.base_dir,
+            overrides=self.points[point],
+        )
+
+    def units(self) -> list[Unit]:
+        """The work units (see the module docstring): a function of the sweep alone."""
+        budget = min(MAX_UNIT_LANES, max(MIN_UNIT_LANES, self.total_lanes // TARGET_UNITS, 1))
+        bounds = chunk_bounds(self.replicates, self.chunk_lanes)
+        units: list[Unit] = []
+        current: list[Piece] = []
+        lanes = 0
+        for point in range(len(self.points)):
+            for chunk, (start, stop) in enumerate(bounds):
+                piece = Piece(point, chunk, start, stop)
+                if current and lanes + piece.lanes > budget:
+                    units.append(Unit(len(units), tuple(current)))
+                    current, lanes = [], 0
+                current.append(piece)
+                lanes += piece.lanes
+        if current:
+            units.append(Unit(len(units), tuple(current)))
+        return units
+
+    def metadata(self) -> dict[str, Any]:
+        """What made the table, deterministically (no clock, no worker count)."""
+        spec = self.scenario.spec
+        return {
+            "table": "sweep",
+            "scenario": self.scenario.name,
+            "scenario_file": self.scenario.path,
+            "scenario_fingerprint": self.scenario.fingerprint(),
+            "symbol": spec.proposal.symbol,
+            "proposal_kind": spec.proposal.kind,
+            "seed": self.seed,
+            "version": __version__,
+            "design": self.design.describe(),
+            "parameters": [parameter.describe() for parameter in self.design.parameters],
+            "replicates": self.replicates,
+            "chunk_lanes": self.chunk_lanes,
+            "points": len(self.points),
+            "lanes": self.total_lanes,
+            "seeds": "point p: SeedSequence(seed, spawn_key=(p,)); its chunk c: "
+                     "sim.runner.chunk_seed(point seed, c)",
+        }
+
+    def key(self, per_lane: bool) -> str:
+        """Hash of everything that determines the saved units (the work directory's key)."""
+        identity = {
+            **self.metadata(),
+            "point_values": hashlib.sha256(
+                json.dumps(self.points, sort_keys=True, default=str).encode()
+            ).hexdigest(),
+            "per_lane": per_lane,
+            "unit_format": UNIT_FORMAT,
+            "units": len(self.units()),
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def load_sweep(
+    path: str | Path,
+    params: Iterable[str] | None = None,
+    design: DesignName | None = None,
+    samples: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    chunk_lanes: int = CHUNK_LANES,
+) -> Sweep:
+    """Read a scenario and its sweep: ``params`` (``KEY=SPEC`` texts, as ``--param``) replace
+    the file's ``[sweep]`` parameters; ``design``, ``samples``, ``replicates`` and ``seed``
+    override its settings. Every point is validated before anything runs.
+
+    Raises ScenarioError (a bad file or a bad value at some point) or DesignError (a bad key
+    or range), each problem on one line naming the key.
+    """
+    path = Path(path)
+    scenario = load_scenario(path)
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    table = scenario.spec.sweep
+    label = str(path)
+    params = list(params or [])
+    name: DesignName = design or (table.design if table else "grid")
+    samples_from = "--samples"
+    if samples is None and table is not None and table.samples is not None and name != "grid":
+        samples, samples_from = table.samples, f"{label}: sweep.samples"
+    replicates = replicates if replicates is not None else (
+        table.replicates if table and table.replicates else DEFAULT_REPLICATES
+    )
+    seed = seed if seed is not None else (table.seed if table and table.seed is not None else 0)
+    problems: list[str] = []
+    if replicates < 1:
+        problems.append(f"--replicates: must be at least 1, got {replicates}")
+    if seed < 0:
+        problems.append(f"--seed: must be a non-negative integer, got {seed}")
+    if chunk_lanes < 1:
+        problems.append(f"--chunk-lanes: must be at least 1, got {chunk_lanes}")
+
+    parameters = []
+    if params:
+        for option in params:
+            try:
+                parameters.append(parse_param_option(option, name))
+            except DesignError as exc:
+                problems.extend(exc.problems)
+    elif table is not None:
+        for key, spec in table.parameters.items():
+            try:
+                parameters.append(parse_parameter(key, spec, name, where=f"{label}: sweep.parameters.{key}"))
+            except DesignError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise DesignError(problems)
+    built = build_design(parameters, name, samples, where=samples_from)
+    points = tuple(built.points(seed))
+    sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes)
+    _validate_points(sweep)
+    return sweep
+
+
+def _validate_points(sweep: Sweep) -> None:
+    """Build every point's scenario once; collect each distinct problem, naming its key."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    codes = sweep.scenario.codes
+    for point in range(len(sweep.points)):
+        try:
+            scenario = sweep.point_scenario(point)
+        except ScenarioError as exc:
+            found = exc.problems
+        else:
+            found = []
+            if scenario.codes != codes:
+                keys = ", ".join(sweep.design.keys)
+                found = [f"{keys}: changes who sits on the council; a sweep keeps one council"]
+        for problem in found:
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
+    if problems:
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            more = len(problems) - MAX_LISTED_PROBLEMS
+            problems = problems[:MAX_LISTED_PROBLEMS] + [f"... and {more} more problems"]
+        raise ScenarioError(problems)
+
+
+# ------------------------------------------------------------------------------ counting
+
+@dataclass
+class PointCounts:
+    """Running counts for one point: all the sweep table needs, whatever the number of lanes."""
+
+    members: int
+    lanes: int = 0
+    outcomes: np.ndarray = field(default=None)  # type: ignore[assignment]
+    votes: np.ndarray = field(default=None)  # type: ignore[assignment]
+    """(members, 3) lanes in which each member voted yes, no, abstain."""
+    tallies: dict[int, int] = field(default_factory=dict)
+    """Tally key ``(yes * n + no) * n + abstain`` (n = members + 1) -> lanes put to the vote."""
+
+    def __post_init__(self) -> None:
+        if self.outcomes is None:
+            self.outcomes = np.zeros(len(OUTCOME_LABELS), dtype=np.int64)
+        if self.votes is None:
+            self.votes = np.zeros((self.members, 3), dtype=np.int64)
+
+    def add_chunk(self, chunk: ChunkOutput) -> None:
+        votes, outcome = chunk.votes, chunk.outcome
+        self.lanes += int(outcome.shape[0])
+        self.outcomes += np.bincount(outcome.astype(np.int64), minlength=len(OUTCOME_LABELS))
+        is_yes, is_no, is_abstain = votes == YES, votes == NO, votes == ABSTAIN
+        self.votes += np.stack([is_yes.sum(axis=1), is_no.sum(axis=1), is_abstain.sum(axis=1)], axis=1)
+        voted = outcome != Outcome.WITHDRAWN
+        if voted.any():
+            n = self.members + 1
+            keys = (is_yes.sum(axis=0) * n + is_no.sum(axis=0)) * n + is_abstain.sum(axis=0)
+            unique, counts = np.unique(keys[voted], return_counts=True)
+            self.add_tallies(unique, counts)
+
+    def add_tallies(self, keys: Iterable[int], counts: Iterable[int]) -> None:
+        for key, count in zip(keys, counts):
+            self.tallies[int(key)] = self.tallies.get(int(key), 0) + int(count)
+
+    def merge(self, other: "PointCounts") -> None:
+        self.lanes += other.lanes
+        self.outcomes += other.outcomes
+        self.votes += other.votes
+        self.add_tallies(other.tallies.keys(), other.tallies.values())
+
+    def modal_tally(self) -> str:
+        """The most common yes-no-abstain tally ("" if never put to the vote); ties go to the
+        smallest key, as in RunResult.tallies."""
+        if not self.tallies:
+            return ""
+        top = max(self.tallies.values())
+        key = min(k for k, count in self.tallies.items() if count == top)
+        n = self.members + 1
+        return f"{key // (n * n)}-{(key // n) % n}-{key % n}"
+
+    def row(self, codes: list[str]) -> dict[str, Any]:
+        """The point's columns of the sweep table (after its swept values)."""
+        row: dict[str, Any] = {"replicates": self.lanes}
+        low, high = wilson_interval(self.outcomes, self.lanes)
+        for i, label in enumerate(OUTCOME_LABELS):
+            row[f"p_{label}"] = self.outcomes[i] / self.lanes
+            row[f"p_{label}_low"] = float(low[i])
+            row[f"p_{label}_high"] = float(high[i])
+        row["modal_tally"] = self.modal_tally()
+        for index, code in enumerate(codes):
+            for j, vote in enumerate(("yes", "no", "abstain")):
+                row[f"{code}_{vote}"] = self.votes[index, j] / self.lanes
+        return row
+
+
+# -------------------------------------------------------------------------- running units
+
+@dataclass(frozen=True)
+class UnitTask:
+    """What a worker needs for one unit: each piece with its point's scenario and seed."""
+
+    unit: Unit
+    scenarios: dict[int, Scenario]
+    seeds: dict[int, int]
+    per_lane: bool
+
+
+LANE_FIELDS = ("votes", "outcome", "defeated_by", "fell_short", "text_scale")
+
+
+def run_unit(task: UnitTask) -> dict[str, np.ndarray]:
+    """Simulate one unit and return its counts per point (and its lanes if asked) as arrays
+    ready to save. Runs in whichever process or dask worker gets it."""
+    counts: dict[int, PointCounts] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for piece in task.unit.pieces:
+        scenario = task.scenarios[piece.point]
+        output = simulate_chunk(scenario, piece.lanes, chunk_seed(task.seeds[piece.point], piece.chunk))
+        counts.setdefault(piece.point, PointCounts(len(scenario.members))).add_chunk(output)
+        if task.per_lane:
+            for name in LANE_FIELDS:
+                arrays[f"lanes_{piece.point}_{piece.chunk}_{name}"] = np.ascontiguousarray(
+                    getattr(output, name)
+                )
+    points = sorted(counts)
+    tally_rows = [(p, k, c) for p in points for k, c in sorted(counts[p].tallies.items())]
+    arrays.update(
+        unit=np.array([task.unit.index]),
+        points=np.array(points, dtype=np.int64),
+        lanes=np.array([counts[p].lanes for p in points], dtype=np.int64),
+        outcomes=np.stack([counts[p].outcomes for p in points]),
+        votes=np.stack([counts[p].votes for p in points]),
+        tallies=np.array(tally_rows, dtype=np.int64).reshape(-1, 3),
+    )
+    return arrays
+
+
+def unit_counts(arrays: dict[str, np.ndarray] | Any, members: int) -> dict[int, PointCounts]:
+    """The counts per point saved for one unit (the inverse of :func:`run_unit`'s layout)."""
+    result: dict[int, PointCounts] = {}
+    tallies = arrays["tallies"]
+    for i, point in enumerate(arrays["points"].tolist()):
+        counts = PointCounts(members, int(arrays["lanes"][i]), arrays["outcomes"][i].copy(), arrays["votes"][i].copy())
+        rows = tallies[tallies[:, 0] == point]
+        counts.add_tallies(rows[:, 1].tolist(), rows[:, 2].tolist())
+        result[point] = counts
+    return result
+
+
+def _run_inline(tasks: Iterator[UnitTask]) -> Iterator[dict[str, np.ndarray]]:
+    for task in tasks:
+        yield run_unit(task)
+
+
+def _run_processes(tasks: Iterator[UnitTask], workers: int) -> Iterator[dict[str, np.ndarray]]:
+    """Local processes, started with "spawn" (no fork of a parent holding threads or locks;
+    the same on every OS). At most a few units per worker are in flight, so scenarios are
+    built as they are needed."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pending: set = set()
+    try:
+        for task in tasks:
+            pending.add(pool.submit(run_unit, task))
+            if len(pending) >= 2 * workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(tasks: Iterator[UnitTask], address: str) -> Iterator[dict[str, np.ndarray]]:
+    """An existing dask.distributed cluster (its workers need unsc-sim installed)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise SweepError(
+            ["--scheduler: needs dask.distributed: pip install 'unsc-sim[distributed]'"]
+        ) from None
+    try:
+        client = Client(address, set_as_default=False, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepError([f"--scheduler {address}: cannot connect: {exc}"]) from None
+    try:
+        tasks = iter(tasks)
+        window = max(4, 2 * sum(client.nthreads().values()))
+        initial = [client.submit(run_unit, task, pure=False) for _, task in zip(range(window), tasks)]
+        queue = as_completed(initial)
+        for future in queue:
+            result = future.result()
+            future.release()
+            following = next(tasks, None)
+            if following is not None:
+                queue.add(client.submit(run_unit, following, pure=False))
+            yield result
+    finally:
+        client.close()
+
+
+# ----------------------------------------------------------------------- the work directory
+
+def work_dir_for(out: Path) -> Path:
+    """Where unfinished work for ``out`` is kept: ``.<name>.partial`` beside it."""
+    return out.with_name(f".{out.name}.partial")
+
+
+def lanes_path_for(out: Path) -> Path:
+    """Where ``--per-lane`` rows go: ``<stem>.lanes<suffix>`` beside the table."""
+    return out.with_name(f"{out.stem}.lanes{out.suffix}")
+
+
+def _unit_file(work: Path, index: int) -> Path:
+    return work / f"unit-{index:06d}.npz"
+
+
+def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[int]:
+    """Create or reopen the work directory; the indices of units already saved there."""
+    manifest = work / "manifest.json"
+    if work.exists():
+        try:
+            saved_key = json.loads(manifest.read_text())["key"]
+        except (OSError, ValueError, KeyError):
+            saved_key = None  # never got as far as a manifest: nothing to keep
+        if saved_key == key and not restart:
+            return {
+                int(path.stem.split("-")[1]) for path in work.glob("unit-*.npz")
+            }
+        if saved_key is not None and saved_key != key and not restart:
+            raise SweepError(
+                [f"{work}: holds unfinished work of a different sweep (another scenario, design, "
+                 "seed, replicates, chunk size, --per-lane or version); rerun that sweep to "
+                 "finish it, or pass --restart to discard it"]
+            )
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    temporary = work / "manifest.json.part"
+    temporary.write_text(json.dumps({"key": key, "units": len(sweep.units()), **sweep.metadata()},
+                                    indent=1, default=str))
+    os.replace(temporary, manifest)
+    return set()
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a finished sweep produced and how long it took."""
+
+    path: Path
+    lanes_path: Path | None
+    frame: pd.DataFrame
+    metadata: dict[str, Any]
+    points: int
+    lanes: int
+    lanes_run: int
+    """Lanes simulated by this call (the rest came from a previous, interrupted one)."""
+    units: int
+    units_resumed: int
+    seconds: float
+
+    @property
+    def decisions_per_s(self) -> float:
+        return self.lanes_run / self.seconds if self.seconds > 0 else float("nan")
+
+    def summary(self, runner: str = "") -> dict[str, Any]:
+        """The finished sweep as one JSON-ready object (``unsc-sim sweep --json``)."""
+        return {
+            "out": str(self.path),
+            "lanes_file": str(self.lanes_path) if self.lanes_path else None,
+            "points": self.points,
+            "lanes": self.lanes,
+            "lanes_run": self.lanes_run,
+            "units": self.units,
+            "units_resumed": self.units_resumed,
+            "seconds": round(self.seconds, 3),
+            "decisions_per_s": round(self.decisions_per_s),
+            "runner": runner,
+            **{k: self.metadata[k] for k in ("scenario", "seed", "replicates", "design", "version")},
+        }
+
+    def describe(self, runner: str = "") -> str:
+        """A short human-readable summary."""
+        meta = self.metadata
+        axes = ", ".join(
+            f"{p['key']} ({len(p['values'])} values)" if "values" in p
+            else f"{p['key']} in [{p['low']:g}, {p['high']:g}]"
+            for p in meta["parameters"]
+        )
+        lines = [
+            f"Sweep of {meta['scenario']}",
+            f"  {meta['design']['name']} design over {axes}: {self.points:,} points",
+            f"  {meta['replicates']:,} replicates a point, seed {meta['seed']}: "
+            f"{self.lanes:,} lanes (council decisions)",
+            f"  {self.seconds:.1f} s{f' on {runner}' if runner else ''}: "
+            f"{self.decisions_per_s:,.0f} decisions/s",
+        ]
+        if self.units_resumed:
+            lines.append(f"  resumed: {self.units_resumed} of {self.units} work units were already done")
+        lines.append(f"  Table written to {self.path}")
+        if self.lanes_path is not None:
+            lines.append(f"  Per-lane rows written to {self.lanes_path}")
+        return "\n".join(lines)
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path,
+    workers: int = 1,
+    scheduler: str | None = None,
+    per_lane: bool = False,
+    restart: bool = False,
+    progress: bool = False,
+    on_unit: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Run ``sweep`` and write its table to ``out`` (.parquet or .csv), resuming from the work
+    directory if the same sweep was interrupted. ``workers`` > 1 runs local processes;
+    ``scheduler`` (an address) runs on a dask.distributed cluster. ``on_unit(index)`` is
+    called after each unit is saved (a hook for tests and front ends)."""
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".parquet"}:
+        raise SweepError([f"--out: {out}: must end in .csv or .parquet"])
+    if workers < 1:
+        raise SweepError([f"--workers: must be at least 1, got {workers}"])
+    started = time.perf_counter()
+    units = sweep.units()
+    work = work_dir_for(out)
+    done = _prepare_work_dir(work, sweep.key(per_lane), sweep, restart)
+    done &= {unit.index for unit in units}
+    todo = [unit for unit in units if unit.index not in done]
+    resumed_lanes = sum(units[i].lanes for i in done)
+
+    seeds = {p: point_seed(sweep.seed, p) for p in range(len(sweep.points))}
+
+    def tasks() -> Iterator[UnitTask]:
+        cache: dict[int, Scenario] = {}
+        for unit in todo:
+            wanted = sorted({piece.point for piece in unit.pieces})
+            scenarios = {p: cache[p] if p in cache else sweep.point_scenario(p) for p in wanted}
+            cache = {wanted[-1]: scenarios[wanted[-1]]}  # a point may continue in the next unit
+            yield UnitTask(unit, scenarios, {p: seeds[p] for p in wanted}, per_lane)
+
+    if scheduler is not None:
+        results = _run_dask(tasks(), scheduler)
+    elif workers > 1:
+        results = _run_processes(tasks(), workers)
+    else:
+        results = _run_inline(tasks())
+
+    bar = _progress_bar(sweep.total_lanes, resumed_lanes, enabled=progress)
+    saved = len(done)
+    try:
+        for arrays in results:
+            index = int(arrays["unit"][0])
+            _save_atomic(_unit_file(work, index), arrays)
+            saved += 1
+            bar.update(units[index].lanes)
+            if on_unit is not None:
+                on_unit(index)
+    except KeyboardInterrupt:
+        raise SweepInterrupted(saved, len(units), work) from None
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+        bar.close()
+
+    frame = sweep_table(sweep, work, units)
+    metadata = sweep.metadata()
+    lanes_path = None
+    if per_lane:
+        lanes_path = lanes_path_for(out)
+        metadata["lanes_file"] = lanes_path.name
+        write_table(lanes_table(sweep, work, units), lanes_path, {**metadata, "table": "sweep_lanes"})
+    write_table(frame, out, metadata)
+    shutil.rmtree(work)
+    return SweepReport(
+        path=out, lanes_path=lanes_path, frame=frame, metadata=metadata, points=len(sweep.points),
+        lanes=sweep.total_lanes, lanes_run=sweep.total_lanes - resumed_lanes, units=len(units),
+        units_resumed=len(done), seconds=time.perf_counter() - started,
+    )
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, initial=initial, disable=not enabled, file=sys.stderr, unit=" lanes",
+        unit_scale=True, desc="sweep", dynamic_ncols=True, smoothing=0.1,
+    )
+
+
+def sweep_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
+    """The tidy table, one row per point, from the units saved in ``work``."""
+    members = len(sweep.scenario.members)
+    totals = {p: PointCounts(members) for p in range(len(sweep.points))}
+    for unit in units:
+        with np.load(_unit_file(work, unit.index)) as arrays:
+            for point, counts in unit_counts(arrays, members).items():
+                totals[point].merge(counts)
+    codes = sweep.scenario.codes
+    rows = [
+        {"point": p, **sweep.points[p], **totals[p].row(codes)} for p in range(len(sweep.points))
+    ]
+    frame = pd.DataFrame(rows)
+    for parameter in sweep.design.parameters:
+        if parameter.kind == "int":
+            frame[parameter.key] = frame[parameter.key].astype(np.int64)
+        elif parameter.kind == "float":
+            frame[parameter.key] = frame[parameter.key].astype(np.float64)
+    frame["modal_tally"] = frame["modal_tally"].astype(object)
+    return frame
+
+
+def lanes_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
+    """``--per-lane`` rows: ``point`` then RunResult.lanes_frame()'s columns, point by point."""
+    frames: list[pd.DataFrame] = []
+    chunks: dict[str, list[np.ndarray]] = {name: [] for name in LANE_FIELDS}
+    current: int | None = None
+
+    def flush(point: int) -> None:
+        result = RunResult.from_arrays(
+            sweep.point_scenario(point),
+            seed=point_seed(sweep.seed, point),
+            votes=np.concatenate(chunks["votes"], axis=1),
+            outcome=np.concatenate(chunks["outcome"]),
+            defeated_by=np.concatenate(chunks["defeated_by"], axis=1),
+            fell_short=np.concatenate(chunks["fell_short"]),
+            text_scale=np.concatenate(chunks["text_scale"]),
+        )
+        frame = result.lanes_frame()
+        frame.insert(0, "point", point)
+        frames.append(frame)
+        for name in LANE_FIELDS:
+            chunks[name].clear()
+
+    for unit in units:
+        with np.load(_unit_file(work, unit.index)) as arrays:
+            for piece in unit.pieces:
+                if current is not None and piece.point != current:
+                    flush(current)
+                current = piece.point
+                for name in LANE_FIELDS:
+                    chunks[name].append(arrays[f"lanes_{piece.point}_{piece.chunk}_{name}"])
+    if current is not None:
+        flush(current)
+    return pd.concat(frames, ignore_index=True)
