@@ -166,18 +166,22 @@ def parse_params(keys: Sequence[str], scenarios: Sequence[Scenario]) -> list[Par
     return params
 
 
-def default_values(params: Sequence[Parameter], scenario: Scenario | None = None) -> np.ndarray:
-    """Starting values: the built-in stances (or the scenario's), and noise scale 1."""
+def default_values(params: Sequence[Parameter], scenarios: Sequence[Scenario] = ()) -> np.ndarray:
+    """Starting values (and prior centres): each stance as the first of ``scenarios`` seating the
+    member has it (the built-in preset unless the file overrides it), else the built-in preset;
+    the noise scale as the first scenario has it (1 unless set)."""
     presets = builtin_members()
     values = []
     for p in params:
         if p.is_noise_scale:
-            values.append(scenario.spec.decision.noise_scale if scenario is not None else 1.0)
+            values.append(scenarios[0].spec.decision.noise_scale if scenarios else 1.0)
             continue
         stance = None
-        if scenario is not None:
+        for scenario in scenarios:
             profile = next((m for m in scenario.members if m.code == p.code), None)
-            stance = profile.stances[p.field] if profile is not None else None
+            if profile is not None:
+                stance = profile.stances[p.field]
+                break
         if stance is None:
             stance = getattr(presets[p.code], p.field)
         values.append(float(stance.center))
@@ -583,7 +587,7 @@ def fit(
 ) -> FitResult:
     """Maximum (penalised) likelihood of the records of ``scenarios`` over ``params``."""
     began = time.perf_counter()
-    center = default_values(params)
+    center = default_values(params, scenarios)
     x0 = center.copy() if start is None else np.asarray(start, float)
     objective = Objective(scenarios, params, prior_center=center, prior_sd=prior_sd)
     bounds = [(p.low, p.high) for p in params]
@@ -774,6 +778,173 @@ def write_preset(path: str | Path, text: str) -> Path:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return path
+
+
+# ------------------------------------------------------------------------ the whole calibration
+
+def fitted_overrides(scenario: Scenario, params: Sequence[Parameter], values: np.ndarray) -> dict[str, Any]:
+    """Scenario overrides that set the fitted values (for members on this council)."""
+    overrides: dict[str, Any] = {}
+    for p, value in zip(params, values):
+        if p.is_noise_scale:
+            overrides[p.key] = float(value)
+        elif p.code in scenario.codes:
+            overrides[p.key] = float(value)
+    return overrides
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    fit: FitResult
+    at_fit: list[FileComparison]
+    at_start: list[FileComparison]
+    loo: list[HeldOut] | None
+    monte_carlo: list[FileComparison] | None
+    replicates: int | None
+    seed: int | None
+    preset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        from sim.compare import totals
+
+        data: dict[str, Any] = {
+            "version": __version__,
+            "fit": self.fit.to_dict(),
+            "files": [c.to_dict() for c in self.at_fit],
+            "total": totals(self.at_fit),
+            "total_at_start": totals(self.at_start),
+            "preset": self.preset,
+        }
+        if self.loo is not None:
+            data["leave_one_out"] = {
+                "summary": loo_summary(self.loo),
+                "decisions": [
+                    {
+                        **h.comparison.to_dict(),
+                        "fitted_without": {p.key: float(v) for p, v in zip(self.fit.params, h.values)},
+                        "p_outcome_at_start": h.default.p_outcome,
+                        "outcome_correct_at_start": h.default.outcome_correct,
+                    }
+                    for h in self.loo
+                ],
+            }
+        if self.monte_carlo is not None:
+            data["monte_carlo_check"] = {
+                "replicates": self.replicates,
+                "seed": self.seed,
+                "total": totals(self.monte_carlo),
+                "files": [c.to_dict() for c in self.monte_carlo],
+            }
+        return data
+
+
+def calibrate(
+    scenarios: Sequence[Scenario],
+    params: Sequence[Parameter],
+    prior_sd: float = 0.0,
+    loo: bool = True,
+    replicates: int | None = 2_000,
+    seed: int = 0,
+) -> CalibrationReport:
+    """Fit, score every decision at the fit, leave-one-out, and check the fit by simulation."""
+    from sim.compare import by_date, compare_result
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    ordered = by_date(scenarios)
+    result = fit(ordered, params, prior_sd=prior_sd)
+    at_fit = [analytic_comparison(s, params, result.values) for s in ordered]
+    at_start = [analytic_comparison(s, params, result.start) for s in ordered]
+    held = leave_one_out(ordered, params, prior_sd=prior_sd) if loo else None
+    monte_carlo = None
+    if replicates:
+        monte_carlo = []
+        for scenario in ordered:
+            fitted = load_scenario(scenario.path, overrides=fitted_overrides(scenario, params, result.values))
+            monte_carlo.append(compare_result(run(fitted, replicates=replicates, seed=seed)))
+    return CalibrationReport(result, at_fit, at_start, held, monte_carlo, replicates, seed if replicates else None)
+
+
+def format_calibration(report: CalibrationReport) -> str:
+    """The human-readable output of ``unsc-sim calibrate``."""
+    from sim.compare import describe_forecast, describe_record, format_files, totals
+
+    r = report.fit
+    how = (
+        f"penalised maximum likelihood (Gaussian priors, sd {r.prior_sd:g}, centred on the built-in values)"
+        if r.prior_sd > 0 else "maximum likelihood"
+    )
+    lines = [
+        f"Calibration on {len(r.files)} decisions: {how}, analytic likelihood",
+        f"  {'converged' if r.converged else 'NOT converged'} ({r.message}); {r.evaluations:,} "
+        f"parameter points evaluated in {r.seconds:.1f} s",
+        f"  log-likelihood of the records: {r.log_likelihood:.3f} at the fit, "
+        f"{r.start_log_likelihood:.3f} at the built-in stances",
+        "",
+        f"  {'parameter':<28}  {'start':>7}  {'fitted':>7}  {'std. error':>10}",
+    ]
+    for row in r.table():
+        se = row["std_error"]
+        se_text = f"{se:10.3f}" if se is not None else ("  at bound" if row["at_bound"] else "         -")
+        lines.append(f"  {row['param']:<28}  {row['start']:>7.3f}  {row['value']:>7.3f}  {se_text}")
+    lines += [
+        "  (std. error: inverse observed information, a central-difference Hessian of the penalised",
+        "   negative log-likelihood at the fit, over the parameters not at a bound)",
+        "",
+        "  Every decision at the fitted values (exact probabilities):",
+        *format_files(report.at_fit),
+    ]
+    fit_total, start_total = totals(report.at_fit), totals(report.at_start)
+    lines.append(
+        f"  outcomes right: {fit_total['outcomes_correct']}/{fit_total['files']} at the fit, "
+        f"{start_total['outcomes_correct']}/{start_total['files']} at the built-in stances"
+    )
+    if report.loo is not None:
+        summary = loo_summary(report.loo)
+        lines += [
+            "",
+            "  Leave-one-out: each decision predicted by a fit on all the others (from the built-in values):",
+            f"  {'date':<10}  {'decision':<28}  {'record':<24}  {'predicted':<24}  {'p(out)':>6}  ok",
+        ]
+        for h in report.loo:
+            c = h.comparison
+            lines.append(
+                f"  {c.date:<10}  {c.symbol[:28]:<28}  {describe_record(c)[:24]:<24}  "
+                f"{describe_forecast(c)[:24]:<24}  {c.p_outcome:>6.3f}  {'yes' if c.outcome_correct else 'NO'}"
+            )
+        lines.append(
+            f"  Leave-one-out outcome accuracy: {summary['outcomes_correct']}/{summary['decisions']} "
+            f"({summary['outcome_accuracy']:.2f}); held-out event log-likelihood "
+            f"{summary['event_log_likelihood']:.2f} (built-in stances: "
+            f"{summary['default_event_log_likelihood']:.2f}, outcome accuracy {summary['default_outcome_accuracy']:.2f})"
+        )
+        wrong = [h.comparison for h in report.loo if not h.comparison.outcome_correct]
+        if wrong:
+            lines.append("  Fails on: " + "; ".join(
+                f"{c.date} {c.symbol} (record: {describe_record(c)}; predicted {describe_forecast(c)})" for c in wrong
+            ))
+    if report.monte_carlo is not None:
+        mc = totals(report.monte_carlo)
+        lines += [
+            "",
+            f"  Monte Carlo check at the fitted values ({report.replicates:,} replicates per file, seed {report.seed}): "
+            f"outcomes right {mc['outcomes_correct']}/{mc['files']}, member-vote log-likelihood "
+            f"{mc['log_likelihood']:.2f}" if mc["log_likelihood"] is not None else "",
+        ]
+    if report.preset:
+        lines += ["", f"  Preset written to {report.preset}"]
+    return "\n".join(lines)
+
+
+def preset_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float, out: str) -> str:
+    """The command line that reproduces a preset (for its header)."""
+    keys = ",".join(p.key for p in params)
+    default = keys == ",".join(DEFAULT_PARAMS)
+    return (
+        "unsc-sim calibrate " + " ".join(files)
+        + ("" if default else f" --params {keys}")
+        + f" --prior-sd {prior_sd:g} --out {out}"
+    )
 
 
 __all__ = [
