@@ -373,7 +373,7 @@ def build_design(
         if samples is not None:
             problems.append(f"{where}: applies to --design random or lhs, not to a grid")
     elif samples is None:
-        problems.append(f"{where}: required with --design {name} (how many points to draw)")
+        problems.append(f"{where}: required for the {name} design (how many points to draw)")
     elif samples < 1:
         problems.append(f"{where}: must be at least 1, got {samples}")
     if problems:

@@ -33,6 +33,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,8 +216,10 @@ def load_sweep(
     params = list(params or [])
     name: DesignName = design or (table.design if table else "grid")
     samples_from = "--samples"
-    if samples is None and table is not None and table.samples is not None and name != "grid":
-        samples, samples_from = table.samples, f"{label}: sweep.samples"
+    if samples is None and table is not None and name != "grid":
+        samples = table.samples
+        if design is None:
+            samples_from = f"{label}: sweep.samples"
     replicates = replicates if replicates is not None else (
         table.replicates if table and table.replicates else DEFAULT_REPLICATES
     )
@@ -422,6 +425,11 @@ def _run_processes(tasks: Iterator[UnitTask], workers: int) -> Iterator[dict[str
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+    except BrokenProcessPool as exc:
+        raise SweepError(
+            [f"--workers: a worker process died ({exc}); the units it finished are saved: "
+             "rerun the same command to resume"]
+        ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -442,7 +450,7 @@ def _run_dask(tasks: Iterator[UnitTask], address: str) -> Iterator[dict[str, np.
         tasks = iter(tasks)
         window = max(4, 2 * sum(client.nthreads().values()))
         initial = [client.submit(run_unit, task, pure=False) for _, task in zip(range(window), tasks)]
-        queue = as_completed(initial)
+        queue = as_completed(initial, loop=client.loop)
         for future in queue:
             result = future.result()
             future.release()

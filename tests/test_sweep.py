@@ -1,0 +1,314 @@
+"""Sweeps: the same table for any number of workers or a dask cluster, after an interruption,
+and point by point the same numbers as a plain run; clear errors for bad parameters."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import sim.sweep as sweep_module
+from sim.cli import app
+from sim.design import DesignError
+from sim.results import read_metadata
+from sim.rules import OUTCOME_LABELS
+from sim.runner import run
+from sim.scenario import ScenarioError
+from sim.sweep import SweepError, load_sweep, point_seed, run_sweep, work_dir_for
+
+from .conftest import MINIMAL, OIL_CAP_2022, ROOT
+
+PARAMS = ["members.CHN.pressure=0.2:1:3", "members.CHN.veto_cost=0.3,0.9"]
+"""Six points across which China goes from vetoing to abstaining: the numbers move."""
+
+
+@pytest.fixture
+def small_units(monkeypatch):
+    """Let a small sweep split into many units (as a big one does), to exercise scheduling."""
+    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
+
+
+def small_sweep(**kwargs):
+    settings = dict(replicates=600, seed=5, chunk_lanes=250)
+    settings.update(kwargs)
+    return load_sweep(OIL_CAP_2022, PARAMS, **settings)
+
+
+def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_units):
+    sweep = small_sweep()
+    assert len(sweep.units()) > 4  # several units to spread (3 chunks of each of 6 points)
+    one = run_sweep(sweep, tmp_path / "one.parquet")
+    two = run_sweep(sweep, tmp_path / "two.parquet", workers=2)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, threads_per_worker=1, host="127.0.0.1", protocol="tcp",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        cluster_run = run_sweep(sweep, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "dask.parquet").read_bytes()
+    pd.testing.assert_frame_equal(one.frame, two.frame)
+    pd.testing.assert_frame_equal(one.frame, cluster_run.frame)
+    # and the sweep is not trivially constant: China's no share falls as its veto cost rises
+    frame = one.frame
+    assert frame["CHN_no"].max() > 0.9 and frame["CHN_no"].min() < 0.1
+
+
+def test_the_table_has_the_agreed_columns_and_metadata(tmp_path):
+    sweep = small_sweep()
+    report = run_sweep(sweep, tmp_path / "s.parquet")
+    frame = pd.read_parquet(tmp_path / "s.parquet")
+    codes = sweep.scenario.codes
+    expected = ["point", "members.CHN.pressure", "members.CHN.veto_cost", "replicates"]
+    for label in OUTCOME_LABELS:
+        expected += [f"p_{label}", f"p_{label}_low", f"p_{label}_high"]
+    expected.append("modal_tally")
+    for code in codes:
+        expected += [f"{code}_yes", f"{code}_no", f"{code}_abstain"]
+    assert list(frame.columns) == expected
+    assert frame["point"].tolist() == list(range(6)) and (frame["replicates"] == 600).all()
+    assert frame["members.CHN.veto_cost"].tolist() == [0.3, 0.9] * 3
+    probabilities = frame[[f"p_{label}" for label in OUTCOME_LABELS]].to_numpy()
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert (frame["p_vetoed_low"] <= frame["p_vetoed"]).all() and (frame["p_vetoed"] <= frame["p_vetoed_high"]).all()
+    meta = read_metadata(tmp_path / "s.parquet")
+    assert meta["table"] == "sweep" and meta["seed"] == 5 and meta["replicates"] == 600
+    assert meta["chunk_lanes"] == 250 and meta["scenario_fingerprint"] == sweep.scenario.fingerprint()
+    assert meta["design"] == {"name": "grid", "settings": {"points": 6}}
+    assert meta["parameters"][1] == {"key": "members.CHN.veto_cost", "values": [0.3, 0.9]}
+    assert meta["version"] and meta["scenario"] == sweep.scenario.name
+    assert not work_dir_for(tmp_path / "s.parquet").exists()  # removed after success
+    assert report.lanes == report.lanes_run == 3_600
+
+
+def test_each_point_equals_a_plain_run_with_the_point_seed(tmp_path):
+    """Exact, not statistical: point p's lanes are run(point scenario, R, point_seed(seed, p),
+    chunk_lanes)'s lanes, so probabilities, intervals, modal tally and shares all match."""
+    sweep = small_sweep()
+    frame = run_sweep(sweep, tmp_path / "s.parquet").frame
+    for point in (0, 3, 5):
+        result = run(sweep.point_scenario(point), 600, point_seed(5, point), chunk_lanes=250)
+        row = frame.iloc[point]
+        table = result.outcome_table().set_index("outcome")
+        for label in OUTCOME_LABELS:
+            assert row[f"p_{label}"] == table.loc[label, "probability"]
+            assert row[f"p_{label}_low"] == table.loc[label, "ci_low"]
+            assert row[f"p_{label}_high"] == table.loc[label, "ci_high"]
+        assert row["modal_tally"] == (result.modal_tally() or "")
+        members = result.member_table().set_index("code")
+        for code in sweep.scenario.codes:
+            for vote in ("yes", "no", "abstain"):
+                assert row[f"{code}_{vote}"] == members.loc[code, vote]
+
+
+def test_per_lane_rows_are_the_runs_lanes(tmp_path):
+    sweep = small_sweep(replicates=300)
+    report = run_sweep(sweep, tmp_path / "s.csv", per_lane=True)
+    assert report.lanes_path == tmp_path / "s.lanes.csv"
+    lanes = pd.read_csv(report.lanes_path)
+    assert len(lanes) == 6 * 300 and lanes["point"].tolist() == sorted(lanes["point"])
+    expected = run(sweep.point_scenario(4), 300, point_seed(5, 4), chunk_lanes=250).lanes_frame()
+    got = lanes[lanes["point"] == 4].drop(columns="point").reset_index(drop=True)
+    assert got["outcome"].tolist() == expected["outcome"].astype(str).tolist()
+    assert got["vote_CHN"].tolist() == expected["vote_CHN"].astype(str).tolist()
+    assert got["defeated_by"].fillna("").tolist() == expected["defeated_by"].tolist()
+    assert read_metadata(report.lanes_path)["table"] == "sweep_lanes"
+
+
+class Stop(Exception):
+    pass
+
+
+def test_an_interrupted_sweep_resumes_to_the_same_file(tmp_path, small_units):
+    sweep = small_sweep()
+    whole = tmp_path / "whole.parquet"
+    run_sweep(sweep, whole)
+    out = tmp_path / "resumed.parquet"
+    finished = []
+
+    def stop_after_three(index: int) -> None:
+        finished.append(index)
+        if len(finished) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_sweep(sweep, out, on_unit=stop_after_three)
+    work = work_dir_for(out)
+    assert not out.exists()  # nothing half-written at the output path
+    assert len(list(work.glob("unit-*.npz"))) == 3
+    again = run_sweep(sweep, out, on_unit=finished.append)
+    assert again.units_resumed == 3 and again.lanes_run < again.lanes
+    assert len(finished) == len(sweep.units())  # each unit ran once over the two calls
+    assert out.read_bytes() == whole.read_bytes()
+    assert not work.exists()
+
+
+def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, small_units):
+    out = tmp_path / "s.parquet"
+    with pytest.raises(Stop):
+        run_sweep(small_sweep(), out, on_unit=lambda index: (_ for _ in ()).throw(Stop()))
+    other = small_sweep(seed=6)
+    with pytest.raises(SweepError) as caught:
+        run_sweep(other, out)
+    assert "holds unfinished work of a different sweep" in caught.value.problems[0]
+    assert "--restart" in caught.value.problems[0]
+    restarted = run_sweep(other, out, restart=True)
+    assert restarted.units_resumed == 0 and read_metadata(out)["seed"] == 6
+
+
+def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
+    """The real thing: SIGKILL the command mid-sweep, rerun it, compare with an unbroken run."""
+    args = [
+        "sweep", str(OIL_CAP_2022), "--param", "members.CHN.veto_cost=0:1:40", "--replicates",
+        "30000", "--seed", "3", "--chunk-lanes", "10000", "--no-progress",
+    ]
+    out = tmp_path / "killed.parquet"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args, "--out", str(out)], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    work = work_dir_for(out)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(work.glob("unit-*.npz"))) < 2:
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    assert not out.exists() and len(list(work.glob("unit-*.npz"))) >= 2
+    runner = CliRunner()
+    resumed = runner.invoke(app, [*args, "--out", str(out)])
+    assert resumed.exit_code == 0, resumed.output
+    assert "already done" in resumed.output
+    unbroken = runner.invoke(app, [*args, "--out", str(tmp_path / "unbroken.parquet")])
+    assert unbroken.exit_code == 0, unbroken.output
+    assert out.read_bytes() == (tmp_path / "unbroken.parquet").read_bytes()
+
+
+# -------------------------------------------------------------------------- the command
+
+def test_the_command_sweeps_and_reports(tmp_path):
+    out = tmp_path / "results" / "china.parquet"
+    result = CliRunner().invoke(app, [
+        "sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3",
+        "--param", "context.ballistic_launches=0:40:5", "--replicates", "200", "--seed", "7",
+        "--out", str(out), "--no-progress",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "15 points" in result.output and "3,000 lanes" in result.output
+    assert "decisions/s" in result.output and str(out) in result.output
+    frame = pd.read_parquet(out)
+    assert frame["context.ballistic_launches"].dtype == np.int64
+    assert sorted(set(frame["context.ballistic_launches"])) == [0, 10, 20, 30, 40]
+
+
+def test_lhs_from_the_command_line(tmp_path):
+    out = tmp_path / "lhs.csv"
+    result = CliRunner().invoke(app, [
+        "sweep", str(OIL_CAP_2022), "--design", "lhs", "--samples", "12",
+        "--param", "members.CHN.pressure=0.1:0.9", "--param", "context.ballistic_launches=0:40",
+        "--replicates", "50", "--out", str(out), "--no-progress", "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    pressure = frame["members.CHN.pressure"].to_numpy()
+    assert len(frame) == 12 and np.all((pressure >= 0.1) & (pressure <= 0.9))
+    assert sorted(np.floor((pressure - 0.1) / 0.8 * 12).astype(int)) == list(range(12))
+    assert read_metadata(out)["design"] == {"name": "lhs", "settings": {"points": 12, "samples": 12}}
+
+
+def test_a_sweep_declared_in_the_scenario_file(write_scenario, tmp_path):
+    path = write_scenario(MINIMAL + """
+[sweep]
+replicates = 150
+seed = 4
+
+[sweep.parameters]
+"members.CHN.pressure" = "0.2:1:3"
+"members.CHN.veto_cost" = [0.3, 0.9]
+""")
+    from_file = load_sweep(path)
+    from_options = load_sweep(path, PARAMS, replicates=150, seed=4)
+    assert from_file.points == from_options.points and from_file.replicates == 150
+    a = run_sweep(from_file, tmp_path / "a.parquet").frame
+    b = run_sweep(from_options, tmp_path / "b.parquet").frame
+    pd.testing.assert_frame_equal(a, b)
+    # the table is not part of the scenario's fingerprint (a plain run is unaffected)
+    plain = write_scenario(MINIMAL, name="plain.toml")
+    assert load_sweep(plain, PARAMS).scenario.fingerprint() == from_file.scenario.fingerprint()
+
+
+def test_a_bad_sweep_table_is_reported_like_a_bad_file(write_scenario):
+    path = write_scenario(MINIMAL + """
+[sweep]
+design = "lhs"
+
+[sweep.parameters]
+"members.CHN.pressure" = "0:1"
+""")
+    with pytest.raises(DesignError) as caught:
+        load_sweep(path)
+    assert caught.value.problems == [f"{path}: sweep.samples: required for the lhs design (how many points to draw)"]
+    bad = write_scenario(MINIMAL + """
+[sweep.parameters]
+"members.CHN.presure" = "0:1:3"
+""", name="bad.toml")
+    with pytest.raises(DesignError) as caught:
+        load_sweep(bad)
+    assert "members.CHN.presure: unknown key 'presure'" in caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        (["--param", "members.CHN.presure=0:1:3"], "error: members.CHN.presure: unknown key 'presure' under members.CHN"),
+        (["--param", "members.CHN.pressure=0:1.5:4"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
+        (["--param", "members.CHN.pressure=0:1:0"], "error: --param members.CHN.pressure: count must be at least 1, got 0"),
+        (["--param", "members.CHN.pressure=low:high:3"], "error: --param members.CHN.pressure: expected start:stop:count with numbers"),
+        (["--param", "context.ballistic_launches=0:500:2"], "context.ballistic_launches: Input should be less than or equal to 200, got 500"),
+        (["--param", "negotiation.rounds=0:10:4"], "error: --param negotiation.rounds: negotiation.rounds takes whole numbers"),
+        (["--param", "members.CHN.pressure=0:1", "--design", "lhs"], "error: --samples: required for the lhs design"),
+        ([], "error: no parameters to sweep"),
+    ],
+)
+def test_bad_parameters_exit_2_naming_the_key_and_write_nothing(tmp_path, options, fragment):
+    out = tmp_path / "s.parquet"
+    result = CliRunner().invoke(app, ["sweep", str(OIL_CAP_2022), *options, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert not out.exists() and not work_dir_for(out).exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_keeps_one_council(write_scenario):
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(write_scenario(MINIMAL), ["council.year=2017,2022"])
+    assert caught.value.problems == ["council.year: changes who sits on the council; a sweep keeps one council"]
+
+
+def test_every_point_is_validated_when_the_sweep_is_planned():
+    """Only the last two of 14 points are bad (CHN pressure 1.2, with either RUS noise): the
+    plan fails before anything runs, and the problem is listed once."""
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(OIL_CAP_2022, ["members.CHN.pressure=0:1.2:7", "members.RUS.noise=0.1,0.2"])
+    assert caught.value.problems == [
+        f"{OIL_CAP_2022}: members.CHN.pressure: must be between 0 and 1, got 1.2"
+    ]
+
+
+def test_output_and_runner_options_are_checked(tmp_path):
+    runner = CliRunner()
+    base = ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3"]
+    assert "--out: required" in runner.invoke(app, base).output
+    bad_suffix = runner.invoke(app, [*base, "--out", str(tmp_path / "s.txt")])
+    assert bad_suffix.exit_code == 2 and "must end in .csv or .parquet" in bad_suffix.output
+    both = runner.invoke(app, [*base, "--out", str(tmp_path / "s.csv"), "--workers", "2", "--scheduler", "tcp://x:1"])
+    assert both.exit_code == 2 and "not both" in both.output
