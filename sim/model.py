@@ -87,6 +87,11 @@ class CouncilModel(mesa.Model):
             Member(self, profile, index) for index, profile in enumerate(scenario.members)
         )
         self._by_code = {member.code: member for member in self.members}
+        # Mesa 3.3 keys a class-level dict of agent-id counters by model, so no model would ever
+        # be freed (mesa#3179, fixed in 3.5). All agents are made: let go of this model's entry.
+        counters = getattr(mesa.Agent, "_ids", None)
+        if isinstance(counters, dict):
+            counters.pop(self, None)
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
 
         self.round = 0
