@@ -60,7 +60,6 @@ from sim.scenario import (
     PERMANENT_MEMBERS,
     STANCE_FIELDS,
     Scenario,
-    ScenarioError,
     Stance,
     builtin_members,
 )
@@ -957,7 +956,6 @@ __all__ = [
     "Objective",
     "Parameter",
     "PerLaneStance",
-    "ScenarioError",
     "analytic_comparison",
     "default_values",
     "fit",

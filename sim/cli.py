@@ -233,7 +233,7 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
 
 @app.command()
 def compare(
-    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a [history] table.")],
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per file.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -252,7 +252,7 @@ def compare(
 
 @app.command()
 def calibrate(
-    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a [history] table.")],
+    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
     params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit, e.g. members.CHN.pressure,decision.noise_scale (default: the P5's pressure, reciprocity, veto_cost and the noise scale).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted stances as a preset (.toml).")] = None,
     prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of Gaussian priors centred on the built-in values (0: plain maximum likelihood).")] = 0.2,
