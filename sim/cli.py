@@ -406,6 +406,35 @@ def report(
     typer.echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
 
 
+UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui]"'
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
+) -> None:
+    """Serve the interactive council page (Mesa's SolaraViz) until interrupted."""
+    import importlib.util
+    import os
+    import sys
+
+    try:
+        import solara  # noqa: F401
+        from mesa.visualization import SolaraViz  # noqa: F401
+    except ImportError as exc:
+        fail([f"{UI_INSTALL_HINT} ({exc})"])
+    if importlib.util.find_spec("solara_assets") is None:
+        typer.echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
+    page = Path(__file__).with_name("app.py")
+    typer.echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
+    command = [sys.executable, "-m", "solara", "run", str(page), "--host", host, "--port", str(port),
+               "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
+    # Replace this process by the server, so that stopping it (Ctrl+C, kill) stops the server.
+    os.execv(sys.executable, command)
+
+
 @app.command()
 def version() -> None:
     """Print the version."""
