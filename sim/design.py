@@ -169,44 +169,47 @@ def _kind_of(annotation: Any) -> tuple[KeyKind, tuple[str, ...]] | None:
     return None
 
 
-def key_info(key: str) -> KeyInfo:
+def key_info(key: str, label: str | None = None) -> KeyInfo:
     """What ``key`` (a dotted scenario key path) holds, from the schema; :class:`DesignError`
-    naming the key if it is not a single value that a scenario file could set."""
+    naming the key if it is not a single value that a scenario file could set. ``label``
+    (default: the key) starts each message, e.g. ``--param members.CHN.presure``."""
+    label = label or key
     parts = key.split(".")
     if not key or any(not part for part in parts):
-        raise DesignError([f"{key!r}: not a key path (dotted names, e.g. members.CHN.pressure)"])
+        shown = repr(key) if label == key else label
+        raise DesignError([f"{shown}: not a key path (dotted names, e.g. members.CHN.pressure)"])
     if parts[0] in NOT_SWEEPABLE:
-        raise DesignError([f"{key}: cannot be swept: {NOT_SWEEPABLE[parts[0]]}"])
+        raise DesignError([f"{label}: cannot be swept: {NOT_SWEEPABLE[parts[0]]}"])
     node: Any = ScenarioSpec
     for depth, part in enumerate(parts):
-        where = ".".join(parts[:depth]) or "the top level"
+        parent = ".".join(parts[:depth]) or "the top level"
         node = _unwrap_optional(node)
         if isinstance(node, type) and issubclass(node, BaseModel):
             fields = node.model_fields
             if part not in fields:
                 known = ", ".join(name for name in fields if name not in NOT_SWEEPABLE)
-                raise DesignError([f"{key}: unknown key {part!r} under {where} (known: {known})"])
+                raise DesignError([f"{label}: unknown key {part!r} under {parent} (known: {known})"])
             node = fields[part].annotation
             continue
         origin = typing.get_origin(node)
         if origin is dict:
             key_type, value_type = typing.get_args(node)
-            if where.startswith("members") or where.endswith("ties"):
+            if parent.startswith("members") or parent.endswith("ties"):
                 if not MEMBER_CODE.match(part):
                     raise DesignError(
-                        [f"{key}: {part!r} under {where} is not a member code (three capital letters)"]
+                        [f"{label}: {part!r} under {parent} is not a member code (three capital letters)"]
                     )
             node = value_type
             continue
         if origin is list:
-            raise DesignError([f"{key}: {where} is a list; only tables and single values can be swept"])
-        raise DesignError([f"{key}: {where} is a single value and has no key {part!r}"])
+            raise DesignError([f"{label}: {parent} is a list; only tables and single values can be swept"])
+        raise DesignError([f"{label}: {parent} is a single value and has no key {part!r}"])
     node = _unwrap_optional(node)
     kind = _kind_of(node)
     if kind is None:
         if typing.get_origin(node) is list:
-            raise DesignError([f"{key}: is a list; only single values can be swept"])
-        raise DesignError([f"{key}: is a table; name a value inside it (e.g. {_example(key)})"])
+            raise DesignError([f"{label}: is a list; only single values can be swept"])
+        raise DesignError([f"{label}: is a table; name a value inside it (e.g. {_example(key)})"])
     return KeyInfo(key=key, kind=kind[0], choices=kind[1])
 
 
@@ -274,8 +277,8 @@ def _tidy(value: float) -> float:
 def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None = None) -> Parameter:
     """One parameter from its SPEC (command-line text, or TOML data from a ``[sweep]`` table:
     the same text, a number, or an array of values). ``where`` prefixes error messages."""
-    info = key_info(key)
     where = where or key
+    info = key_info(key, where)
     if isinstance(spec, (list, tuple)):
         if not spec:
             raise DesignError([f"{where}: an empty list of values"])

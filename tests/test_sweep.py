@@ -263,13 +263,15 @@ design = "lhs"
 """, name="bad.toml")
     with pytest.raises(DesignError) as caught:
         load_sweep(bad)
-    assert "members.CHN.presure: unknown key 'presure'" in caught.value.problems[0]
+    assert caught.value.problems[0].startswith(
+        f"{bad}: sweep.parameters.members.CHN.presure: unknown key 'presure' under members.CHN"
+    )
 
 
 @pytest.mark.parametrize(
     "options, fragment",
     [
-        (["--param", "members.CHN.presure=0:1:3"], "error: members.CHN.presure: unknown key 'presure' under members.CHN"),
+        (["--param", "members.CHN.presure=0:1:3"], "error: --param members.CHN.presure: unknown key 'presure' under members.CHN"),
         (["--param", "members.CHN.pressure=0:1.5:4"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
         (["--param", "members.CHN.pressure=0:1:0"], "error: --param members.CHN.pressure: count must be at least 1, got 0"),
         (["--param", "members.CHN.pressure=low:high:3"], "error: --param members.CHN.pressure: expected start:stop:count with numbers"),
