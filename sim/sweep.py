@@ -180,7 +180,7 @@ class Sweep:
     def key(self, per_lane: bool) -> str:
         """Hash of everything that determines the saved units (the work directory's key)."""
         identity = {
-            **self.metadata(),
+            **{k: v for k, v in self.metadata().items() if k != "scenario_file"},  # content counts, not path
             "point_values": hashlib.sha256(
                 json.dumps(self.points, sort_keys=True, default=str).encode()
             ).hexdigest(),
@@ -395,7 +395,9 @@ def unit_counts(arrays: dict[str, np.ndarray] | Any, members: int) -> dict[int, 
     result: dict[int, PointCounts] = {}
     tallies = arrays["tallies"]
     for i, point in enumerate(arrays["points"].tolist()):
-        counts = PointCounts(members, int(arrays["lanes"][i]), arrays["outcomes"][i].copy(), arrays["votes"][i].copy())
+        counts = PointCounts(
+            members, int(arrays["lanes"][i]), arrays["outcomes"][i].copy(), arrays["votes"][i].copy()
+        )
         rows = tallies[tallies[:, 0] == point]
         counts.add_tallies(rows[:, 1].tolist(), rows[:, 2].tolist())
         result[point] = counts
