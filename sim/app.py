@@ -9,11 +9,12 @@ scenario with the page's settings applied as scenario overrides, and runs its ne
 and vote. It seeds the model as the runner seeds chunk 0, so the page shows exactly what
 ``unsc-sim run FILE --replicates 2000 --seed S`` gives for the same settings.
 
-Layout: Mesa's sidebar (run controls, the number of lanes and the seed, applied on Reset as
-Mesa's parameters always are) and below it the council settings, which apply at once: the
-proposal, each member's pressure / reciprocity / veto-cost stances (the permanent five shown, the
-elected ten folded) and the context. The main area shows the outcome probabilities with 95%
-intervals, the Council's seat chart coloured by vote, the tally histogram and the proposal.
+Layout: the sidebar first holds the council settings, which apply at once: the proposal, the
+context, and each member's pressure / reciprocity / veto-cost stances (the permanent five shown,
+the elected ten folded); below them Mesa's own cards, with the number of lanes and the seed, which
+apply on Reset as Mesa's model parameters always do. The main area shows the outcome
+probabilities with 95% intervals, the Council's seat chart coloured by vote, the tally histogram
+and the proposal (with what really happened).
 """
 
 from __future__ import annotations

@@ -39,6 +39,11 @@ DPI = 150
 TOP_TALLIES = 12
 """The tally chart shows the most common tallies only; the rest are summed in the caption."""
 
+MAX_TICKS = 11
+"""Heatmap axes label at most this many cells (every k-th one beyond)."""
+MAX_ANNOTATED = 12
+"""Heatmap cells carry their value when neither axis has more cells than this."""
+
 VOTES = ("yes", "no", "abstain", "not_cast")
 VOTE_LABELS = {"yes": "yes", "no": "no", "abstain": "abstain", "not_cast": "not put to the vote"}
 VOTE_COLOURS = {"yes": "#2e7d32", "no": "#c62828", "abstain": "#f9a825", "not_cast": "#bdbdbd"}
@@ -374,19 +379,26 @@ def sweep_heatmap(
         vmax=1 if probability else None,
         interpolation="nearest",
     )
-    ax.set_xticks(range(grid.shape[1]), [format_value(v) for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [format_value(v) for v in grid.index])
+    _categorical_ticks(ax.set_xticks, list(grid.columns))
+    _categorical_ticks(ax.set_yticks, list(grid.index))
     ax.set_xlabel(parameter_label(x, names))
     ax.set_ylabel(parameter_label(y, names))
     colorbar = figure.colorbar(image, ax=ax)
     colorbar.set_label(metric_label(metric, names))
-    if values.size <= 144:
+    if max(values.shape) <= MAX_ANNOTATED:
         for (row, column), value in np.ndenumerate(values):
             if not math.isnan(value):
                 ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize="small",
                         color="white" if (probability and value < 0.6) else "black")
     ax.set_title(f"{metric_label(metric, names)}{_replicates_note(frame)}", fontsize="medium")
     return Plot(figure, "heatmap", {"grid": grid})
+
+
+def _categorical_ticks(set_ticks, values: list, most: int = MAX_TICKS) -> None:
+    """One tick per cell, labelled; past ``most`` cells only every k-th is labelled."""
+    every = math.ceil(len(values) / most)
+    positions = list(range(0, len(values), every))
+    set_ticks(positions, [format_value(values[i]) for i in positions])
 
 
 def _replicates_note(frame: pd.DataFrame) -> str:
@@ -413,7 +425,10 @@ def plot_sweep(
     metrics = sweep_metrics(frame)
     metric = metric or "p_vetoed"
     if metric not in frame.columns or metric not in metrics:
-        raise PlotError(f"{label}: --metric: unknown metric {metric!r} (choose from: {', '.join(metrics)})")
+        outcomes = [m for m in metrics if m.startswith("p_")]
+        codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
+        shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
+        raise PlotError(f"{label}: --metric: unknown metric {metric!r} (choose from: {', '.join(outcomes)}{shares})")
     for option, key in (("--x", x), ("--y", y)):
         if key is not None and key not in keys:
             raise PlotError(

@@ -90,7 +90,7 @@ def test_line_plot_draws_the_table_probabilities_and_interval_band(tmp_path, pre
     np.testing.assert_allclose(line.get_xdata(), ordered["members.CHN.pressure"])
     np.testing.assert_allclose(line.get_ydata(), ordered["p_vetoed"])
     # the values really vary (the model responds to China's stance)
-    assert ordered["p_vetoed"].iloc[0] > 0.8 and ordered["p_vetoed"].iloc[-1] < 0.2
+    assert ordered["p_vetoed"].iloc[0] - ordered["p_vetoed"].iloc[-1] > 0.3
     (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
     vertices = band.get_paths()[0].vertices
     for x, low, high in ordered[["members.CHN.pressure", "p_vetoed_low", "p_vetoed_high"]].itertuples(index=False):
