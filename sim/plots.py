@@ -57,8 +57,8 @@ OUTCOME_COLOURS = {
 
 CONTEXT_LABELS = {
     "ballistic_launches": "Ballistic launches this year",
-    "icbm_launch": "ICBM launched this year (0 = no, 1 = yes)",
-    "nuclear_test": "Nuclear test this year (0 = no, 1 = yes)",
+    "icbm_launch": "ICBM launched this year",
+    "nuclear_test": "Nuclear test this year",
     "diplomacy": "Diplomacy with the DPRK",
     "great_power_tension": "Great-power tension (0-1)",
     "status_quo_pressure": "Pressure of the regime in force (0-1)",
@@ -281,7 +281,7 @@ def outcome_shares(lanes: pd.DataFrame) -> pd.Series:
 def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     """Numeric x positions for a swept column, with tick labels if it is not numeric."""
     if pd.api.types.is_bool_dtype(values):
-        return values.astype(int).to_numpy(float), None
+        return values.astype(int).to_numpy(float), ["no", "yes"]
     if pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(float), None
     categories = list(dict.fromkeys(values.astype(str)))

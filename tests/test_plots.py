@@ -118,6 +118,23 @@ def test_other_metrics_and_one_line_per_value_of_a_second_parameter(tmp_path, gr
     assert not [c for c in plot.figure.axes[0].collections if isinstance(c, PolyCollection)]  # no interval columns
 
 
+def test_text_and_boolean_parameters_are_categories(tmp_path):
+    frame = sweep_frame(
+        [{"context.diplomacy": d, "context.nuclear_test": t} for d in ("none", "unreciprocated") for t in (False, True)],
+        replicates=200,
+    )
+    path = write_sweep(tmp_path, frame, ["context.diplomacy", "context.nuclear_test"], name="cat.csv")
+    plot = plot_results(path, x="context.diplomacy", metric="p_adopted")
+    ax = plot.figure.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "unreciprocated"]
+    for line, test in zip(ax.get_lines(), (False, True)):
+        assert line.get_label() == f"Nuclear test this year = {'yes' if test else 'no'}"
+        np.testing.assert_allclose(line.get_xdata(), [0, 1])
+        np.testing.assert_allclose(line.get_ydata(), frame[frame["context.nuclear_test"] == test]["p_adopted"])
+    heatmap = plot_results(path, metric="p_adopted").figure.axes[0]
+    assert [t.get_text() for t in heatmap.get_yticklabels()] == ["no", "yes"]
+
+
 def test_heatmap_cells_equal_the_pivoted_table(tmp_path, grid_sweep):
     keys = ["members.CHN.pressure", "context.ballistic_launches"]
     path = write_sweep(tmp_path, grid_sweep, keys)
