@@ -116,6 +116,8 @@ def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
     moved = {"members.RUS.pressure": 1.0}  # Russia's pressure stance to the top of its slider
     after = run(load_scenario(path, moved), replicates=LANES, seed=SEED).outcome_table().set_index("outcome")
     assert (before.probability.round(3) != after.probability.round(3)).any()  # the move matters
+    reseeded = run(load_scenario(path, moved), replicates=LANES, seed=99).outcome_table().set_index("outcome")
+    assert (reseeded.probability.round(3) != after.probability.round(3)).any()
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -146,6 +148,14 @@ def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
                     expect(shown[outcome]).to_have_text(f"{row.probability:.3f}", timeout=20_000)
                 expect(slider).to_have_attribute("aria-valuenow", "1")
                 expect(page.locator(".unsc-changed")).to_contain_text("Russian Federation: pressure stance (0-1) = 1")
+                # Mesa's own model parameters apply on Reset: a new seed, the same council settings
+                seed = page.get_by_role("slider", name="Seed (applied on Reset)")
+                seed.focus()
+                seed.press("End")
+                page.get_by_role("button", name="Reset").click()
+                for outcome, row in reseeded.iterrows():
+                    expect(shown[outcome]).to_have_text(f"{row.probability:.3f}", timeout=20_000)
+                expect(page.get_by_text(f"{LANES:,} lanes, seed 99")).to_be_visible()
             except Exception:
                 page.screenshot(path=str(tmp_path / "failure.png"))
                 raise
