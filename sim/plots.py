@@ -270,11 +270,6 @@ def tally_shares(lanes: pd.DataFrame) -> pd.Series:
     return series
 
 
-def outcome_shares(lanes: pd.DataFrame) -> pd.Series:
-    outcomes = lanes["outcome"].astype(str)
-    return pd.Series({label: float((outcomes == label).mean()) for label in OUTCOME_LABELS}, name="probability")
-
-
 # ---------------------------------------------------------------------------- sweep figures
 
 
@@ -324,7 +319,7 @@ def sweep_line(
         label = None
         if groups:
             values = group_key if isinstance(group_key, tuple) else (group_key,)
-            label = ", ".join(f"{parameter_label(k, names)} = {format_value(v)}" for k, v in zip(groups, values))
+            label = ", ".join(f"{parameter_label(k, names)} = {format_value(v)}" for k, v in zip(groups, values, strict=True))
         (line,) = ax.plot(xs, ys, marker="o", linewidth=2, label=label)
         row = pd.DataFrame({"group": label or "", x: part[x].to_numpy()[order], metric: ys})
         if has_band:
@@ -456,7 +451,7 @@ def plot_sweep(
 
 def draw_member_shares(ax, shares: pd.DataFrame, names: Mapping[str, str] | None = None) -> None:
     """Stacked horizontal bars: each member's share of lanes voting yes / no / abstain."""
-    names = names or dict(zip(shares["code"], shares["name"]))
+    names = names or dict(zip(shares["code"], shares["name"], strict=True))
     positions = np.arange(len(shares))
     left = np.zeros(len(shares))
     for vote in VOTES:
@@ -466,7 +461,7 @@ def draw_member_shares(ax, shares: pd.DataFrame, names: Mapping[str, str] | None
         ax.barh(positions, widths, left=left, color=VOTE_COLOURS[vote], label=VOTE_LABELS[vote],
                 gid=f"share-{vote}")
         left += widths
-    ax.set_yticks(positions, [member_label(c, names, p) for c, p in zip(shares["code"], shares["permanent"])])
+    ax.set_yticks(positions, [member_label(c, names, p) for c, p in zip(shares["code"], shares["permanent"], strict=True)])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
@@ -533,7 +528,7 @@ def outcome_plot(outcomes: pd.DataFrame, size: tuple[float, float] = (6, 3)) -> 
     ax.invert_yaxis()
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("Probability (bars: 95% Wilson interval)")
-    for position, value in zip(positions, p):
+    for position, value in zip(positions, p, strict=True):
         ax.text(min(value, 0.86) + 0.02, position, f"{value:.3f}", va="center", fontsize="small")
     ax.grid(True, axis="x", alpha=0.3)
     return Plot(figure, "outcomes", {"outcomes": outcomes.reset_index(drop=True)})
@@ -553,7 +548,7 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
     ax = figure.add_subplot()
     radius = 0.115
     centres = seat_positions(len(shares))
-    for (x, y), row in zip(centres, shares.itertuples(index=False)):
+    for (x, y), row in zip(centres, shares.itertuples(index=False), strict=True):
         start = 90.0
         for vote in VOTES:
             share = float(getattr(row, vote))

