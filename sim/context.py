@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PROVOCATION_SHIFT = 0.7
+PROVOCATION_SHIFT = 0.97
 """Largest rise in ideal pressure from provocation (for a member with pressure stance 1)."""
-NORM_SHARE = 0.35
+NORM_SHARE = 0.67
 """Share of the provocation reaction common to all members, whatever their pressure stance."""
 NUCLEAR_TEST_WEIGHT = 1.0
 ICBM_WEIGHT = 0.5
@@ -35,18 +35,18 @@ LAUNCHES_WEIGHT = 0.3
 LAUNCHES_SATURATION = 30
 """Ballistic launches in a year beyond this count add nothing more."""
 
-PROVOCATION_RECIPROCITY_DROP = 0.25
+PROVOCATION_RECIPROCITY_DROP = 0.2
 """Share of its ideal reciprocity a member gives up per unit of provocation: nobody rewards a
 state for the week's nuclear test."""
 
-TALKS_RESTRAINT = 0.05
+TALKS_RESTRAINT = 0.13
 """Fall in ideal pressure per unit of reciprocity stance while diplomacy is under way."""
-UNRECIPROCATED_SHIFT = 0.48
+UNRECIPROCATED_SHIFT = 0.61
 """Fall in ideal pressure per unit of reciprocity stance when the DPRK's steps went unanswered."""
-UNRECIPROCATED_RECIPROCITY_GAIN = 0.2
+UNRECIPROCATED_RECIPROCITY_GAIN = 0.24
 """Rise in ideal reciprocity per unit of reciprocity stance in the same case."""
 
-TENSION_VETO_DISCOUNT = 0.2
+TENSION_VETO_DISCOUNT = 0.43
 """At tension 1 a veto costs (1 - this) of its calm-times cost."""
 
 

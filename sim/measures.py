@@ -2,15 +2,20 @@
 
 The policy space has two axes, both in [0, 1]:
 
-- **pressure**: how coercive the regime is (0 = no UN measures; the full 2017 regime ~0.7);
+- **pressure**: how coercive the regime is (0 = no UN measures; the regime after S/RES/2397 0.70);
 - **reciprocity**: how much the Council rewards the DPRK's steps (0 = never; 1 = step for step).
 
 Every measure maps to a shift ``(d_pressure, d_reciprocity)`` of the regime by a documented
 function. A proposal's position is the status quo plus the sum of its measures' shifts. Tightening
-moves the regime away from reciprocity at a tenth of the rate it adds pressure (``PUNISHMENT_TILT``):
+moves the regime away from reciprocity at a twentieth of the rate it adds pressure (``PUNISHMENT_TILT``):
 that is what a reciprocity-minded member objects to when a cut follows unreciprocated steps.
 Easing does the reverse. The weights are modelling choices, fixed once for all scenarios so that
 the same numbers explain every vote; change them here, not per scenario.
+
+The pressure scale is additive: the regime in force before a decision (a scenario's
+``context.status_quo_pressure``) is the sum of the shifts of the Chapter VII resolutions adopted
+before it, from S/RES/1718 on (``tests/test_history_files.py`` checks every historical file). The
+weights are scaled so that this sum is 0.70 once S/RES/2397 is in force.
 """
 
 from __future__ import annotations
@@ -19,37 +24,37 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PUNISHMENT_TILT = 0.1
+PUNISHMENT_TILT = 0.05
 """d_reciprocity = -PUNISHMENT_TILT * d_pressure for measures that tighten (or ease) the regime."""
 
-CRUDE_OIL_WEIGHT = 0.16
+CRUDE_OIL_WEIGHT = 0.0921
 """Pressure of cutting the crude-oil cap to zero. Crude (via the Dandong pipeline) fuels the
 Sungri refinery but is a smaller share of usable fuel than refined products."""
 
-REFINED_PETROLEUM_WEIGHT = 0.22
+REFINED_PETROLEUM_WEIGHT = 0.127
 """Pressure of cutting the refined-petroleum cap to zero: diesel and gasoline run the economy
 and the military, which is why S/RES/2375 and 2397 aimed at them first."""
 
-EXPORT_BAN_WEIGHT = 0.012
+EXPORT_BAN_WEIGHT = 0.00691
 """Pressure per category of DPRK exports banned (coal, textiles, seafood each earned hundreds
 of millions of dollars; clocks and watches far less: one weight keeps it simple)."""
 
-ASSET_FREEZE_WEIGHT = 0.005
+ASSET_FREEZE_WEIGHT = 0.00288
 """Pressure per individual or entity designated for an asset freeze and travel ban."""
 
-PANEL_RENEWAL_PRESSURE = 0.03
+PANEL_RENEWAL_PRESSURE = 0.0173
 """Pressure kept by renewing the Panel of Experts, relative to letting it lapse."""
 
-RELIEF_PRESSURE = 0.03
+RELIEF_PRESSURE = 0.0173
 RELIEF_RECIPROCITY = 0.06
 """Per ban lifted: pressure removed, and reciprocity gained (relief is the reward for steps)."""
 
 STATEMENT_WELCOME_RECIPROCITY = 0.08
-STATEMENT_ADJUSTMENT_PRESSURE = 0.04
+STATEMENT_ADJUSTMENT_PRESSURE = 0.023
 STATEMENT_ADJUSTMENT_RECIPROCITY = 0.04
-STATEMENT_CONDEMNATION_PRESSURE = 0.04
+STATEMENT_CONDEMNATION_PRESSURE = 0.023
 
-AGENDA_ITEM_PRESSURE = 0.04
+AGENDA_ITEM_PRESSURE = 0.023
 """Putting a DPRK item on the agenda (e.g. human rights) names and shames: a little pressure."""
 
 

@@ -232,7 +232,7 @@ class DecisionSpec(_Strict):
     """Utility differences within +-band lead to abstention."""
     noise_scale: float = Field(default=1.0, ge=0, le=10)
     """Multiplies every member's noise (what calibration fits)."""
-    sponsor_affinity: float = Field(default=0.375, ge=0, le=2)
+    sponsor_affinity: float = Field(default=0.2, ge=0, le=2)
     """Weight of a member's tie to the sponsors, scaled by great-power tension."""
 
 

@@ -84,29 +84,29 @@ def test_context_says_what_was_true_on_the_day(scenarios):
         if year >= 2019:
             assert context.diplomacy == "unreciprocated", name
         if year >= 2018:
-            assert context.status_quo_pressure == pytest.approx(0.70), name  # S/RES/2397 in force
+            assert context.status_quo_pressure == pytest.approx(0.70, abs=0.005), name  # 2397 in force
 
 
-def test_the_regime_tightens_along_one_ladder(scenarios):
-    """status_quo_pressure: 0 before S/RES/1718, then 0.55 x (sum of the pressure shifts of the
-    resolutions adopted since 1718) / (that sum before S/RES/2397), so the ladder is one rule,
-    not a per-file choice."""
-    resolutions = sorted(
+def test_the_regime_in_force_is_the_sum_of_what_was_adopted(scenarios):
+    """status_quo_pressure before each decision is the sum of the pressure shifts of the Chapter
+    VII resolutions adopted before it (S/RES/1695 was not under Chapter VII): one additive scale,
+    computed from the measures themselves, not a per-file choice."""
+    adopted = sorted(
         (s for s in scenarios.values() if s.spec.history.symbol in ADOPTED),
         key=lambda s: s.spec.history.date,
     )
-    cumulative, ladder = 0.0, []
-    for scenario in resolutions:
-        ladder.append((scenario, cumulative))
-        if scenario.spec.history.symbol != "S/RES/1695":  # not Chapter VII: no sanctions regime
-            cumulative += total_shift(scenario.spec.proposal.measures)[0]
-    before_2397 = dict((s.spec.history.symbol, c) for s, c in ladder)["S/RES/2397"]
+    in_force = [
+        (s.spec.history.date, total_shift(s.spec.proposal.measures)[0])
+        for s in adopted
+        if s.spec.history.symbol != "S/RES/1695"
+    ]
     levels = []
-    for scenario, c in ladder:
-        expected = 0.55 * c / before_2397
-        assert scenario.spec.context.status_quo_pressure == pytest.approx(expected, abs=0.006), scenario.path
+    for scenario in sorted(scenarios.values(), key=lambda s: s.spec.history.date):
+        expected = sum(shift for date, shift in in_force if date < scenario.spec.history.date)
+        assert scenario.spec.context.status_quo_pressure == pytest.approx(expected, abs=0.0015), scenario.path
         levels.append(scenario.spec.context.status_quo_pressure)
-    assert levels == sorted(levels) and levels[0] == 0.0 and levels[1] == 0.0
+    assert levels == sorted(levels) and levels[0] == 0.0
+    assert sum(shift for _, shift in in_force) == pytest.approx(0.70, abs=0.005)  # after S/RES/2397
 
 
 def test_the_shipped_preset_says_how_it_was_made_and_covers_every_member():
