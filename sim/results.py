@@ -255,11 +255,19 @@ def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any])
                 {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
             )
             pq.write_table(table, temporary)
+        # mkstemp creates files readable by their owner only; give the result the usual mode.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return path
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

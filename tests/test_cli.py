@@ -92,3 +92,13 @@ def test_stance_sources_are_kept_in_outputs(tmp_path):
     expected = "hypothetical: range from China's preset to the Western preset"
     assert json.loads(result.stdout)["stance_sources"]["CHN"]["pressure"] == expected
     assert read_metadata(out)["stance_sources"]["CHN"]["pressure"] == expected
+
+
+def test_written_tables_get_the_usual_file_mode(tmp_path):
+    import os
+
+    out = tmp_path / "lanes.csv"
+    assert runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "50", "--out", str(out)]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
