@@ -420,6 +420,9 @@ def ui(
     import os
     import sys
 
+    # Mesa 3.3's own ComponentsView trips solara's hook checker (a warning about Mesa's code, not
+    # this page's); set SOLARA_CHECK_HOOKS=warn to see it. The server inherits the setting.
+    os.environ.setdefault("SOLARA_CHECK_HOOKS", "off")
     try:
         import solara  # noqa: F401
         from mesa.visualization import SolaraViz  # noqa: F401

@@ -41,6 +41,7 @@ needs_ui = pytest.mark.skipif(not HAS_UI, reason='the ui extra is not installed 
 
 def test_ui_without_the_extra_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "solara", None)  # `import solara` now raises ImportError
+    monkeypatch.setenv("SOLARA_CHECK_HOOKS", "warn")  # restored afterwards (the command sets a default)
     result = CliRunner().invoke(cli, ["ui", "--port", "0"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
