@@ -759,24 +759,13 @@ def preset_text(result: FitResult, command: str, today: _dt.date | None = None) 
 
 def write_preset(path: str | Path, text: str) -> Path:
     """Write atomically (temporary file + rename), after checking the text loads as a preset."""
-    import os
-    import tempfile
     import tomllib
 
+    from sim.files import atomic_write_text
     from sim.scenario import _load_members_table
 
     _load_members_table(tomllib.loads(text), str(path))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+    return atomic_write_text(path, text)
 
 
 # ------------------------------------------------------------------------ the whole calibration

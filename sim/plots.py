@@ -15,9 +15,7 @@ global state, safe in a web server (the interactive page and the report reuse th
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -29,9 +27,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Wedge
 from matplotlib.ticker import PercentFormatter
 
+from sim.files import atomic_write
 from sim.results import read_metadata
-from sim.rules import OUTCOME_LABELS
-from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_members, load_scenario
+from sim.scenario import (
+    PERMANENT_MEMBERS,
+    ScenarioError,
+    builtin_members,
+    load_scenario,
+)
 
 FIGURE_FORMATS = (".png", ".svg")
 TABLE_FORMATS = (".parquet", ".csv")
@@ -116,19 +119,11 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in FIGURE_FORMATS:
         raise PlotError(f"{path}: a figure must end in .png or .svg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        # No creation date in the file: the same table gives the same bytes.
-        metadata = {"Date": None} if suffix == ".svg" else {}
-        figure.savefig(temporary, format=suffix[1:], dpi=DPI, metadata=metadata)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; use the usual mode
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+    # No creation date in the file: the same table gives the same bytes.
+    metadata = {"Date": None} if suffix == ".svg" else {}
+    return atomic_write(
+        path, lambda temporary: figure.savefig(temporary, format=suffix[1:], dpi=DPI, metadata=metadata)
+    )
 
 
 # ------------------------------------------------------------------------------------ labels
@@ -594,8 +589,3 @@ def plot_results(
         return plot_lanes(frame, metadata)
     return plot_sweep(frame, metadata, x, y, metric, label=str(path))
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from sim import __version__
 from sim.compare import CompareError, FileComparison, compare_result, totals
+from sim.files import atomic_write_text
 from sim.measures import total_shift
 from sim.plots import Plot, outcome_plot, run_plot, seat_plot
 from sim.results import RunResult
@@ -369,25 +368,10 @@ def write_report(html: str, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in REPORT_FORMATS:
         raise ReportError(f"{path}: a report must end in .html")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(html)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; use the usual mode
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+    return atomic_write_text(path, html)
 
 
 def report(scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0) -> Path:
     """Run, compare and write the report for ``scenarios``."""
     return write_report(render_report(build_entries(scenarios, replicates, seed)), path)
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

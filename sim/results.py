@@ -4,8 +4,6 @@ members' vote shares, who vetoed or blocked, and tidy tables to write out."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.files import atomic_write, atomic_write_text
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES, Outcome
 from sim.scenario import Scenario
 
@@ -235,39 +234,19 @@ def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any])
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise ValueError(f"{path}: output must end in .csv or .parquet")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(temporary, index=False)
-            sidecar = path.with_name(path.name + ".meta.json")
-            sidecar_tmp = sidecar.with_name(sidecar.name + ".part")
-            sidecar_tmp.write_text(json.dumps(metadata, indent=2, default=str))
-            os.replace(sidecar_tmp, sidecar)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+    if suffix == ".csv":
+        atomic_write_text(path.with_name(path.name + ".meta.json"), json.dumps(metadata, indent=2, default=str))
+        return atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
 
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            existing = table.schema.metadata or {}
-            table = table.replace_schema_metadata(
-                {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
-            )
-            pq.write_table(table, temporary)
-        # mkstemp creates files readable by their owner only; give the result the usual mode.
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-
-def _current_umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    existing = table.schema.metadata or {}
+    table = table.replace_schema_metadata(
+        {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
+    )
+    return atomic_write(path, lambda temporary: pq.write_table(table, temporary))
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -25,10 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 import shutil
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
@@ -42,10 +40,25 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.design import Design, DesignError, DesignName, Value, build_design, parse_param_option, parse_parameter
+from sim.design import (
+    Design,
+    DesignError,
+    DesignName,
+    Value,
+    build_design,
+    parse_param_option,
+    parse_parameter,
+)
+from sim.files import atomic_write, atomic_write_text
 from sim.results import RunResult, wilson_interval, write_table
 from sim.rules import ABSTAIN, NO, OUTCOME_LABELS, YES, Outcome
-from sim.runner import CHUNK_LANES, ChunkOutput, chunk_bounds, chunk_seed, simulate_chunk
+from sim.runner import (
+    CHUNK_LANES,
+    ChunkOutput,
+    chunk_bounds,
+    chunk_seed,
+    simulate_chunk,
+)
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 DEFAULT_REPLICATES = 1_000
@@ -481,14 +494,11 @@ def _unit_file(work: Path, index: int) -> Path:
 
 
 def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
+    def write(temporary: Path) -> None:
+        with temporary.open("wb") as stream:  # a handle: np.savez would add ".npz" to a name
             np.savez(stream, **arrays)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+
+    atomic_write(path, write)
 
 
 def _prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[int]:
@@ -511,10 +521,10 @@ def _prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[
             )
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    temporary = work / "manifest.json.part"
-    temporary.write_text(json.dumps({"key": key, "units": len(sweep.units()), **sweep.metadata()},
-                                    indent=1, default=str))
-    os.replace(temporary, manifest)
+    atomic_write_text(
+        manifest,
+        json.dumps({"key": key, "units": len(sweep.units()), **sweep.metadata()}, indent=1, default=str),
+    )
     return set()
 
 
