@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain errors: "Error: Invalid value for '--replicates'...", no boxes
 )
 
 EXIT_BAD_INPUT = 2
@@ -443,6 +444,3 @@ def version() -> None:
     """Print the version."""
     typer.echo(__version__)
 
-
-def main() -> None:  # pragma: no cover - console entry point alias
-    app()

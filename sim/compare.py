@@ -40,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sim.results import RunResult
-from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_CODES, VOTE_LABELS, YES, Outcome
+from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_CODES, YES, Outcome
 from sim.scenario import Scenario
 
 CATEGORIES: tuple[int, ...] = (YES, NO, ABSTAIN, NOT_CAST)
@@ -613,6 +613,3 @@ def format_report(report: ComparisonReport) -> str:
         lines += textwrap.wrap(text, 100, initial_indent="    ", subsequent_indent="      ")
     return "\n".join(lines)
 
-
-def vote_label(code: int) -> str:
-    return VOTE_LABELS[code]

@@ -71,10 +71,6 @@ class Parameter:
     low: float | None = None
     high: float | None = None
 
-    @property
-    def bounded(self) -> bool:
-        return self.values is None
-
     def describe(self) -> dict[str, Any]:
         """The parameter as recorded in result metadata."""
         if self.values is not None:

@@ -23,7 +23,7 @@ from scipy.special import ndtr, ndtri
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.measures import Measure, total_shift
-from sim.rules import OUTCOME_LABELS, VOTE_CODES, ProposalKind
+from sim.rules import ProposalKind
 
 STANCE_FIELDS: tuple[str, ...] = ("pressure", "reciprocity", "veto_cost", "salience", "noise")
 """Every member stance that may be a number or a distribution drawn per lane."""
@@ -380,6 +380,10 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ScenarioError([f"{label}: is a directory, expected a .toml file"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{label}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{label}: not UTF-8 text, expected a TOML file"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
 
 
 def _load_members_table(raw: dict[str, Any], label: str) -> dict[str, MemberSpec]:
@@ -387,7 +391,10 @@ def _load_members_table(raw: dict[str, Any], label: str) -> dict[str, MemberSpec
     specs: dict[str, MemberSpec] = {}
     for code, body in raw.items():
         if not MEMBER_CODE.match(code):
-            problems.append(f"{label}: {code}: member codes are three capital letters (ISO3)")
+            problems.append(
+                f"{label}: [{code}]: not a member code; a preset file has one table per member, "
+                "named by its three-letter code (e.g. [CHN])"
+            )
             continue
         try:
             specs[code] = MemberSpec.model_validate(body)
@@ -447,6 +454,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     """Read, validate and resolve a scenario file. ``overrides`` set dotted keys before
     validation (sweeps use this), so a bad override is reported like a bad file."""
     path = Path(path)
+    if path.suffix.lower() != ".toml":
+        raise ScenarioError([f"{path}: expected a scenario file ending in .toml"])
     raw = _read_toml(path, str(path))
     return scenario_from_dict(raw, label=str(path), base_dir=path.parent, overrides=overrides)
 
@@ -478,10 +487,7 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
         try:
             presets.update(load_preset(preset_path))
         except ScenarioError as exc:
-            problems.extend(
-                p if p.startswith(str(preset_path)) else f"{label}: council.preset: {p}"
-                for p in exc.problems
-            )
+            problems.extend(f"{label}: council.preset: {problem}" for problem in exc.problems)
 
     if spec.council.year is not None:
         councils = builtin_councils()
@@ -515,6 +521,13 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
                     merged[key] = value
             ties.update(layer.ties)
             note = layer.note or note
+        if override is not None:
+            for other in override.ties:
+                if other not in presets and other not in codes:
+                    problems.append(
+                        f"{label}: members.{code}.ties.{other}: no such member (not on this "
+                        "council and no preset)"
+                    )
         if override is not None and override.source:
             sources["member"] = override.source
         missing = [key for key in ("name", "permanent", *STANCE_FIELDS) if key not in merged]
@@ -570,14 +583,3 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
     if problems:
         raise ScenarioError(problems)
     return profiles
-
-
-def history_vote_codes(scenario: Scenario) -> np.ndarray | None:
-    """The real votes as codes in council order, or None where the record has none."""
-    history = scenario.spec.history
-    if history is None or not history.votes:
-        return None
-    return np.array([VOTE_CODES.get(history.votes.get(code, ""), -99) for code in scenario.codes])
-
-
-assert set(OUTCOME_LABELS) >= {"adopted", "vetoed", "failed", "blocked", "withdrawn"}

@@ -102,3 +102,22 @@ def test_written_tables_get_the_usual_file_mode(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_option_errors_are_plain_one_line_errors():
+    result = runner.invoke(app, ["run", str(OIL_CAP_2022), "--replicates", "0"])
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == ["Error: Invalid value for '--replicates' / '-n': Input should be greater than or equal to 1"]
+    assert "╭" not in result.stderr
+
+
+def test_unreadable_and_misnamed_scenario_files(tmp_path):
+    garbage = tmp_path / "b.toml"
+    garbage.write_bytes(b"\xff\xfe\x00garbage")
+    result = runner.invoke(app, ["run", str(garbage)])
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {garbage}: not UTF-8 text, expected a TOML file"
+    text = tmp_path / "scenario.txt"
+    text.write_text(OIL_CAP_2022.read_text())
+    result = runner.invoke(app, ["run", str(text)])
+    assert result.exit_code == 2 and "expected a scenario file ending in .toml" in result.stderr

@@ -154,3 +154,12 @@ def test_fingerprint_changes_with_stances_not_history(write_scenario):
     base = load_scenario(write_scenario()).fingerprint()
     other = load_scenario(write_scenario(MINIMAL + "\n[members.CHN]\npressure = 0.1\n", name="y.toml")).fingerprint()
     assert base != other
+
+
+def test_ties_to_unknown_members_and_a_scenario_given_as_preset(write_scenario):
+    problems = problems_of(write_scenario(MINIMAL + "\n[members.CHN]\nties = { ZZZ = 0.5 }\n"))
+    assert len(problems) == 1 and "members.CHN.ties.ZZZ: no such member" in problems[0]
+    text = MINIMAL.replace("year = 2022", f'year = 2022\npreset = "{HISTORY / "2017-12-22-s-res-2397.toml"}"')
+    problems = problems_of(write_scenario(text))
+    assert all(": council.preset: " in p for p in problems)
+    assert "[scenario]: not a member code; a preset file has one table per member" in problems[0]
