@@ -619,6 +619,9 @@ def fit(
                     std_errors[np.flatnonzero(free)[ok]] = np.sqrt(diag[ok])
             except np.linalg.LinAlgError:
                 pass
+        # An error wider than the parameter's whole range says only that the record does not
+        # pin the value down: report it as not identified rather than as a number.
+        std_errors[std_errors > (objective.high - objective.low)] = np.nan
     return FitResult(
         params=tuple(params),
         start=x0,

@@ -17,6 +17,13 @@ diplomacy, amid great-power rivalry):
 
 All functions are numpy-vectorised over lanes; effective stances are not clipped to [0, 1]
 (a member can want more pressure than the scale's top after a nuclear test).
+
+The mechanisms are design choices; the numbers below are **fitted**: a differential-evolution
+search over these constants and the group stances of ``sim/data/members.toml``, for the values
+that reproduce every vote of the eighteen decisions in ``scenarios/history`` with the largest
+margin (README, "What it does"). Their comments say what each does, not why it has that value;
+leave-one-out checks in ``unsc-sim calibrate`` refit stances only, so they are not independent
+of these numbers.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ function. A proposal's position is the status quo plus the sum of its measures' 
 moves the regime away from reciprocity at a twentieth of the rate it adds pressure (``PUNISHMENT_TILT``):
 that is what a reciprocity-minded member objects to when a cut follows unreciprocated steps.
 Easing does the reverse. The weights are modelling choices, fixed once for all scenarios so that
-the same numbers explain every vote; change them here, not per scenario.
+the same numbers explain every vote; change them here, not per scenario. Their ratios are judgement
+(the comments say which measure bites harder, and why); ``PUNISHMENT_TILT`` was fitted with the
+constants of :mod:`sim.context`, and the common scale by the rule below.
 
 The pressure scale is additive: the regime in force before a decision (a scenario's
 ``context.status_quo_pressure``) is the sum of the shifts of the Chapter VII resolutions adopted

@@ -89,7 +89,7 @@ def test_stance_sources_are_kept_in_outputs(tmp_path):
     out = tmp_path / "whatif.parquet"
     result = runner.invoke(app, ["run", str(SCENARIOS / "what-if-china-shifts.toml"), "-n", "300", "--json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    expected = "hypothetical: range from China's preset to the Western preset"
+    expected = "hypothetical: from China's preset to France's and the UK's"
     assert json.loads(result.stdout)["stance_sources"]["CHN"]["pressure"] == expected
     assert read_metadata(out)["stance_sources"]["CHN"]["pressure"] == expected
 
