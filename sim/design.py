@@ -142,12 +142,32 @@ def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 # ---------------------------------------------------------------------------- key paths
 
 def _unwrap_optional(annotation: Any) -> Any:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
     origin = typing.get_origin(annotation)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
             return args[0]
     return annotation
+
+
+def _union_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models of a union of models (e.g. the measure types), else []."""
+    if typing.get_origin(annotation) not in (Union, types.UnionType):
+        return []
+    args = typing.get_args(annotation)
+    if all(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
+        return list(args)
+    return []
+
+
+def _field_by_file_name(model: type[BaseModel], name: str) -> Any:
+    """The annotation of the field a file names ``name`` (its alias, e.g. ``from``), or None."""
+    for field_name, field in model.model_fields.items():
+        if (field.alias or field_name) == name:
+            return field.annotation
+    return None
 
 
 def _kind_of(annotation: Any) -> tuple[KeyKind, tuple[str, ...]] | None:
@@ -187,6 +207,13 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
                 raise DesignError([f"{label}: unknown key {part!r} under {parent} (known: {known})"])
             node = fields[part].annotation
             continue
+        models = _union_models(node)
+        if models:  # a measure: the key must name a field of some measure type
+            found = [a for a in (_field_by_file_name(m, part) for m in models) if a is not None]
+            if not found:
+                raise DesignError([f"{label}: no measure type has a key {part!r}"])
+            node = found[0]
+            continue
         origin = typing.get_origin(node)
         if origin is dict:
             key_type, value_type = typing.get_args(node)
@@ -198,7 +225,13 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
             node = value_type
             continue
         if origin is list:
-            raise DesignError([f"{label}: {parent} is a list; only tables and single values can be swept"])
+            if not part.isdigit():
+                raise DesignError(
+                    [f"{label}: {parent} is a list; name an item by its position from 0 "
+                     f"(e.g. {parent}.0)"]
+                )
+            node = typing.get_args(node)[0]
+            continue
         raise DesignError([f"{label}: {parent} is a single value and has no key {part!r}"])
     node = _unwrap_optional(node)
     kind = _kind_of(node)

@@ -437,17 +437,31 @@ def load_preset(path: str | Path, label: str | None = None) -> dict[str, MemberS
 
 
 def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted key path (``members.CHN.pressure``) in a raw scenario dict, creating tables."""
+    """Set a dotted key path (``members.CHN.pressure``) in a raw scenario dict, creating tables.
+    A number names an item of a list from 0 (``proposal.measures.0.to``: the first measure)."""
     parts = key.split(".")
-    node = raw
-    for part in parts[:-1]:
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise ScenarioError([f"{key}: {part} is not a table"])
-        node = child
-    node[parts[-1]] = value
+    node: Any = raw
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(
+                    [f"{where}: {'.'.join(parts[:depth])} has {len(node)} items, numbered from 0"]
+                )
+            if last:
+                node[int(part)] = value
+                return
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise ScenarioError([f"{key}: {'.'.join(parts[:depth])} is not a table"])
+        if last:
+            node[part] = value
+            return
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -470,7 +484,10 @@ def scenario_from_dict(
     if overrides:
         raw = copy.deepcopy(raw)
         for key, value in overrides.items():
-            set_key(raw, key, value)
+            try:
+                set_key(raw, key, value)
+            except ScenarioError as exc:
+                raise ScenarioError([f"{label}: {problem}" for problem in exc.problems]) from None
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:

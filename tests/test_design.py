@@ -53,7 +53,7 @@ def test_choice_keys_know_their_options():
         ("members.china.pressure", "'china' under members is not a member code"),
         ("context", "is a table; name a value inside it (e.g. context.ballistic_launches)"),
         ("members.CHN", "is a table; name a value inside it (e.g. members.CHN.pressure)"),
-        ("proposal.measures.0.to", "proposal.measures is a list"),
+        ("proposal.measures.x.to", "proposal.measures is a list; name an item by its position"),
         ("proposal.sponsors", "is a list"),
         ("history.outcome", "cannot be swept: history is the real record"),
         ("context.ballistic_launches.x", "is a single value and has no key 'x'"),
@@ -199,3 +199,15 @@ def test_parameters_describe_themselves_for_metadata():
     assert Parameter("k", "int", low=0, high=4).describe() == {"key": "k", "low": 0, "high": 4, "integer": True}
     design = build_design([parse_param_option("members.CHN.pressure=0:1", "lhs")], "lhs", 12)
     assert design.describe() == {"name": "lhs", "settings": {"points": 12, "samples": 12}}
+
+
+def test_measure_magnitudes_can_be_swept_by_position():
+    from sim.design import key_info
+
+    info = key_info("proposal.measures.0.to")
+    assert info.kind == "float"
+    assert key_info("proposal.measures.1.from").kind == "float"  # the file's name, not from_
+    with pytest.raises(DesignError, match="no measure type has a key 'tonnes'"):
+        key_info("proposal.measures.0.tonnes")
+    with pytest.raises(DesignError, match=r"name an item by its position from 0 \(e.g. proposal.measures.0\)"):
+        key_info("proposal.measures.first.to")

@@ -163,3 +163,12 @@ def test_ties_to_unknown_members_and_a_scenario_given_as_preset(write_scenario):
     problems = problems_of(write_scenario(text))
     assert all(": council.preset: " in p for p in problems)
     assert "[scenario]: not a member code; a preset file has one table per member" in problems[0]
+
+
+def test_overrides_reach_into_lists_by_position(write_scenario):
+    path = write_scenario()
+    scenario = load_scenario(path, overrides={"proposal.measures.0.to": 2_000_000})
+    assert scenario.spec.proposal.measures[0].to == 2_000_000
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides={"proposal.measures.3.to": 1})
+    assert info.value.problems == [f"{path}: proposal.measures.3: proposal.measures has 1 items, numbered from 0"]
