@@ -55,7 +55,7 @@ from sim.compare import (
     score,
 )
 from sim.model import CouncilModel
-from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome
+from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, outcome_probabilities
 from sim.scenario import (
     PERMANENT_MEMBERS,
     STANCE_FIELDS,
@@ -283,19 +283,6 @@ def _count_distribution(yes: np.ndarray, no: np.ndarray, abstain: np.ndarray) ->
     return dist
 
 
-def _yes_distribution(yes: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """(m+1, lanes) sub-probability of the yes count; ``other`` is the mass of the non-yes
-    events kept (the rest of each member's mass is dropped)."""
-    members, lanes = yes.shape
-    dist = np.zeros((members + 1, lanes))
-    dist[0] = 1.0
-    for i in range(members):
-        new = dist * other[i]
-        new[1:] += dist[:-1] * yes[i]
-        dist = new
-    return dist
-
-
 def negotiated_model(scenario: Scenario, lanes: int = 1, seed: int = 0) -> CouncilModel:
     """A model run through its negotiation rounds, stopped just before the vote."""
     model = CouncilModel(scenario, lanes=lanes, rng=seed, collect=False)
@@ -321,32 +308,9 @@ def lane_probabilities(scenario: Scenario, lanes: int = 1, seed: int = 0) -> Lan
     abstain = np.stack([p[ABSTAIN] for p in probs])
     # (withdraw_if_vetoed was replaced by foresight above; force_vote and seek_adoption never
     # withdraw, so every lane reaches the vote here)
-    rule = model.rule
-    permanent = model.permanent
-    lanes_n = model.lanes
-    m = len(model.members)
     counts = _count_distribution(yes, no, abstain)
-    outcome = np.zeros((len(Outcome), lanes_n))
-    if rule.consensus:
-        eligible = np.ones(m, dtype=bool)
-        p_clear = np.prod(1.0 - no, axis=0)
-        outcome[Outcome.ADOPTED] = p_clear
-        outcome[Outcome.BLOCKED] = 1.0 - p_clear
-    elif rule.permanent_veto:
-        eligible = permanent.copy()
-        p_no_veto = np.prod(1.0 - no[permanent], axis=0)
-        other = np.where(permanent[:, None], abstain, abstain + no)
-        yes_dist = _yes_distribution(yes, other)
-        adopted = yes_dist[rule.quota:].sum(axis=0)
-        outcome[Outcome.ADOPTED] = adopted
-        outcome[Outcome.FAILED] = np.clip(p_no_veto - adopted, 0.0, 1.0)
-        outcome[Outcome.VETOED] = 1.0 - p_no_veto
-    else:
-        eligible = np.zeros(m, dtype=bool)
-        yes_dist = _yes_distribution(yes, abstain + no)
-        adopted = yes_dist[rule.quota:].sum(axis=0)
-        outcome[Outcome.ADOPTED] = adopted
-        outcome[Outcome.FAILED] = 1.0 - adopted
+    outcome = outcome_probabilities(model.rule, yes, no, abstain, model.permanent)
+    eligible = model.rule.is_blocker(model.permanent)
 
     p_withdrawn = (~open_lanes).astype(float)
     if foresight:

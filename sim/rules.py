@@ -185,3 +185,49 @@ def decide(
         defeated_by=defeated_by,
         fell_short=fell_short,
     )
+
+
+def outcome_probabilities(
+    rule: DecisionRule,
+    p_yes: np.ndarray,
+    p_no: np.ndarray,
+    p_abstain: np.ndarray,
+    permanent: np.ndarray,
+) -> np.ndarray:
+    """Exact probability of each outcome, (len(Outcome), lanes), when members vote independently
+    with the given (members, lanes) probabilities: :func:`decide` in distribution, without
+    sampling (calibration's likelihood). Withdrawal is the penholder's act, not the rule's: its
+    row is 0 here."""
+    permanent = np.asarray(permanent, dtype=bool)
+    outcome = np.zeros((len(Outcome), p_yes.shape[1]))
+    if rule.consensus:
+        p_clear = np.prod(1.0 - p_no, axis=0)
+        outcome[Outcome.ADOPTED] = p_clear
+        outcome[Outcome.BLOCKED] = 1.0 - p_clear
+        return outcome
+    if rule.permanent_veto:
+        p_no_veto = np.prod(1.0 - p_no[permanent], axis=0)
+        # P(at least quota yes AND no permanent "no"): permanent members' "no" mass is dropped.
+        other = np.where(permanent[:, None], p_abstain, p_abstain + p_no)
+        adopted = _yes_count_distribution(p_yes, other)[rule.quota :].sum(axis=0)
+        outcome[Outcome.ADOPTED] = adopted
+        outcome[Outcome.FAILED] = np.clip(p_no_veto - adopted, 0.0, 1.0)
+        outcome[Outcome.VETOED] = 1.0 - p_no_veto
+        return outcome
+    adopted = _yes_count_distribution(p_yes, p_abstain + p_no)[rule.quota :].sum(axis=0)
+    outcome[Outcome.ADOPTED] = adopted
+    outcome[Outcome.FAILED] = 1.0 - adopted
+    return outcome
+
+
+def _yes_count_distribution(p_yes: np.ndarray, p_other: np.ndarray) -> np.ndarray:
+    """(members + 1, lanes) sub-probability of each count of yes votes, by dynamic programming
+    over members; ``p_other`` is the mass of the non-yes events kept (the rest is dropped)."""
+    members, lanes = p_yes.shape
+    distribution = np.zeros((members + 1, lanes))
+    distribution[0] = 1.0
+    for i in range(members):
+        step = distribution * p_other[i]
+        step[1:] += distribution[:-1] * p_yes[i]
+        distribution = step
+    return distribution

@@ -15,7 +15,6 @@ from sim.calibrate import (
     CalibrationError,
     FitResult,
     _count_distribution,
-    _yes_distribution,
     analytic_comparison,
     fit,
     lane_probabilities,
@@ -26,7 +25,7 @@ from sim.calibrate import (
 )
 from sim.cli import app
 from sim.compare import compare_result, record_of
-from sim.rules import NO, OUTCOME_LABELS, YES
+from sim.rules import NO, OUTCOME_LABELS, YES, _yes_count_distribution
 from sim.runner import run
 from sim.scenario import load_preset, load_scenario, scenario_from_dict
 
@@ -51,7 +50,7 @@ def test_count_distributions_match_brute_force_enumeration():
     assert dist == pytest.approx(brute, abs=1e-12)
     # sub-probability of the yes count where member 0 may not vote no
     other = np.where(np.arange(4)[:, None] == 0, abstain, abstain + no)
-    sub = _yes_distribution(yes, other)[:, 0]
+    sub = _yes_count_distribution(yes, other)[:, 0]
     brute_sub = np.zeros(5)
     for votes in itertools.product(range(3), repeat=4):
         if votes[0] != 1:

@@ -138,3 +138,28 @@ def test_consensus_blocked_exactly_when_someone_objects(votes):
         decision = decide(RULES[kind], votes, PERMANENT)
         assert (decision.outcome[0] == Outcome.BLOCKED) == bool((votes == NO).any())
         assert decision.defeated_by[:, 0].sum() == (votes == NO).sum()
+
+
+@pytest.mark.parametrize("kind", ["resolution", "procedural", "committee", "statement"])
+def test_outcome_probabilities_equal_decide_over_every_vote(kind):
+    """The analytic outcome probabilities equal decide() summed over all 3^6 votes of a
+    six-member council (two permanent, quota 4), weighted by their probabilities."""
+    import itertools
+
+    from sim.rules import outcome_probabilities
+
+    rng = np.random.default_rng(3)
+    members, lanes = 6, 4
+    permanent = np.array([True, True, False, False, False, False])
+    raw = rng.dirichlet([1.0, 1.0, 1.0], size=(members, lanes))  # (members, lanes, 3)
+    p_yes, p_no, p_abstain = raw[..., 0], raw[..., 1], raw[..., 2]
+    rule = rule_for(kind, quota=4)
+    expected = np.zeros((len(Outcome), lanes))
+    codes = (YES, NO, ABSTAIN)
+    probs = {YES: p_yes, NO: p_no, ABSTAIN: p_abstain}
+    for combo in itertools.product(codes, repeat=members):
+        votes = np.array(combo, dtype=np.int8)
+        outcome = decide(rule, votes, permanent).outcome[0]
+        weight = np.prod([probs[v][i] for i, v in enumerate(combo)], axis=0)
+        expected[outcome] += weight
+    np.testing.assert_allclose(outcome_probabilities(rule, p_yes, p_no, p_abstain, permanent), expected, atol=1e-12)
