@@ -19,10 +19,11 @@ member's per-lane noise (the vote only ever uses ``noise_scale * noise``).
 **What counts as evidence** (``event`` below): for a decision put to the vote, every member's
 recorded vote; for one that never came to a vote, its outcome: the defeating members' objection
 (exactly the members the record names: a committee hold, a blocked statement) or the penholder's
-withdrawal. The model's penholder (``withdraw_if_vetoed``) withdraws where its noise-free count
-predicts a veto, which would make the likelihood a step function; here it withdraws with the
-probability that the draft, put to the vote, would be vetoed or blocked (perfect foresight of the
-vote). The two agree wherever the veto is near certain or near impossible.
+withdrawal. The model's penholder (``withdraw_if_vetoed``) canvasses once when the talks end, a
+trial of the vote with fresh shocks, and withdraws if the canvass shows a veto or a block: so the
+probability of withdrawal is exactly the probability that the draft, put to the vote, would be
+vetoed or blocked, which is what is scored here, and the vote it calls otherwise is independent
+of the canvass (the member marginals below rely on that).
 
 **The fit** maximises the log-likelihood, optionally penalised by independent Gaussian priors
 centred on the built-in stances (``prior_sd``; 0 = plain maximum likelihood), within the schema's
@@ -314,16 +315,16 @@ def lane_probabilities(scenario: Scenario, lanes: int = 1, seed: int = 0) -> Lan
 
     p_withdrawn = (~open_lanes).astype(float)
     if foresight:
+        # The penholder's canvass is a trial of the vote with its own shocks: it withdraws with
+        # the probability of a defeat, and the vote it calls otherwise is independent of it.
         p_withdrawn = outcome[Outcome.VETOED] + outcome[Outcome.BLOCKED]
-        outcome[Outcome.VETOED] = 0.0
-        outcome[Outcome.BLOCKED] = 0.0
+        outcome *= (1.0 - p_withdrawn)[None, :]
     else:
         outcome *= open_lanes[None, :]
     outcome[Outcome.WITHDRAWN] = p_withdrawn
     p_vote = 1.0 - p_withdrawn
-    # Member marginals: cast votes scaled by P(put to the vote). Under foresight this treats a
-    # member's vote as independent of the withdrawal (an approximation; no record has votes on
-    # a withdrawn draft).
+    # Member marginals: cast votes scaled by P(put to the vote); exact, since the vote is
+    # independent of the canvass that decided whether to hold it.
     member = np.stack(
         [yes * p_vote, no * p_vote, abstain * p_vote, np.broadcast_to(p_withdrawn, yes.shape)],
         axis=1,

@@ -165,10 +165,14 @@ class Member(mesa.Agent):
             NOT_CAST: withdrawn.astype(float),
         }
 
+    def ballot(self, shock: np.ndarray) -> np.ndarray:
+        """The vote this member casts given standard-normal ``shock`` per lane: the vote itself,
+        or (with fresh shocks) how it answers the penholder's canvass before the vote."""
+        utility = self._support() + self.model.settings.noise_scale * self._noise * shock
+        return full_lanes(self.choose(utility), self.lanes)
+
     def cast_vote(self) -> None:
         """Vote in every lane where the draft was put to the vote."""
-        shock = self.model.vote_shocks[self.index]
-        utility = self._support() + self.model.settings.noise_scale * self._noise * shock
-        vote = full_lanes(self.choose(utility), self.lanes)
+        vote = self.ballot(self.model.vote_shocks[self.index])
         withdrawn = self.model._withdrawn
         self.vote = np.where(withdrawn, np.int8(NOT_CAST), vote) if withdrawn.any() else vote

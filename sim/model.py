@@ -3,8 +3,9 @@
 Each ``step()`` is one round of negotiation (members drift toward their allies, the penholder
 counts likely votes and amends, withdraws or waits); the step after the last round is the vote.
 ``run_model()`` does all of it. All randomness comes from ``self.rng`` in a fixed order (each
-member's random stances in council order, then one Gaussian shock per member and lane at the
-vote), so the same scenario and seed give the same numbers.
+member's random stances in council order; for a ``withdraw_if_vetoed`` penholder, one Gaussian
+shock per member and lane for its canvass at the end of the talks; then one per member and lane
+at the vote), so the same scenario and seed give the same numbers.
 """
 
 from __future__ import annotations
@@ -184,12 +185,22 @@ class CouncilModel(mesa.Model):
         strategy = self.negotiation.strategy
         if strategy == "force_vote":
             return
-        predicted = self._predicted_decision().outcome
         open_lanes = ~self._withdrawn
         if strategy == "withdraw_if_vetoed":
-            doomed = (predicted == Outcome.VETOED) | (predicted == Outcome.BLOCKED)
+            # It canvasses once, when the talks end: a trial of the vote with fresh shocks, so it
+            # withdraws exactly as often as the draft would be defeated at the vote, and the vote
+            # it then calls (where it does) is independent of the canvass. This is the
+            # withdrawal calibration scores (sim.calibrate).
+            if self.round < self.negotiation.rounds - 1:
+                return
+            shocks = self.rng.standard_normal((len(self.members), self.lanes))
+            canvass = np.stack([member.ballot(shocks[member.index]) for member in self.members])
+            outcome = decide(self.rule, canvass, self.permanent).outcome
+            doomed = (outcome == Outcome.VETOED) | (outcome == Outcome.BLOCKED)
             self.withdrawn = self._withdrawn | (doomed & open_lanes)
-        elif strategy == "seek_adoption":
+            return
+        predicted = self._predicted_decision().outcome
+        if strategy == "seek_adoption":
             failing = (predicted != Outcome.ADOPTED) & open_lanes
             softened = self._text_scale * (1 - self.negotiation.softening_step)
             floor = self.negotiation.min_text_scale

@@ -25,7 +25,7 @@ from sim.calibrate import (
 )
 from sim.cli import app
 from sim.compare import compare_result, record_of
-from sim.rules import NO, OUTCOME_LABELS, YES, _yes_count_distribution
+from sim.rules import NO, OUTCOME_LABELS, YES, Outcome, _yes_count_distribution
 from sim.runner import run
 from sim.scenario import load_preset, load_scenario, scenario_from_dict
 
@@ -267,3 +267,17 @@ def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert bad.exit_code == 2 and "members.CHN.nope" in bad.stderr and not out.exists()
     wrong_suffix = runner.invoke(app, ["calibrate", str(OIL_CAP_2022), "--out", str(tmp_path / "fit.txt")])
     assert wrong_suffix.exit_code == 2 and "must end in .toml" in wrong_suffix.stderr
+
+
+def test_the_simulated_penholder_withdraws_as_the_likelihood_says():
+    """withdraw_if_vetoed: the model's canvass and calibration's likelihood are one model. With
+    the P3 reluctant and noise tripled, every outcome is uncertain; simulated and exact
+    probabilities agree within 4.5 binomial standard errors."""
+    overrides = {"decision.noise_scale": 3.0, **{f"members.{c}.veto_cost": 1.0 for c in ("USA", "GBR", "FRA")}}
+    scenario = load_scenario(HISTORY / "2019-12-16-relief-draft.toml", overrides=overrides)
+    exact = lane_probabilities(scenario).outcome[:, 0]
+    n = 20_000
+    simulated = np.bincount(run(scenario, n, 5).outcome, minlength=len(exact)) / n
+    assert 0.1 < exact[Outcome.WITHDRAWN] < 0.9 and 0.1 < exact[Outcome.VETOED] < 0.9
+    se = np.sqrt(np.maximum(exact * (1 - exact), 1e-4) / n)
+    assert np.all(np.abs(simulated - exact) < 4.5 * se), (simulated, exact)
