@@ -121,3 +121,9 @@ def test_unreadable_and_misnamed_scenario_files(tmp_path):
     text.write_text(OIL_CAP_2022.read_text())
     result = runner.invoke(app, ["run", str(text)])
     assert result.exit_code == 2 and "expected a scenario file ending in .toml" in result.stderr
+
+
+def test_run_refuses_more_lanes_than_it_can_hold_and_points_to_sweep():
+    result = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "100000000"])
+    assert result.exit_code == 2
+    assert "less than or equal to 20000000" in result.stderr
