@@ -55,8 +55,17 @@ from sim.compare import (
     record_of,
     score,
 )
+from sim.errors import InputError
 from sim.model import CouncilModel
-from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, outcome_probabilities
+from sim.rules import (
+    ABSTAIN,
+    NO,
+    NOT_CAST,
+    OUTCOME_LABELS,
+    YES,
+    Outcome,
+    outcome_probabilities,
+)
 from sim.scenario import (
     PERMANENT_MEMBERS,
     STANCE_FIELDS,
@@ -85,12 +94,8 @@ GRADIENT_STEP = 1e-5
 HESSIAN_STEP = 1e-3
 
 
-class CalibrationError(ValueError):
+class CalibrationError(InputError):
     """Bad calibration input; ``problems`` holds one line each (like ScenarioError)."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 # ------------------------------------------------------------------------ per-lane stances

@@ -16,6 +16,7 @@ import numpy as np
 import typer
 
 from sim import __version__
+from sim.errors import InputError
 from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
 
 app = typer.Typer(
@@ -224,7 +225,7 @@ def power(
 
 def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> list:
     """Load scenario files that carry a [history] table; exit 2 listing every problem."""
-    from sim.compare import CompareError, record_of
+    from sim.compare import record_of
 
     problems: list[str] = []
     scenarios = []
@@ -236,7 +237,7 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
             scenario = load_scenario(path, overrides=overrides)
             record_of(scenario)
             scenarios.append(scenario)
-        except (ScenarioError, CompareError) as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         fail(problems)
@@ -334,8 +335,7 @@ def sweep(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
-    from sim.design import DesignError
-    from sim.sweep import SweepError, SweepInterrupted, load_sweep, run_sweep
+    from sim.sweep import SweepInterrupted, load_sweep, run_sweep
 
     if out is None:
         fail(["--out: required: the table to write (.parquet or .csv)"])
@@ -350,7 +350,7 @@ def sweep(
             plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
             progress=progress and not as_json,
         )
-    except (ScenarioError, DesignError, SweepError) as exc:
+    except InputError as exc:
         fail(exc.problems)
     except SweepInterrupted as exc:
         typer.echo(

@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.results import RunResult
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_CODES, YES, Outcome
 from sim.scenario import Scenario
@@ -48,12 +49,8 @@ CATEGORIES: tuple[int, ...] = (YES, NO, ABSTAIN, NOT_CAST)
 CATEGORY_INDEX: dict[int, int] = {code: i for i, code in enumerate(CATEGORIES)}
 
 
-class CompareError(ValueError):
+class CompareError(InputError):
     """A file cannot be compared (no [history] table). ``problems`` holds one line each."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 # ------------------------------------------------------------------------------ the record

@@ -26,6 +26,7 @@ from typing import Any, Literal, Union
 import numpy as np
 from pydantic import BaseModel
 
+from sim.errors import InputError
 from sim.scenario import MEMBER_CODE, ScenarioSpec, Stance
 
 DesignName = Literal["grid", "random", "lhs"]
@@ -44,12 +45,8 @@ GRID_SPEC = re.compile(rf"^\s*({NUMBER})\s*:\s*({NUMBER})\s*:\s*([^:]*?)\s*$")
 BOUNDS_SPEC = re.compile(rf"^\s*({NUMBER})\s*:\s*({NUMBER})\s*$")
 
 
-class DesignError(ValueError):
+class DesignError(InputError):
     """A sweep is badly declared. ``problems`` holds one line per problem, each naming the key."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)

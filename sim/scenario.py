@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from scipy.special import ndtr, ndtri
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.measures import Measure, total_shift
+from sim.errors import InputError
+from sim.measures import MEASURE_TYPES, Measure, total_shift
 from sim.rules import ProposalKind
 
 STANCE_FIELDS: tuple[str, ...] = ("pressure", "reciprocity", "veto_cost", "salience", "noise")
@@ -32,12 +40,8 @@ MEMBER_CODE = re.compile(r"^[A-Z]{3}$")
 TALLY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario (or preset) file is invalid. ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class _Strict(BaseModel):
@@ -346,7 +350,7 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
     for item in error.errors():
         loc = [str(part) for part in (*prefix, *item["loc"])]
         # pydantic adds the tag of a discriminated union to the path; the file has no such key
-        loc = [part for part in loc if part not in _UNION_TAGS]
+        loc = [part for part in loc if part not in MEASURE_TYPES]
         message = item["msg"]
         message = message.removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
@@ -354,9 +358,9 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         elif item["type"] == "missing":
             message = "required key is missing"
         elif item["type"] == "union_tag_invalid":
-            message = f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(_UNION_TAGS)})"
+            message = f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(MEASURE_TYPES)})"
         elif item["type"] == "union_tag_not_found":
-            message = "a measure needs a type (one of: " + ", ".join(_UNION_TAGS) + ")"
+            message = "a measure needs a type (one of: " + ", ".join(MEASURE_TYPES) + ")"
         elif item["type"] in {"float_parsing", "float_type", "int_parsing", "int_type", "bool_type",
                               "bool_parsing", "string_type", "literal_error", "int_from_float"}:
             message = f"{message}, got {item['input']!r}"
@@ -365,9 +369,6 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         path = ".".join(loc) if loc else "(top level)"
         problems.append(f"{label}: {path}: {message}")
     return problems
-
-
-from sim.measures import MEASURE_TYPES as _UNION_TAGS  # noqa: E402  (used only in formatting)
 
 
 def _read_toml(path: Path, label: str) -> dict[str, Any]:

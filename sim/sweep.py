@@ -49,6 +49,7 @@ from sim.design import (
     parse_param_option,
     parse_parameter,
 )
+from sim.errors import InputError
 from sim.files import atomic_write, atomic_write_text
 from sim.results import RunResult, wilson_interval, write_table
 from sim.rules import ABSTAIN, NO, OUTCOME_LABELS, YES, Outcome
@@ -74,12 +75,8 @@ UNIT_FORMAT = 1
 """Version of the saved unit files: part of the manifest key."""
 
 
-class SweepError(Exception):
+class SweepError(InputError):
     """The sweep cannot run as asked (e.g. its work directory holds another sweep's work)."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class SweepInterrupted(KeyboardInterrupt):
