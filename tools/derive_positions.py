@@ -109,12 +109,12 @@ COLUMN_MEANINGS = {
     "code": "ISO 3166-1 alpha-3 code of the state",
     "year": "General Assembly session year (session + 1945; the session opens in September)",
     "ideal_point": "first principal component of the year's votes, USA = +1 and RUS = -1 "
-    "(empty with fewer than MIN_COMMON_VOTES votes)",
+    f"(empty with fewer than {MIN_COMMON_VOTES} votes)",
     "agree_usa": "Lijphart agreement with the USA over the year's common roll calls (0..1)",
     "agree_rus": "Lijphart agreement with Russia over the year's common roll calls (0..1)",
     "agree_chn": "Lijphart agreement with China over the year's common roll calls (0..1)",
     "agree_usa_nuclear": "agreement with the USA on roll calls coded nu or di, pooled over "
-    "ISSUE_WINDOW_YEARS years ending with the year",
+    f"{ISSUE_WINDOW_YEARS} years ending with the year",
     "agree_usa_hr": "agreement with the USA on roll calls coded hr, pooled the same way",
     "dprk_hr_vote": "vote on the year's 'Situation of human rights in the DPRK' resolution: "
     "yes / no / abstain / absent; empty in years when it was adopted without a vote",
