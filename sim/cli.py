@@ -266,39 +266,50 @@ def compare(
 @app.command()
 def calibrate(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
-    params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit, e.g. members.CHN.pressure,decision.noise_scale (default: the P5's pressure, reciprocity, veto_cost and the noise scale).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted stances as a preset (.toml).")] = None,
-    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of Gaussian priors centred on the built-in values (0: plain maximum likelihood).")] = 0.2,
-    loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Leave-one-out: predict each decision from a fit on the others.")] = True,
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=0, help="Monte Carlo check of the fit: lanes per file (0: skip).")] = 2_000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed of the Monte Carlo check.")] = 0,
+    params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter).")] = None,
+    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of the Gaussian priors centred on the judgement values (on the log of scale parameters; 0: plain maximum likelihood).")] = 1.0,
+    rolling_forecast: Annotated[bool, typer.Option("--rolling", help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.")] = False,
+    write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Fit member stances (and the noise scale) to the record by maximum likelihood; leave-one-out."""
+    """Fit the model's free parameters to the record by maximum likelihood; rolling forecast."""
     from sim.calibrate import (
         DEFAULT_PARAMS,
+        DEFAULTS_PATH,
         CalibrationError,
         calibrate as run_calibration,
+        defaults_command,
+        defaults_text,
         format_calibration,
         parse_params,
-        preset_command,
-        preset_text,
-        write_preset,
+        write_defaults as write_parameters,
     )
 
     if out is not None and out.suffix.lower() != ".toml":
-        fail([f"--out: {out}: a preset must end in .toml"])
+        fail([f"--out: {out}: a parameters file must end in .toml"])
+    check_output_path(out)
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:
         parameters = parse_params(keys, scenarios)
     except CalibrationError as exc:
-        fail(exc.problems)
-    report = run_calibration(scenarios, parameters, prior_sd=prior_sd, loo=loo, replicates=replicates or None, seed=seed)
-    if out is not None:
-        command = preset_command([str(p) for p in scenario_files], parameters, prior_sd, str(out))
-        write_preset(out, preset_text(report.fit, command))
-        report = dataclasses.replace(report, preset=str(out))
+        fail([problem.replace("params:", "--params:", 1) for problem in exc.problems])
+
+    def progress(done: int, total: int) -> None:
+        if not as_json:
+            typer.echo(f"  rolling forecast: {done}/{total} decisions", err=True)
+
+    report = run_calibration(
+        scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast, progress=progress
+    )
+    targets = [DEFAULTS_PATH] if write_defaults else []
+    targets += [out] if out is not None else []
+    if targets:
+        text = defaults_text(report.fit, defaults_command([str(p) for p in scenario_files], parameters, prior_sd))
+        for target in targets:
+            write_parameters(target, text)
+        report = dataclasses.replace(report, written=", ".join(str(t) for t in targets))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:

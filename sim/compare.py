@@ -270,11 +270,10 @@ def forecast_from_lanes(
     modal_defeaters: tuple[str, ...] = ()
     in_modal = outcome == modal
     if defeated_by[:, in_modal].any():
-        weights = 1 << np.arange(len(codes), dtype=np.int64)
-        keys = (defeated_by[:, in_modal].astype(np.int64) * weights[:, None]).sum(axis=0)
-        values, key_counts = np.unique(keys, return_counts=True)
-        key = int(values[np.argmax(key_counts)])
-        modal_defeaters = tuple(code for i, code in enumerate(codes) if key >> i & 1)
+        # the most common column of the (members x lanes) mask: any council size
+        sets, set_counts = np.unique(defeated_by[:, in_modal], axis=1, return_counts=True)
+        best = sets[:, int(np.argmax(set_counts))]
+        modal_defeaters = tuple(code for code, hit in zip(codes, best) if hit)
     modal_tally: str | None = None
     if voted.any():
         n = len(codes) + 1
@@ -357,6 +356,16 @@ BASELINES: dict[str, str] = {
         "status-quo side of the cutting line, i.e. its position t < 0.5 on the axis from the "
         "status quo (t = 0) to the draft (t = 1); no context, salience or ties"
     ),
+    "regime_break": (
+        "zero parameters: adopted unanimously before 2018; from 2018 the other camp defeats the "
+        "draft (China and Russia a Western draft, the US a Chinese or Russian one); relief drafts "
+        "withdrawn"
+    ),
+    "same_kind": (
+        "as the last earlier decision of the same kind (resolution, committee, statement) went: "
+        "its votes, its vetoing or blocking members' 'no', or a withdrawal; the first of a kind "
+        "is adopted unanimously"
+    ),
     "weighted_mean": (
         "capability- and salience-weighted mean of positions (the expected-utility / bargaining "
         "baseline): positions t as in p5_opposition, weights = Shapley-Shubik power under the "
@@ -367,12 +376,14 @@ BASELINES: dict[str, str] = {
 }
 """What each baseline predicts. All are deterministic: a vote or outcome gets probability 1 or 0
 (floored like the model's zero probabilities), and the outcome follows from the predicted votes
-by the file's rule (a ``withdraw_if_vetoed`` penholder withdraws a draft predicted to be vetoed
-or blocked)."""
+by the file's rule (a resolution short of nine votes is withdrawn, as the model's penholder
+does)."""
 
 
-def _deterministic_forecast(scenario: Scenario, votes: np.ndarray) -> VoteForecast:
-    """A forecast that puts probability 1 on ``votes`` (one code per member) and their outcome."""
+def _deterministic_forecast(scenario: Scenario, votes: np.ndarray, withdraw: bool = False) -> VoteForecast:
+    """A forecast that puts probability 1 on ``votes`` (one code per member) and their outcome:
+    by the penholder's rule, a resolution short of the quota is withdrawn (as is any draft when
+    ``withdraw``)."""
     from sim.rules import decide, rule_for
 
     spec = scenario.spec
@@ -382,7 +393,7 @@ def _deterministic_forecast(scenario: Scenario, votes: np.ndarray) -> VoteForeca
     decision = decide(rule, lane, permanent)
     outcome = decision.outcome.copy()
     defeated_by = decision.defeated_by
-    if spec.negotiation.strategy == "withdraw_if_vetoed" and outcome[0] in (Outcome.VETOED, Outcome.BLOCKED):
+    if withdraw or (not rule.consensus and outcome[0] == Outcome.FAILED):
         outcome[:] = Outcome.WITHDRAWN
         lane = np.full_like(lane, NOT_CAST)
         defeated_by = np.zeros_like(defeated_by)
@@ -390,17 +401,14 @@ def _deterministic_forecast(scenario: Scenario, votes: np.ndarray) -> VoteForeca
 
 
 def positions_on_draft(scenario: Scenario) -> np.ndarray:
-    """Each member's declared (pressure, reciprocity) stance projected on the draft's axis:
-    0 at the status quo, 1 at the draft (no context effects)."""
-    from sim.measures import total_shift
+    """Each member's (pressure, reciprocity) stance, as the model derives it with no context,
+    projected on the draft's axis: 0 at the reversion point, 1 at the draft."""
+    from sim.model import CouncilModel
 
-    context = scenario.spec.context
-    shift = np.array(total_shift(scenario.spec.proposal.measures), dtype=float)
-    status_quo = np.array([context.status_quo_pressure, context.status_quo_reciprocity])
-    stances = np.array(
-        [[m.stances["pressure"].center, m.stances["reciprocity"].center] for m in scenario.members]
-    )
-    return (stances - status_quo) @ shift / float(shift @ shift)
+    model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
+    change = model.full_change
+    stances = np.array([[float(m.pressure[0]), float(m.reciprocity[0])] for m in model.members])
+    return (stances - model.reversion) @ change / float(change @ change)
 
 
 @lru_cache(maxsize=32)
@@ -430,12 +438,62 @@ def _last_vote_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecas
     return forecasts
 
 
+WESTERN_SPONSORS = {"USA", "GBR", "FRA", "JPN"}
+REGIME_BREAK_DATE = "2018-01-01"
+
+
+def _regime_break_forecast(scenario: Scenario) -> VoteForecast:
+    """Adopted unanimously before 2018; from 2018 the other camp defeats the draft (China and
+    Russia a Western draft, the US a Chinese or Russian one); relief drafts withdrawn."""
+    record = record_of(scenario)
+    codes = scenario.codes
+    yes = np.full(len(codes), YES)
+    if record.date < REGIME_BREAK_DATE:
+        return _deterministic_forecast(scenario, yes)
+    relief = any(m.type == "sanctions_relief" for m in scenario.spec.proposal.measures)
+    if relief:
+        return _deterministic_forecast(scenario, yes, withdraw=True)
+    western = scenario.spec.proposal.sponsors[0] in WESTERN_SPONSORS
+    opponents = {"CHN", "RUS"} if western else {"USA"}
+    return _deterministic_forecast(scenario, np.array([NO if c in opponents else YES for c in codes]))
+
+
+def _same_kind_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecast]:
+    """Each decision as the last earlier decision of the same kind (resolution, committee,
+    statement) went: its recorded votes, its defeating members' "no", or everyone's "yes";
+    a withdrawn predecessor predicts a withdrawal. The first of a kind: adopted unanimously."""
+    order = sorted(range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path)))
+    last: dict[str, Record] = {}
+    forecasts: dict[int, VoteForecast] = {}
+    for i in order:
+        scenario = scenarios[i]
+        kind = scenario.spec.proposal.kind
+        previous = last.get(kind)
+        if previous is None:
+            forecasts[i] = _deterministic_forecast(scenario, np.full(len(scenario.codes), YES))
+        elif previous.outcome == "withdrawn":
+            forecasts[i] = _deterministic_forecast(scenario, np.full(len(scenario.codes), YES), withdraw=True)
+        else:
+            votes = np.array(
+                [
+                    NO if code in previous.defeaters else previous.votes.get(code, YES)
+                    for code in scenario.codes
+                ]
+            )
+            forecasts[i] = _deterministic_forecast(scenario, votes)
+        last[kind] = record_of(scenario)
+    return forecasts
+
+
 def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteForecast]]:
     """Each baseline's forecast of each scenario, in the order given (see :data:`BASELINES`)."""
     last = _last_vote_forecasts(scenarios)
+    same_kind = _same_kind_forecasts(scenarios)
     result: dict[str, list[VoteForecast]] = {name: [] for name in BASELINES}
     for i, scenario in enumerate(scenarios):
         result["last_vote"].append(last[i])
+        result["same_kind"].append(same_kind[i])
+        result["regime_break"].append(_regime_break_forecast(scenario))
         t = positions_on_draft(scenario)
         permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
         opposes = t < 0.5
@@ -444,8 +502,7 @@ def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteFore
         )
         spec = scenario.spec
         power = _shapley_shubik(spec.proposal.kind, spec.council.quota, tuple(bool(p) for p in permanent))
-        salience = np.array([m.stances["salience"].center for m in scenario.members])
-        weights = power * salience
+        weights = power * np.where(permanent, 1.0, float(np.mean(scenario.parameters.elected_salience)))
         mean = float(weights @ t / weights.sum()) if weights.sum() > 0 else float(t.mean())
         votes = np.full(len(t), YES) if mean > 0.5 else np.where(opposes, NO, YES)
         result["weighted_mean"].append(_deterministic_forecast(scenario, votes))
@@ -468,6 +525,8 @@ BASELINE_LABELS: dict[str, str] = {
     "last_vote": "last vote on this issue",
     "p5_opposition": "yes unless a P5 stance opposes",
     "weighted_mean": "weighted mean position (BdM)",
+    "regime_break": "regime break in 2018 (0 parameters)",
+    "same_kind": "same as the last decision of its kind",
 }
 
 

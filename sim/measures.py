@@ -22,7 +22,7 @@ weights are scaled so that this sum is 0.70 once S/RES/2397 is in force.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -56,6 +56,21 @@ STATEMENT_ADJUSTMENT_PRESSURE = 0.023
 STATEMENT_ADJUSTMENT_RECIPROCITY = 0.04
 STATEMENT_CONDEMNATION_PRESSURE = 0.023
 
+CHAPTER_VII_PRESSURE = 0.03
+"""Acting under Chapter VII makes the text's demands binding (judgement: more than a
+condemnation, less than any single sanction; the Japan/US draft of July 2006 invoked it, and
+China's veto threat removed it from S/RES/1695)."""
+
+INTERDICTION_PRESSURE = 0.02
+INTERDICTION_BY_FORCE_PRESSURE = 0.06
+"""Authority to inspect DPRK cargo on the high seas: with the flag state's consent, or by force
+(the first US draft of S/RES/2375 asked for force; judgement)."""
+
+MAX_CAP = 1e9
+"""Largest cap, in barrels a year, a file may give (the DPRK's whole supply is a few million)."""
+MAX_ITEMS = 1000
+"""Most goods, bans or designations one measure may list."""
+
 AGENDA_ITEM_PRESSURE = 0.023
 """Putting a DPRK item on the agenda (e.g. human rights) names and shames: a little pressure."""
 
@@ -66,7 +81,12 @@ def _tightening(d_pressure: float) -> tuple[float, float]:
 
 
 class _Measure(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # strict: no string-to-number or string-to-bool coercion (nuclear_test = "yes" is an error)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, strict=True)
+
+    renews: ClassVar[bool] = False
+    """Whether the measure keeps something that lapses if the draft fails (the reversion point
+    then lies below today's regime by this measure's shift)."""
 
     def shift(self) -> tuple[float, float]:  # pragma: no cover - every subclass overrides
         """(d_pressure, d_reciprocity) this measure moves the regime by."""
@@ -78,8 +98,10 @@ class _Measure(BaseModel):
 
 
 class _Cap(_Measure):
-    from_: float = Field(alias="from", ge=0, description="cap in force, barrels a year")
-    to: float = Field(ge=0, description="cap the draft sets, barrels a year")
+    from_: float = Field(
+        alias="from", ge=0, le=MAX_CAP, allow_inf_nan=False, description="cap in force, barrels a year"
+    )
+    to: float = Field(ge=0, le=MAX_CAP, allow_inf_nan=False, description="cap the draft sets, barrels a year")
 
     _weight: float = 0.0
     _label: str = ""
@@ -127,7 +149,7 @@ class ExportBan(_Measure):
     fuels, oils and waxes; clocks and watches). d_pressure = EXPORT_BAN_WEIGHT per good."""
 
     type: Literal["export_ban"] = "export_ban"
-    goods: list[str] = Field(min_length=1)
+    goods: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
 
     def shift(self) -> tuple[float, float]:
         return _tightening(EXPORT_BAN_WEIGHT * len(self.goods))
@@ -141,8 +163,8 @@ class AssetFreeze(_Measure):
     individual and two further companies). d_pressure = ASSET_FREEZE_WEIGHT per designation."""
 
     type: Literal["asset_freeze"] = "asset_freeze"
-    entities: list[str] = Field(min_length=1)
-    count: int | None = Field(default=None, ge=1)
+    entities: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
+    count: int | None = Field(default=None, ge=1, le=MAX_ITEMS)
     """Number of designations, where ``entities`` names only some (e.g. "16 individuals")."""
 
     @model_validator(mode="after")
@@ -168,6 +190,7 @@ class PanelRenewal(_Measure):
 
     type: Literal["panel_renewal"] = "panel_renewal"
     months: int = Field(default=12, ge=1, le=60)
+    renews: ClassVar[bool] = True
 
     def shift(self) -> tuple[float, float]:
         return PANEL_RENEWAL_PRESSURE, 0.0
@@ -182,7 +205,7 @@ class SanctionsRelief(_Measure):
     d_pressure = -RELIEF_PRESSURE, d_reciprocity = +RELIEF_RECIPROCITY."""
 
     type: Literal["sanctions_relief"] = "sanctions_relief"
-    lifted: list[str] = Field(min_length=1)
+    lifted: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
 
     def shift(self) -> tuple[float, float]:
         n = len(self.lifted)
@@ -248,14 +271,41 @@ class AgendaItem(_Measure):
         return f"put '{self.item}' on the agenda"
 
 
+class ChapterVII(_Measure):
+    """Act under Chapter VII of the Charter, making the text's demands binding.
+    d_pressure = CHAPTER_VII_PRESSURE."""
+
+    type: Literal["chapter_vii"] = "chapter_vii"
+
+    def shift(self) -> tuple[float, float]:
+        return _tightening(CHAPTER_VII_PRESSURE)
+
+    def describe(self, scale: float = 1.0) -> str:
+        return "act under Chapter VII"
+
+
+class Interdiction(_Measure):
+    """Authorise inspection of DPRK cargo on the high seas, with the flag state's consent or by
+    force. d_pressure = INTERDICTION_PRESSURE or INTERDICTION_BY_FORCE_PRESSURE."""
+
+    type: Literal["interdiction"] = "interdiction"
+    by_force: bool = False
+
+    def shift(self) -> tuple[float, float]:
+        return _tightening(INTERDICTION_BY_FORCE_PRESSURE if self.by_force else INTERDICTION_PRESSURE)
+
+    def describe(self, scale: float = 1.0) -> str:
+        return "interdiction of cargo " + ("by force" if self.by_force else "with consent")
+
+
 class CustomMeasure(_Measure):
     """Any other measure, placed in the space by the analyst (e.g. cargo inspection), with the
     reasoning in ``description``."""
 
     type: Literal["custom"] = "custom"
     description: str
-    pressure: float = Field(ge=-1, le=1)
-    reciprocity: float = Field(default=0.0, ge=-1, le=1)
+    pressure: float = Field(ge=-1, le=1, allow_inf_nan=False)
+    reciprocity: float = Field(default=0.0, ge=-1, le=1, allow_inf_nan=False)
 
     def shift(self) -> tuple[float, float]:
         return self.pressure, self.reciprocity
@@ -274,6 +324,8 @@ Measure = Annotated[
         SanctionsRelief,
         Statement,
         AgendaItem,
+        ChapterVII,
+        Interdiction,
         CustomMeasure,
     ],
     Field(discriminator="type"),
@@ -288,6 +340,8 @@ MEASURE_TYPES: list[str] = [
     "sanctions_relief",
     "statement",
     "agenda_item",
+    "chapter_vii",
+    "interdiction",
     "custom",
 ]
 
@@ -297,3 +351,19 @@ def total_shift(measures: list[_Measure]) -> tuple[float, float]:
     d_pressure = sum(m.shift()[0] for m in measures)
     d_reciprocity = sum(m.shift()[1] for m in measures)
     return d_pressure, d_reciprocity
+
+
+def change_and_reversion(
+    measures: list[_Measure], status_quo: Sequence[float]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(change the draft makes to its reversion point, the reversion point).
+
+    What happens if the draft fails (Romer & Rosenthal's reversion point): for new measures the
+    regime stays as it is; for a renewal the renewed thing lapses, so the reversion point lies
+    below today's regime by the renewal's shift and the draft, adopted, keeps today's regime."""
+    lapsing = [m.shift() for m in measures if m.renews]
+    reversion = (
+        float(status_quo[0]) - sum(d[0] for d in lapsing),
+        float(status_quo[1]) - sum(d[1] for d in lapsing),
+    )
+    return total_shift(measures), reversion

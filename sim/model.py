@@ -1,11 +1,25 @@
-"""The Council as a Mesa model: negotiation rounds, then a vote, for R lanes at once.
+"""The Council as a Mesa model: rounds of talks, then a vote, for R lanes at once.
 
-Each ``step()`` is one round of negotiation (members drift toward their allies, the penholder
-counts likely votes and amends, withdraws or waits); the step after the last round is the vote.
-``run_model()`` does all of it. All randomness comes from ``self.rng`` in a fixed order (each
-member's random stances in council order; for a ``withdraw_if_vetoed`` penholder, one Gaussian
-shock per member and lane for its canvass at the end of the talks; then one per member and lane
-at the vote), so the same scenario and seed give the same numbers.
+Each ``step()`` is one round of talks: the members work out, together, how likely each is to
+object (:meth:`CouncilModel.settle`), and the penholder reads that canvass and softens its text
+where the draft would not be adopted. The step after the last round is the vote. ``run_model()``
+does all of it.
+
+**One penholder for every file** (the first sponsor), after the setter model (Romer & Rosenthal
+1978) and Council practice (Security Council Report, "The Veto", 2015; Voeten 2001):
+
+- while its canvass gives the draft less than even odds of adoption, it gives up a share
+  ``softening_step`` of the text's remaining strength each round, down to ``min_text_scale`` of
+  its first draft (S/RES/1695 lost Chapter VII; S/RES/2375 traded a full oil ban for caps);
+- when the talks end it canvasses the intentions members will vote with: a resolution short of
+  nine votes in favour is withdrawn rather than lost (the China–Russia relief drafts of 2019 and
+  2021), while one with nine or more is put to the vote even if a permanent member will veto it
+  (the veto is then on the record: S/2022/431). Consensus bodies have no vote to avoid: an
+  objection there is the block.
+
+All randomness comes from ``self.rng`` in a fixed order (each member's random stances in council
+order, then one Gaussian shock per member and lane when the talks end), so the same scenario and
+seed give the same numbers.
 """
 
 from __future__ import annotations
@@ -15,26 +29,27 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.context import ContextEffect, provocation_index
-from sim.lanes import PerLane, common_lanes, full_lanes
-from sim.measures import total_shift
+from sim.context import ContextEffect
+from sim.lanes import PerLane, full_lanes
+from sim.measures import change_and_reversion
 from sim.member import Member
-from sim.rules import Decision, Outcome, decide, rule_for
+from sim.rules import NOT_CAST, YES, Decision, Outcome, decide, outcome_probabilities, rule_for
 from sim.scenario import Scenario
 
-SPONSOR_TENSION_BASE = 0.5
-"""In calm times ties to the sponsors count at this share; at tension 1 they count 1.5 times."""
+EQUILIBRIUM_ITERATIONS = 60
+"""Rounds of best responses in the search for the members' joint objection probabilities."""
+EQUILIBRIUM_TOLERANCE = 1e-10
 
 
 @dataclass
 class ProposalState:
-    """Where the draft stands in each lane: its direction of change and the cutting-line
-    midpoint, which moves toward the status quo as the text is softened."""
+    """Where the draft stands in each lane: the reversion point and the change the (possibly
+    softened) text makes to it."""
 
-    direction: np.ndarray
-    """(2,) unit vector: the draft's direction in the (pressure, reciprocity) plane."""
-    midpoint_pressure: np.ndarray
-    midpoint_reciprocity: np.ndarray
+    reversion: np.ndarray
+    """(2,): the regime if the draft fails (pressure, reciprocity)."""
+    change_pressure: np.ndarray
+    change_reciprocity: np.ndarray
 
 
 class CouncilModel(mesa.Model):
@@ -45,7 +60,7 @@ class CouncilModel(mesa.Model):
     """
 
     text_scale = PerLane()
-    """Share of the draft's full strength still in the text (softening lowers it)."""
+    """Share of the first draft's strength still in the text (softening lowers it)."""
     withdrawn = PerLane()
 
     def __init__(
@@ -62,24 +77,20 @@ class CouncilModel(mesa.Model):
         self.council_scenario = scenario
         """The unsc-sim scenario (not `self.scenario`: Mesa 3.5 reserves that name)."""
         self.lanes = lanes
-        self.negotiation = spec.negotiation
-        self.settings = spec.decision
+        self.params = scenario.parameters
+        self.rounds = spec.negotiation.rounds if spec.proposal.draft == "first" else 0
         self.rule = rule_for(spec.proposal.kind, spec.council.quota)
-        context = spec.context
-        self.context_effect = ContextEffect(
-            provocation=provocation_index(
-                context.nuclear_test, context.icbm_launch, context.ballistic_launches
-            ),
-            talks_under_way=context.diplomacy == "under_way",
-            unreciprocated=context.diplomacy == "unreciprocated",
-            tension=context.great_power_tension,
-        )
+        self.situation = scenario.situation
+        self.context_effect = ContextEffect(self.situation, self.params)
         self.permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
         self.blockers = self.rule.is_blocker(self.permanent)
 
-        shift = np.array(total_shift(spec.proposal.measures), dtype=float)
-        self.full_shift = shift
-        self.status_quo = np.array([context.status_quo_pressure, context.status_quo_reciprocity])
+        status_quo = np.array(
+            [self.situation.status_quo_pressure, self.situation.status_quo_reciprocity]
+        )
+        change, reversion = change_and_reversion(spec.proposal.measures, status_quo)
+        self.full_change = np.asarray(change, dtype=float)
+        self.reversion = np.asarray(reversion, dtype=float)
         self.text_scale = np.ones(1)
         self.withdrawn = np.zeros(1, dtype=bool)
         self.proposal_state = self._proposal_state()
@@ -96,6 +107,8 @@ class CouncilModel(mesa.Model):
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
 
         self.round = 0
+        self.objection: np.ndarray | None = None
+        """(members, lanes or 1): equilibrium P(no) of each member at the current text."""
         self.vote_shocks: np.ndarray = np.zeros((len(self.members), 0))
         self.votes: np.ndarray | None = None
         self.outcome: Decision | None = None
@@ -103,9 +116,7 @@ class CouncilModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
-                "predicted_adoption": lambda m: float(
-                    np.mean(m.predicted_decision().outcome == Outcome.ADOPTED)
-                ),
+                "p_adopted": lambda m: float(np.mean(m.p_adopted())),
                 "mean_text_scale": lambda m: float(m.text_scale.mean()),
                 "withdrawn": lambda m: float(m.withdrawn.mean()),
             },
@@ -123,56 +134,75 @@ class CouncilModel(mesa.Model):
         return self._by_code[code]
 
     def _proposal_state(self) -> ProposalState:
-        length = float(np.hypot(*self.full_shift))
-        direction = self.full_shift / length
-        half = self.full_shift[:, None] * self._text_scale[None, :] / 2
+        scale = self._text_scale
         return ProposalState(
-            direction=direction,
-            midpoint_pressure=self.status_quo[0] + half[0],
-            midpoint_reciprocity=self.status_quo[1] + half[1],
+            reversion=self.reversion,
+            change_pressure=self.full_change[0] * scale,
+            change_reciprocity=self.full_change[1] * scale,
         )
 
     def _sponsor_pull(self, sponsors: list[str]) -> np.ndarray:
         """Each member's lean toward the draft from its ties to the sponsors (a sponsor's tie to
-        its own draft is 1), weighted by ``sponsor_affinity`` and great-power tension."""
-        weight = self.settings.sponsor_affinity * (
-            SPONSOR_TENSION_BASE + self.context_effect.tension
-        )
+        its own draft is 1), weighted by ``sponsor_affinity``."""
         pulls = []
         for member in self.members:
             ties = [1.0 if member.code == s else member.ties.get(s, 0.0) for s in sponsors]
-            pulls.append(weight * float(np.mean(ties)))
-        return np.array(pulls)
+            pulls.append(float(np.mean(ties)))
+        return np.array(pulls)[:, None] * np.atleast_1d(self.params.sponsor_affinity)[None, :]
 
-    def predicted_votes(self) -> np.ndarray:
-        """(members, lanes) votes each member signals before the vote (no noise)."""
-        return full_lanes(self._predicted_votes(), self.lanes).copy()
+    # -- the members' joint decision ------------------------------------------------------------
 
-    def predicted_decision(self) -> Decision:
-        return decide(self.rule, self.predicted_votes(), self.permanent, self.withdrawn)
+    def settle(self) -> np.ndarray:
+        """Each member's probability of objecting, (members, lanes or 1), when each knows the
+        others': a quantal response equilibrium (McKelvey & Palfrey 1995) in which an objection
+        that others are likely to share costs less. Iterated best responses from "nobody counts
+        on anybody" rise monotonically to the least-objection equilibrium."""
+        members = self.members
+        rows = [m.index for m in members if self.blockers[m.index]]
+        first = [np.atleast_1d(m.probabilities(m.threshold(0.0))[1]) for m in members]
+        width = max(row.shape[-1] for row in first)
+        p_no = np.stack([np.broadcast_to(row, (width,)) for row in first])
+        if rows and np.any(np.asarray(self.params.shared_veto_discount) != 0):
+            for _ in range(EQUILIBRIUM_ITERATIONS):
+                updated = p_no.copy()
+                for row, others in zip(rows, _others_object(p_no[rows])):
+                    member = members[row]
+                    updated[row] = member.probabilities(member.threshold(others))[1]
+                change = float(np.max(np.abs(updated - p_no)))
+                p_no = updated
+                if change < EQUILIBRIUM_TOLERANCE:
+                    break
+        self.objection = p_no
+        return p_no
 
-    def _predicted_votes(self) -> np.ndarray:
-        """:meth:`predicted_votes`, compact (one column) while every lane agrees."""
-        rows = [member.choose(member._support()) for member in self.members]
-        lanes = common_lanes(*rows)
-        return np.stack([full_lanes(row, lanes) for row in rows])
+    def thresholds(self) -> list[np.ndarray]:
+        """Each member's objection threshold at the equilibrium of :meth:`settle`."""
+        p_no = self.settle() if self.objection is None else self.objection
+        rows = [m.index for m in self.members if self.blockers[m.index]]
+        shared = dict(zip(rows, _others_object(p_no[rows]))) if rows else {}
+        return [m.threshold(shared.get(m.index, 0.0)) for m in self.members]
 
-    def _predicted_decision(self) -> Decision:
-        """:meth:`predicted_decision`, compact while every lane agrees."""
-        votes = self._predicted_votes()
-        lanes = common_lanes(votes, self._withdrawn)
-        return decide(
-            self.rule, full_lanes(votes, lanes), self.permanent, full_lanes(self._withdrawn, lanes)
+    def vote_probabilities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P(yes), P(no), P(abstain)), each (members, lanes): the intentions at the current
+        text, members independent given the equilibrium (calibration's exact likelihood)."""
+        rows = [m.probabilities(t) for m, t in zip(self.members, self.thresholds())]
+        return tuple(  # type: ignore[return-value]
+            np.stack([np.broadcast_to(r[i], (self.lanes,)) for r in rows]) for i in range(3)
         )
+
+    def p_adopted(self) -> np.ndarray:
+        """P(adopted) per lane (compact where lanes agree) had the text been put to the vote."""
+        rows = [m.probabilities(t) for m, t in zip(self.members, self.thresholds())]
+        width = max(np.size(r[0]) for r in rows)
+        stack = [np.stack([np.broadcast_to(r[i], (width,)) for r in rows]) for i in range(3)]
+        return outcome_probabilities(self.rule, *stack, self.permanent)[Outcome.ADOPTED]
 
     # -- the model's steps --------------------------------------------------------------------
 
     def step(self) -> None:
-        """One negotiation round, or the vote once the rounds are spent."""
-        if self.round < self.negotiation.rounds and not self._withdrawn.all():
-            # Simultaneous moves: everyone reads the others' positions, then everyone moves.
-            self.agents.do("consider").do("adjust")
-            self._penholder_acts()
+        """One round of talks, or the vote once the rounds are spent."""
+        if self.round < self.rounds:
+            self._penholder_softens()
             self.round += 1
         else:
             self._hold_vote()
@@ -180,38 +210,39 @@ class CouncilModel(mesa.Model):
         if self.collect:
             self.datacollector.collect(self)
 
-    def _penholder_acts(self) -> None:
-        """The first sponsor counts likely votes and acts by its strategy, lane by lane."""
-        strategy = self.negotiation.strategy
-        if strategy == "force_vote":
+    def _penholder_softens(self) -> None:
+        """Where the canvass gives the draft less than even odds, give up a share of the text."""
+        self.objection = None
+        failing = self.p_adopted() < 0.5
+        if not np.any(failing):
             return
-        open_lanes = ~self._withdrawn
-        if strategy == "withdraw_if_vetoed":
-            # It canvasses once, when the talks end: a trial of the vote with fresh shocks, so it
-            # withdraws exactly as often as the draft would be defeated at the vote, and the vote
-            # it then calls (where it does) is independent of the canvass. This is the
-            # withdrawal calibration scores (sim.calibrate).
-            if self.round < self.negotiation.rounds - 1:
-                return
-            shocks = self.rng.standard_normal((len(self.members), self.lanes))
-            canvass = np.stack([member.ballot(shocks[member.index]) for member in self.members])
-            outcome = decide(self.rule, canvass, self.permanent).outcome
-            doomed = (outcome == Outcome.VETOED) | (outcome == Outcome.BLOCKED)
-            self.withdrawn = self._withdrawn | (doomed & open_lanes)
-            return
-        predicted = self._predicted_decision().outcome
-        if strategy == "seek_adoption":
-            failing = (predicted != Outcome.ADOPTED) & open_lanes
-            softened = self._text_scale * (1 - self.negotiation.softening_step)
-            floor = self.negotiation.min_text_scale
-            self.text_scale = np.where(failing, np.maximum(softened, floor), self._text_scale)
-            self.proposal_state = self._proposal_state()
+        params = self.params
+        softened = np.maximum(self._text_scale * (1 - params.softening_step), params.min_text_scale)
+        self.text_scale = np.where(failing, np.minimum(softened, self._text_scale), self._text_scale)
+        self.proposal_state = self._proposal_state()
+        self.objection = None
 
     def _hold_vote(self) -> None:
+        """The final canvass reads the intentions members will vote with; the penholder withdraws
+        a resolution short of the quota, else calls the vote."""
+        thresholds = self.thresholds()
         self.vote_shocks = self.rng.standard_normal((len(self.members), self.lanes))
-        # A show of hands: votes are simultaneous, so the order members are asked in is moot.
-        self.agents.do("cast_vote")
-        self.votes = np.stack([member.vote for member in self.members])
-        # With no lane withdrawn, the rule needs no mask (the same decision, without a pass over lanes).
-        withdrawn = self.withdrawn if self._withdrawn.any() else None
-        self.outcome = decide(self.rule, self.votes, self.permanent, withdrawn)
+        intents = np.stack(
+            [m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)]
+        )
+        if not self.rule.consensus:
+            self.withdrawn = (intents == YES).sum(axis=0) < self.rule.quota
+        withdrawn = self._withdrawn
+        if withdrawn.any():
+            intents = np.where(full_lanes(withdrawn, self.lanes)[None, :], np.int8(NOT_CAST), intents)
+        for member in self.members:
+            member.vote = intents[member.index]
+        self.votes = intents
+        mask = full_lanes(withdrawn, self.lanes) if withdrawn.any() else None
+        self.outcome = decide(self.rule, self.votes, self.permanent, mask)
+
+
+def _others_object(p_no: np.ndarray) -> list[np.ndarray]:
+    """For each row of ``p_no`` (members who can block), P(at least one of the others objects)."""
+    clear = 1.0 - p_no
+    return [1.0 - np.prod(np.delete(clear, k, axis=0), axis=0) for k in range(p_no.shape[0])]

@@ -140,8 +140,9 @@ def decide(
 ) -> Decision:
     """Apply ``rule`` to ``votes`` (members x lanes) of a council whose ``permanent`` mask is given.
 
-    A vetoed draft that also lacked nine votes is still ``VETOED`` (the veto is what the record
-    shows), with ``fell_short`` set so that outputs can say it would have failed anyway.
+    Labels follow Council practice: a draft with fewer affirmative votes than the quota has
+    *failed*, whoever voted no (a permanent member's "no" on it is not counted as a veto);
+    ``VETOED`` means the quota was reached and a permanent member voted no.
     """
     votes = np.asarray(votes)
     if votes.ndim == 1:
@@ -162,10 +163,10 @@ def decide(
         outcome = np.where(no > 0, Outcome.BLOCKED, Outcome.ADOPTED)
         fell_short = np.zeros(lanes, dtype=bool)
     elif rule.permanent_veto:
-        defeated_by = no_mask & permanent[:, None]
+        defeated_by = no_mask & permanent[:, None] & ~fell_short[None, :]
         vetoed = defeated_by.any(axis=0)
         outcome = np.where(
-            vetoed, Outcome.VETOED, np.where(fell_short, Outcome.FAILED, Outcome.ADOPTED)
+            fell_short, Outcome.FAILED, np.where(vetoed, Outcome.VETOED, Outcome.ADOPTED)
         )
     else:
         defeated_by = np.zeros_like(no_mask)
@@ -206,18 +207,35 @@ def outcome_probabilities(
         outcome[Outcome.BLOCKED] = 1.0 - p_clear
         return outcome
     if rule.permanent_veto:
-        p_no_veto = np.prod(1.0 - p_no[permanent], axis=0)
         # P(at least quota yes AND no permanent "no"): permanent members' "no" mass is dropped.
         other = np.where(permanent[:, None], p_abstain, p_abstain + p_no)
         adopted = _yes_count_distribution(p_yes, other)[rule.quota :].sum(axis=0)
+        reached = _yes_count_distribution(p_yes, p_abstain + p_no)[rule.quota :].sum(axis=0)
         outcome[Outcome.ADOPTED] = adopted
-        outcome[Outcome.FAILED] = np.clip(p_no_veto - adopted, 0.0, 1.0)
-        outcome[Outcome.VETOED] = 1.0 - p_no_veto
+        outcome[Outcome.VETOED] = np.clip(reached - adopted, 0.0, 1.0)
+        outcome[Outcome.FAILED] = np.clip(1.0 - reached, 0.0, 1.0)
         return outcome
     adopted = _yes_count_distribution(p_yes, p_abstain + p_no)[rule.quota :].sum(axis=0)
     outcome[Outcome.ADOPTED] = adopted
     outcome[Outcome.FAILED] = 1.0 - adopted
     return outcome
+
+
+def p_vetoed_exactly(
+    rule: DecisionRule,
+    p_yes: np.ndarray,
+    p_no: np.ndarray,
+    p_abstain: np.ndarray,
+    permanent: np.ndarray,
+    vetoers: np.ndarray,
+) -> np.ndarray:
+    """P(a veto by exactly the members in the bool mask ``vetoers``), per lane, for independent
+    members: the quota is reached, they vote no, and no other permanent member does."""
+    permanent = np.asarray(permanent, dtype=bool)[:, None]
+    vetoers = np.asarray(vetoers, dtype=bool)[:, None]
+    keep_yes = np.where(vetoers, 0.0, p_yes)
+    keep_other = np.where(vetoers, p_no, np.where(permanent, p_abstain, p_abstain + p_no))
+    return _yes_count_distribution(keep_yes, keep_other)[rule.quota :].sum(axis=0)
 
 
 def _yes_count_distribution(p_yes: np.ndarray, p_other: np.ndarray) -> np.ndarray:

@@ -31,10 +31,16 @@ from scipy.special import ndtr, ndtri
 
 from sim.errors import InputError
 from sim.measures import MEASURE_TYPES, Measure, total_shift
+from sim.parameters import ModelParameters, default_parameters
 from sim.rules import ProposalKind
+from sim.situation import Situation, situation_on
+from sim.stances import ELECTED_DEFAULTS, position, state_names
 
 STANCE_FIELDS: tuple[str, ...] = ("pressure", "reciprocity", "veto_cost", "salience", "noise")
 """Every member stance that may be a number or a distribution drawn per lane."""
+REQUIRED_STANCES: tuple[str, ...] = ("veto_cost", "noise")
+"""Stances every member needs from a preset or the file; the others are derived
+(:mod:`sim.stances`) where not given."""
 
 MEMBER_CODE = re.compile(r"^[A-Z]{3}$")
 TALLY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
@@ -45,7 +51,8 @@ class ScenarioError(InputError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # strict: no string-to-number or string-to-bool coercion (nuclear_test = "yes" is an error)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, strict=True)
 
 
 class Stance(_Strict):
@@ -193,9 +200,13 @@ class ProposalSpec(_Strict):
     kind: ProposalKind
     title: str
     symbol: str | None = None
-    sponsors: list[str] = Field(min_length=1)
+    sponsors: list[str] = Field(min_length=1, max_length=200)
     """The penholder first: it decides whether to amend, call the vote or withdraw."""
-    measures: list[Measure] = Field(min_length=1)
+    draft: Literal["first", "final"] = "first"
+    """"first": a draft still to be negotiated (the penholder may soften it in the rounds of
+    talks); "final": the text as it reached the decision (no talks remain), as in the history
+    files."""
+    measures: list[Measure] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _moves_something(self) -> "ProposalSpec":
@@ -206,38 +217,76 @@ class ProposalSpec(_Strict):
 
 
 class ContextSpec(_Strict):
-    """What the DPRK has done and the state of great-power relations on the day."""
+    """The day of the decision. The situation on it (provocations, DPRK steps, talks, great-power
+    tension, the regime in force) comes from the dated series of :mod:`sim.situation`; any of it
+    may be overridden here for a what-if, and the output then says so."""
 
-    date: str | None = None
-    ballistic_launches: int = Field(default=0, ge=0, le=200)
-    icbm_launch: bool = False
+    date: str
     nuclear_test: bool = False
-    diplomacy: Literal["none", "under_way", "unreciprocated"] = "none"
-    great_power_tension: float = Field(default=0.3, ge=0, le=1)
-    status_quo_pressure: float = Field(ge=0, le=1)
-    """How coercive the regime in force is (0 none; after S/RES/2397 about 0.7)."""
-    status_quo_reciprocity: float = Field(default=0.1, ge=0, le=1)
+    """Add a nuclear test on the day (what-if)."""
+    icbm_launch: bool = False
+    """Add an ICBM launch on the day (what-if)."""
+    provocation: float | None = Field(default=None, ge=0, le=20, allow_inf_nan=False)
+    unreciprocated_steps: float | None = Field(default=None, ge=0, le=20, allow_inf_nan=False)
+    talks_under_way: bool | None = None
+    great_power_tension: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    status_quo_pressure: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    status_quo_reciprocity: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     note: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, date: str) -> str:
+        from sim.situation import parse_date
+
+        try:
+            parse_date(date)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return date
+
+    def overrides(self) -> dict[str, Any]:
+        return {
+            "provocation": self.provocation,
+            "unreciprocated_steps": self.unreciprocated_steps,
+            "talks_under_way": self.talks_under_way,
+            "tension": self.great_power_tension,
+            "status_quo_pressure": self.status_quo_pressure,
+            "status_quo_reciprocity": self.status_quo_reciprocity,
+        }
+
+    def extra_events(self) -> tuple[str, ...]:
+        return tuple(
+            kind for kind, on in (("nuclear_test", self.nuclear_test), ("icbm_launch", self.icbm_launch)) if on
+        )
 
 
 class NegotiationSpec(_Strict):
-    rounds: int = Field(default=2, ge=0, le=50)
-    strategy: Literal["force_vote", "seek_adoption", "withdraw_if_vetoed"] = "force_vote"
-    alignment_pull: float = Field(default=0.15, ge=0, le=1)
-    """Share of the gap to its allies' mean position a member closes each round."""
-    softening_step: float = Field(default=0.2, gt=0, lt=1)
-    """Share of the draft's remaining strength the penholder gives up per round (seek_adoption)."""
-    min_text_scale: float = Field(default=0.4, ge=0, le=1)
-    """The penholder will not water the text down below this share of its strength."""
+    rounds: int = Field(default=3, ge=0, le=50)
+    """Rounds of talks before the vote, in each of which the penholder may soften its text."""
+    softening_step: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)
+    min_text_scale: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
 
 
 class DecisionSpec(_Strict):
-    abstention_band: float = Field(default=0.08, ge=0, le=1)
-    """Utility differences within +-band lead to abstention."""
-    noise_scale: float = Field(default=1.0, ge=0, le=10)
-    """Multiplies every member's noise (what calibration fits)."""
-    sponsor_affinity: float = Field(default=0.2, ge=0, le=2)
-    """Weight of a member's tie to the sponsors, scaled by great-power tension."""
+    """Overrides of the model's global parameters (:mod:`sim.parameters`; shipped values in
+    ``sim/data/parameters.toml``). Leave them out to use the calibrated values."""
+
+    stake_weight: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    consensus_norm: float | None = Field(default=None, ge=-10, le=10, allow_inf_nan=False)
+    sponsor_affinity: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    noise_scale: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    provocation_response: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    steps_response: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    talks_restraint: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    tension_veto_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    shared_veto_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    ga_pressure_mid: float | None = Field(default=None, ge=-1, le=2, allow_inf_nan=False)
+    ga_pressure_slope: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    elected_salience: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    abstention_band: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    provocation_half_life_days: float | None = Field(default=None, ge=1, le=36500, allow_inf_nan=False)
+    steps_half_life_days: float | None = Field(default=None, ge=1, le=36500, allow_inf_nan=False)
 
 
 class HistorySpec(_Strict):
@@ -252,6 +301,10 @@ class HistorySpec(_Strict):
     vetoed_by: list[str] = Field(default_factory=list)
     blocked_by: list[str] = Field(default_factory=list)
     votes: dict[str, Literal["yes", "no", "abstain", "not_cast"]] = Field(default_factory=dict)
+    softened: bool | None = None
+    """For a first draft: whether the text that reached the decision was softened."""
+    final_text: str | None = None
+    """For a first draft: the text that reached the decision, in words, with its source."""
     note: str | None = None
 
     @field_validator("tally")
@@ -305,15 +358,32 @@ class MemberProfile:
     ties: dict[str, float]
     note: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    ideal_point: float | None = None
+    """The member's UNGA ideal point for the year (:mod:`sim.stances`), from which the model
+    derives the pressure and reciprocity stances the scenario or preset does not give."""
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario, with the council resolved from presets."""
+    """A validated scenario, with the council resolved from presets, the global parameters
+    (shipped defaults with the file's overrides) and the situation on its date."""
 
     spec: ScenarioSpec
     members: tuple[MemberProfile, ...]
     path: str | None = None
+    parameters: ModelParameters = field(default_factory=default_parameters)
+    situation: Situation | None = None
+
+    def __post_init__(self) -> None:
+        if self.situation is None:
+            object.__setattr__(self, "situation", situation_for(self.spec, self.parameters))
+
+    @property
+    def overridden_parameters(self) -> list[str]:
+        """Global parameters this file sets itself (instead of the calibrated values)."""
+        set_here = self.spec.decision.model_dump(exclude_none=True)
+        set_here.update(self.spec.negotiation.model_dump(exclude_none=True, exclude={"rounds"}))
+        return sorted(set_here)
 
     @property
     def name(self) -> str:
@@ -328,6 +398,7 @@ class Scenario:
         payload = json.dumps(
             {
                 "spec": self.spec.model_dump(mode="json", by_alias=True, exclude={"history", "sweep"}),
+                "parameters": {k: np.asarray(v).tolist() for k, v in self.parameters.as_dict().items()},
                 "members": [
                     {
                         "code": m.code,
@@ -494,7 +565,39 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise ScenarioError(_format_errors(label, exc)) from None
     members = _resolve_council(spec, label, base_dir or Path("."))
-    return Scenario(spec=spec, members=tuple(members), path=label)
+    parameters = parameters_for(spec)
+    return Scenario(spec=spec, members=tuple(members), path=label, parameters=parameters)
+
+
+def _decision_year(spec: ScenarioSpec) -> int | None:
+    """The year whose General Assembly positions the members' derived stances use: the
+    decision's (its date), else the council's year."""
+    from sim.situation import parse_date
+
+    try:
+        return parse_date(spec.context.date).year
+    except ValueError:
+        return spec.council.year
+
+
+def parameters_for(spec: ScenarioSpec) -> ModelParameters:
+    """The shipped global parameters with the file's ``[decision]`` and ``[negotiation]``
+    overrides."""
+    values = spec.decision.model_dump(exclude_none=True)
+    values.update(spec.negotiation.model_dump(exclude_none=True, exclude={"rounds"}))
+    return default_parameters().with_values(values)
+
+
+def situation_for(spec: ScenarioSpec, parameters: ModelParameters) -> Situation:
+    """The situation on the scenario's date, with its ``[context]`` overrides."""
+    context = spec.context
+    return situation_on(
+        context.date,
+        provocation_half_life_days=float(np.max(parameters.provocation_half_life_days)),
+        steps_half_life_days=float(np.max(parameters.steps_half_life_days)),
+        extra_events=context.extra_events(),
+        overrides=context.overrides(),
+    )
 
 
 def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[MemberProfile]:
@@ -521,6 +624,7 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
     for code in spec.members:
         if code not in codes:
             problems.append(f"{label}: members.{code}: not on this council ({', '.join(codes)})")
+    year = _decision_year(spec)
 
     profiles: list[MemberProfile] = []
     for code in codes:
@@ -548,7 +652,17 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
                     )
         if override is not None and override.source:
             sources["member"] = override.source
-        missing = [key for key in ("name", "permanent", *STANCE_FIELDS) if key not in merged]
+        if base is None:
+            merged.setdefault("name", state_names().get(code))
+            merged.setdefault("permanent", code in PERMANENT_MEMBERS)
+            for key, value in ELECTED_DEFAULTS.items():
+                if key not in merged:
+                    merged[key] = Stance(value=value, source="elected-member default (judgement)")
+        found = position(code, year) if year is not None else None
+        needs_position = "pressure" not in merged or "reciprocity" not in merged
+        missing = [key for key in ("name", "permanent", *REQUIRED_STANCES) if merged.get(key) is None]
+        if needs_position and found is None:
+            missing.append("pressure and reciprocity (no General Assembly position to derive them from)")
         if missing:
             where = f"members.{code}" if code in spec.members else f"council: {code}"
             problems.append(
@@ -556,17 +670,24 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
             )
             continue
         for key in STANCE_FIELDS:
-            if merged[key].source:
+            if key in merged and merged[key].source:
                 sources[key] = merged[key].source
+        if needs_position and found is not None:
+            for key in ("pressure", "reciprocity"):
+                if key not in merged:
+                    sources[key] = found.source
+        if "salience" not in merged:
+            sources["salience"] = "rule: 1 for a permanent member, elected_salience otherwise"
         profiles.append(
             MemberProfile(
                 code=code,
                 name=merged["name"],
                 permanent=merged["permanent"],
-                stances={key: merged[key] for key in STANCE_FIELDS},
+                stances={key: merged[key] for key in STANCE_FIELDS if key in merged},
                 ties={other: w for other, w in ties.items() if other in codes and other != code},
                 note=note,
                 sources=sources,
+                ideal_point=found.ideal_point if (needs_position and found is not None) else None,
             )
         )
 

@@ -29,7 +29,7 @@ def council(yes: int = 0, no_p5: int = 0, abstain_p5: int = 0, no_elected: int =
         (council(yes=12, abstain_p5=2, abstain_elected=1), Outcome.ADOPTED, False),  # abstention is no veto
         (council(yes=10, abstain_p5=5), Outcome.ADOPTED, False),  # all five abstain, ten elected yes
         (council(yes=14, no_p5=1), Outcome.VETOED, False),  # one veto suffices
-        (council(yes=5, no_p5=1, abstain_elected=9), Outcome.VETOED, True),  # vetoed and short
+        (council(yes=5, no_p5=1, abstain_elected=9), Outcome.FAILED, True),  # short of nine: failed, whoever voted no
         (council(yes=10, no_elected=5), Outcome.ADOPTED, False),  # elected "no" is no veto
         (council(yes=8, no_elected=2), Outcome.FAILED, True),
     ],

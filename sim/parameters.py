@@ -1,0 +1,179 @@
+"""The model's global parameters, declared as data (EMA Workbench style): name, default, bounds,
+whether ``unsc-sim calibrate`` fits it, and what it means.
+
+The shipped values live in ``sim/data/parameters.toml``, written by ``unsc-sim calibrate
+--write-defaults`` (its header records the command); running that command again reproduces
+them. A scenario may override any of them in its ``[decision]`` table (the output then says so).
+Values may be floats or numpy arrays over lanes: calibration evaluates many parameter vectors in
+one model run by giving each lane its own values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Mapping
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One global parameter: bounds, whether it is fitted, and on which scale its prior acts."""
+
+    name: str
+    low: float
+    high: float
+    fitted: bool
+    log_scale: bool
+    prior_center: float
+    """Centre of the fit's prior and its starting value: set by judgement before any fit (the
+    rolling forecast may use nothing later than each date, so priors are not fitted values)."""
+    doc: str
+
+
+PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
+    ParameterSpec(
+        "stake_weight", 0.5, 500.0, True, True, 20.0,
+        "Utility per unit of quadratic gain |x - r|^2 - |x - p|^2 (regime units squared), times "
+        "the member's salience: how much the size of the change matters against the constant "
+        "terms (consensus norm, ties, veto cost).",
+    ),
+    ParameterSpec(
+        "consensus_norm", -2.0, 5.0, True, False, 0.3,
+        "Utility of going along with a text brought before the Council, whatever its content: "
+        "the Council's norm of consensus (most resolutions are adopted unanimously).",
+    ),
+    ParameterSpec(
+        "sponsor_affinity", 0.0, 5.0, True, False, 0.3,
+        "Weight of a member's tie to the draft's sponsors (1 for a sponsor itself).",
+    ),
+    ParameterSpec(
+        "noise_scale", 0.05, 10.0, True, True, 1.0,
+        "Multiplies every member's noise (the sd of its utility shock at the vote).",
+    ),
+    ParameterSpec(
+        "provocation_response", 0.0, 2.0, True, False, 0.1,
+        "Rise in ideal pressure per unit of the provocation stock (a nuclear test counts 1).",
+    ),
+    ParameterSpec(
+        "steps_response", 0.0, 2.0, True, False, 0.1,
+        "Fall in ideal pressure per unit of the stock of unreciprocated DPRK steps, per unit of "
+        "reciprocity stance.",
+    ),
+    ParameterSpec(
+        "talks_restraint", 0.0, 2.0, True, False, 0.1,
+        "Fall in ideal pressure while talks are under way, per unit of reciprocity stance.",
+    ),
+    ParameterSpec(
+        "tension_veto_discount", 0.0, 1.0, True, False, 0.3,
+        "At great-power tension 1 an objection costs (1 - this) of its calm-times cost.",
+    ),
+    ParameterSpec(
+        "shared_veto_discount", 0.0, 1.0, True, False, 0.5,
+        "Share of its objection cost a member saves when another member that can block is "
+        "sure to object too (vetoes and holds cast together cost each less).",
+    ),
+    ParameterSpec(
+        "ga_pressure_mid", -1.0, 2.0, True, False, 0.6,
+        "Pressure stance of a state at UNGA ideal point 0 (sim/stances.py).",
+    ),
+    ParameterSpec(
+        "ga_pressure_slope", 0.0, 2.0, True, False, 0.2,
+        "Rise in pressure stance per unit of UNGA ideal point (USA +1, Russia -1).",
+    ),
+    ParameterSpec(
+        "elected_salience", 0.0, 1.0, True, False, 0.5,
+        "How much the DPRK file matters to an elected member, against 1 for a permanent one.",
+    ),
+    ParameterSpec(
+        "abstention_band", 0.0, 1.0, False, False, 0.08,
+        "Utilities within +-band lead to abstention (judgement, not fitted).",
+    ),
+    ParameterSpec(
+        "provocation_half_life_days", 30.0, 3650.0, False, False, 365.0,
+        "Half-life of a provocation's effect on ideal points (judgement: the Council answered "
+        "each nuclear test within weeks, and a year on the next test set the agenda).",
+    ),
+    ParameterSpec(
+        "steps_half_life_days", 30.0, 3650.0, False, False, 730.0,
+        "Half-life of a DPRK step's claim to be reciprocated (judgement: two years).",
+    ),
+    ParameterSpec(
+        "softening_step", 0.01, 0.99, False, False, 0.25,
+        "Share of the draft's remaining strength the penholder gives up per round of talks "
+        "while its canvass shows the draft would not be adopted.",
+    ),
+    ParameterSpec(
+        "min_text_scale", 0.0, 1.0, False, False, 0.4,
+        "The penholder does not water its draft down below this share of its first strength.",
+    ),
+)
+
+SPECS: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
+FITTED: tuple[str, ...] = tuple(spec.name for spec in PARAMETER_SPECS if spec.fitted)
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """One value (a float, or an array over lanes) for every global parameter."""
+
+    stake_weight: Any
+    consensus_norm: Any
+    sponsor_affinity: Any
+    noise_scale: Any
+    provocation_response: Any
+    steps_response: Any
+    talks_restraint: Any
+    tension_veto_discount: Any
+    shared_veto_discount: Any
+    ga_pressure_mid: Any
+    ga_pressure_slope: Any
+    elected_salience: Any
+    abstention_band: Any
+    provocation_half_life_days: Any
+    steps_half_life_days: Any
+    softening_step: Any
+    min_text_scale: Any
+
+    def with_values(self, values: Mapping[str, Any]) -> "ModelParameters":
+        unknown = set(values) - set(SPECS)
+        if unknown:
+            raise KeyError(f"unknown model parameters: {', '.join(sorted(unknown))}")
+        return replace(self, **dict(values))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def lanes(self) -> int:
+        """How many lanes the per-lane values span (1 if all are plain numbers)."""
+        return max((np.size(v) for v in self.as_dict().values()), default=1)
+
+
+def prior_parameters() -> ModelParameters:
+    """Every parameter at its prior centre (judgement set before any fit)."""
+    return ModelParameters(**{spec.name: spec.prior_center for spec in PARAMETER_SPECS})
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> ModelParameters:
+    """The shipped values (``sim/data/parameters.toml``), prior centres where it has none."""
+    values: dict[str, Any] = {}
+    resource = resources.files("sim.data").joinpath("parameters.toml")
+    if resource.is_file():
+        raw = tomllib.loads(resource.read_text(encoding="utf-8"))
+        values = {name: float(value) for name, value in raw.get("parameters", {}).items()}
+    return prior_parameters().with_values(values)
+
+
+def parameters_text(values: Mapping[str, float], header: list[str]) -> str:
+    """``sim/data/parameters.toml`` for the given fitted values (others at their prior)."""
+    lines = [f"# {line}" if line else "#" for line in header]
+    lines += ["", "[parameters]"]
+    for spec in PARAMETER_SPECS:
+        value = values.get(spec.name, spec.prior_center)
+        comment = "fitted" if spec.fitted and spec.name in values else "judgement, not fitted"
+        lines.append(f"{spec.name} = {float(value)!r}  # {comment}")
+    return "\n".join(lines) + "\n"
