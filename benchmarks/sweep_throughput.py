@@ -4,9 +4,10 @@
 
 All figures are for one core (one process, ``workers=1``), on the S/2022/431 scenario
 (``scenarios/history/2022-05-26-s-2022-431.toml``). A *decision* is one lane: one council
-deciding the draft. A *single-round* decision is one with ``negotiation.rounds = 1`` and
-``negotiation.strategy = "force_vote"``: one round in which members drift toward their allies,
-then the vote (fifteen noisy votes and the Charter rule), counted into the sweep table.
+deciding the draft. A *single-round* decision is one with ``proposal.draft = "first"`` and
+``negotiation.rounds = 1``: one round of talks in which the penholder canvasses the council and
+may soften its text, then the vote (fifteen noisy votes and the Charter rule), counted into the
+sweep table. (The history file's draft is "final", which has no rounds of talks.)
 
 - ``engine_decisions_per_s``: ``run_sweep`` over 11 values of ``members.CHN.pressure`` x
   200,000 replicates (2.2M single-round decisions), table and unit files written; best of K.
@@ -16,10 +17,12 @@ then the vote (fifteen noisy votes and the Charter rule), counted into the sweep
 - ``ratio``: the first over the second.
 - ``rounds_10_decisions_per_s``: as the engine figure with ``negotiation.rounds = 10``.
 - ``rounds_10_random_stances_decisions_per_s``: the same with every member's pressure drawn per
-  lane (uniform within +-0.05 of its preset), so that nothing is shared between lanes and every
-  round costs per lane: the engine's worst case.
+  lane (uniform within +-0.05 of its value: from the preset or the file, else derived from its
+  General Assembly position), so that nothing is shared between lanes and every round costs per
+  lane: the engine's worst case.
 - ``peak_mb``: peak resident memory of a separate process running a 10-million-lane sweep
-  (20 points x 500,000 replicates, the scenario as written, two rounds), whole process included.
+  (20 points x 500,000 replicates, the scenario as written: a final draft, no rounds of talks),
+  whole process included.
 """
 
 from __future__ import annotations
@@ -44,11 +47,12 @@ import numpy as np  # noqa: E402
 from sim.model import CouncilModel  # noqa: E402
 from sim.rules import OUTCOME_LABELS  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+from sim.stances import derived_pressure  # noqa: E402
 from sim.sweep import load_sweep, run_sweep  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "history" / "2022-05-26-s-2022-431.toml"
-SINGLE_ROUND = ["negotiation.rounds=1", "negotiation.strategy=force_vote"]
-TEN_ROUNDS = ["negotiation.rounds=10", "negotiation.strategy=force_vote"]
+SINGLE_ROUND = ["proposal.draft=first", "negotiation.rounds=1"]
+TEN_ROUNDS = ["proposal.draft=first", "negotiation.rounds=10"]
 CHINA_GRID = "members.CHN.pressure=0:1:11"
 
 
@@ -81,7 +85,7 @@ def engine_rate(scenario: Path, params: list[str], replicates: int, repeats: int
 
 def batch_run_rate(iterations: int, repeats: int) -> float:
     """Best decisions per second of mesa.batch_run, one lane per model instance."""
-    scenario = load_scenario(SCENARIO, overrides={"negotiation.rounds": 1, "negotiation.strategy": "force_vote"})
+    scenario = load_scenario(SCENARIO, overrides={"proposal.draft": "first", "negotiation.rounds": 1})
     best = 0.0
     for _ in range(repeats):
         started = time.perf_counter()
@@ -97,11 +101,16 @@ def batch_run_rate(iterations: int, repeats: int) -> float:
 
 
 def random_stances_file(directory: Path) -> Path:
-    """The scenario with every member's pressure drawn per lane around its preset."""
+    """The scenario with every member's pressure drawn per lane around its value (given, or
+    derived from its General Assembly position as the model derives it)."""
     scenario = load_scenario(SCENARIO)
+    params = scenario.parameters
     lines = [SCENARIO.read_text()]
     for member in scenario.members:
-        center = member.stances["pressure"].center
+        if "pressure" in member.stances:
+            center = member.stances["pressure"].center
+        else:
+            center = float(derived_pressure(member.ideal_point, params.ga_pressure_mid, params.ga_pressure_slope))
         low, high = max(0.0, center - 0.05), min(1.0, center + 0.05)
         lines.append(f"\n[members.{member.code}]\npressure = {{ low = {low:.4f}, high = {high:.4f} }}\n")
     path = directory / "random-stances.toml"
@@ -158,7 +167,7 @@ def main() -> None:
         "big_sweep_seconds": round(big["seconds"], 2),
         "big_sweep_decisions_per_s": round(big["decisions_per_s"]),
         "scenario": str(SCENARIO.relative_to(ROOT)),
-        "single_round": "negotiation.rounds=1, strategy force_vote; one lane = one decision",
+        "single_round": "proposal.draft=first, negotiation.rounds=1; one lane = one decision",
         "engine_lanes": 11 * args.replicates,
         "batch_run_iterations": args.iterations,
         "repeats": args.repeats,

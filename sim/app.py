@@ -10,8 +10,11 @@ and vote. It seeds the model as the runner seeds chunk 0, so the page shows exac
 ``unsc-sim run FILE --replicates 2000 --seed S`` gives for the same settings.
 
 Layout: the sidebar first holds the council settings, which apply at once: the proposal, the
-context, and each member's pressure / reciprocity / veto-cost stances (the permanent five shown,
-the elected ten folded); below them Mesa's own cards, with the number of lanes and the seed, which
+context (what-if additions on the day, a nuclear test or an ICBM launch; whether talks are under
+way and the great-power tension, starting at the situation on the scenario's date from
+:mod:`sim.situation`), and each member's pressure / reciprocity / veto-cost stances (starting at
+the values the model holds, derived from UNGA positions where the file gives none; the permanent
+five shown, the elected ten folded); below them Mesa's own cards, with the number of lanes and the seed, which
 apply on Reset as Mesa's model parameters always do. The main area shows the outcome
 probabilities with 95% intervals, the Council's seat chart coloured by vote, the tally histogram
 and the proposal (with what really happened).
@@ -26,15 +29,17 @@ from html import escape
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import solara
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.solara_viz import UserInputs
 
+from sim.member import Member
 from sim.model import CouncilModel
 from sim.plots import parameter_label, seat_plot, tally_plot
 from sim.results import RunResult
 from sim.runner import chunk_seed
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario import MemberProfile, Scenario, ScenarioError, load_scenario
 
 LANES = 2_000
 """Lanes per page update: intervals of about +-2 percentage points, a model run of milliseconds."""
@@ -42,7 +47,6 @@ SEED = 1
 SCENARIOS_ENV = "UNSC_SIM_SCENARIOS"
 """Directory of the scenarios the page offers (default: the repository's scenarios/history)."""
 PAGE_STANCES = ("pressure", "reciprocity", "veto_cost")
-DIPLOMACY = ["none", "under_way", "unreciprocated"]
 
 
 def scenario_dir() -> Path:
@@ -114,41 +118,48 @@ class CouncilExplorer(CouncilModel):
         )
 
 
-def controls_for(scenario: Scenario, overrides: Mapping[str, Any]) -> tuple[dict, dict, dict]:
+def stance_value(member: Member, profile: MemberProfile, stance: str) -> float:
+    """A member's stance as the model holds it: the file's or preset's value (a drawn stance at
+    its centre), else the value the model derived (pressure and reciprocity from the member's
+    UNGA position, :mod:`sim.stances`)."""
+    if stance in profile.stances:
+        return float(profile.stances[stance].center)
+    return float(np.mean(getattr(member, stance)))
+
+
+def controls_for(model: CouncilModel, overrides: Mapping[str, Any]) -> tuple[dict, dict, dict]:
     """Mesa user inputs (keyed by override path) for the permanent members, the elected members
-    and the context, starting at the scenario's values (a drawn stance at its centre)."""
+    and the context, starting at the values of the built ``model`` (stances as its members hold
+    them, the situation on the scenario's date) unless the page moved them."""
+    scenario = model.council_scenario
     names = {m.code: m.name for m in scenario.members}
     permanent: dict[str, Any] = {}
     elected: dict[str, Any] = {}
-    for member in scenario.members:
-        target = permanent if member.permanent else elected
+    for member, profile in zip(model.members, scenario.members, strict=True):
+        target = permanent if profile.permanent else elected
         for stance in PAGE_STANCES:
-            key = f"members.{member.code}.{stance}"
-            value = float(overrides.get(key, member.stances[stance].center))
-            value = round(value, 2)
+            key = f"members.{profile.code}.{stance}"
+            value = round(float(overrides.get(key, stance_value(member, profile, stance))), 2)
             target[key] = Slider(f"{parameter_label(key, names)}: {value:.2f}", value=value, min=0.0, max=1.0, step=0.01)
     context = scenario.spec.context
+    situation = scenario.situation
+    assert situation is not None
 
     def now(key: str, value: Any) -> Any:
         return overrides.get(f"context.{key}", value)
 
-    launches = int(now("ballistic_launches", context.ballistic_launches))
-    tension = float(now("great_power_tension", context.great_power_tension))
+    tension = round(float(now("great_power_tension", situation.tension)), 2)
     inputs = {
-        "context.ballistic_launches": Slider(
-            f"{parameter_label('context.ballistic_launches')}: {launches}", value=launches, min=0,
-            max=max(60, launches), step=1,
-        ),
-        "context.icbm_launch": {"type": "Checkbox", "label": "ICBM launched this year",
-                                "value": bool(now("icbm_launch", context.icbm_launch))},
-        "context.nuclear_test": {"type": "Checkbox", "label": "Nuclear test this year",
+        "context.nuclear_test": {"type": "Checkbox", "label": parameter_label("context.nuclear_test"),
                                  "value": bool(now("nuclear_test", context.nuclear_test))},
+        "context.icbm_launch": {"type": "Checkbox", "label": parameter_label("context.icbm_launch"),
+                                "value": bool(now("icbm_launch", context.icbm_launch))},
+        "context.talks_under_way": {"type": "Checkbox", "label": parameter_label("context.talks_under_way"),
+                                    "value": bool(now("talks_under_way", situation.talks_under_way))},
         "context.great_power_tension": Slider(
             f"{parameter_label('context.great_power_tension')}: {tension:.2f}", value=tension, min=0.0, max=1.0,
-            step=0.05,
+            step=0.01,
         ),
-        "context.diplomacy": {"type": "Select", "label": "Diplomacy with the DPRK", "values": DIPLOMACY,
-                              "value": now("diplomacy", context.diplomacy)},
     }
     return permanent, elected, inputs
 
@@ -180,8 +191,7 @@ def apply(settings: PageSettings) -> None:
 def CouncilSettings() -> None:
     """The proposal, stances and context controls, placed in the sidebar below Mesa's cards."""
     settings = settings_state.value
-    scenario = model_state.value.council_scenario
-    permanent, elected, context = controls_for(scenario, settings.overrides)
+    permanent, elected, context = controls_for(model_state.value, settings.overrides)
 
     def choose(label: str) -> None:
         generation_state.value += 1
@@ -270,6 +280,15 @@ def ProposalCard(model: CouncilExplorer) -> None:
         f"<br><i>{escape(spec.proposal.kind)}</i>, sponsored by {escape(sponsors)}",
         "<ul>" + "".join(f"<li>{escape(m.describe())}</li>" for m in spec.proposal.measures) + "</ul>",
     ]
+    situation = model.situation
+    overridden = f" (set by the file or this page: {', '.join(situation.overridden)})" if situation.overridden else ""
+    parts.append(
+        f"<p class='unsc-situation'><b>Situation on {escape(situation.date.isoformat())}:</b> provocation stock "
+        f"{situation.provocation:.2f}, unreciprocated DPRK steps {situation.unreciprocated_steps:.2f}, talks "
+        f"{'under way' if situation.talks_under_way else 'not under way'}, great-power tension "
+        f"{situation.tension:.2f}, regime in force: pressure {situation.status_quo_pressure:.2f}, reciprocity "
+        f"{situation.status_quo_reciprocity:.2f}{escape(overridden)}</p>"
+    )
     moved = model.page_settings.overrides
     if moved:
         changed = "; ".join(f"{parameter_label(k, names)} = {v}" for k, v in moved.items())

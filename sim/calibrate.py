@@ -321,7 +321,7 @@ def rolling_summary(forecasts: Sequence[RollingForecast]) -> dict[str, Any]:
                 "date": c.date,
                 "predicted": c.modal_outcome
                 + (" by " + "+".join(c.modal_defeaters) if c.modal_defeaters else ""),
-                "recorded": c.outcome + (" by " + "+".join(c.defeaters) if c.defeaters else ""),
+                "recorded": c.observed_outcome + (" by " + "+".join(c.observed_defeaters) if c.observed_defeaters else ""),
                 "p_outcome": c.p_outcome,
                 "outcome_right": c.outcome_correct,
                 "trained_on": f.trained_on,

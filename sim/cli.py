@@ -125,8 +125,12 @@ def run(
 
     check_output_path(out)
     scenario = load_or_fail(scenario_file)
+    warn_about(scenario)
     result = run_scenario(scenario, replicates=replicates, seed=seed)
     summary = result.summary()
+    from sim.council import council_summary, format_situation, format_stances
+
+    summary["council"] = council_summary(scenario)
     if out is not None:
         result.write(out)
     if as_json:
@@ -135,8 +139,77 @@ def run(
         from sim.rules import rule_for
 
         typer.echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
+        council = summary["council"]
+        typer.echo("")
+        typer.echo("\n".join(format_situation(scenario)))
+        if council["overridden_parameters"]:
+            typer.echo("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
+        typer.echo(
+            "  Stances used (origin: UNGA = derived from the General Assembly record, preset = "
+            "sim/data/members.toml" + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
+            + ", file = this scenario, like X = template, rule = salience rule):"
+        )
+        typer.echo("\n".join(format_stances(council["stances"])))
         if out is not None:
             typer.echo(f"\n  Per-lane table written to {out}")
+
+
+def warn_about(scenario) -> None:
+    """One line on stderr for each thing in the draft that makes no sense (the run still happens)."""
+    from sim.checks import draft_warnings
+
+    for line in draft_warnings(scenario):
+        typer.echo(f"warning: {line}", err=True)
+
+
+@app.command()
+def members(
+    year: Annotated[int, typer.Option("--year", "-y", min=2006, max=2026, help="The council of this year.")] = 2022,
+    date: Annotated[Optional[str], typer.Option("--date", help="Day whose situation and UNGA positions to use (default: 1 July of the year).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List a year's council: every member's stances, where each came from, and the situation."""
+    from sim.council import council_summary, format_situation, format_stances
+    from sim.scenario import ScenarioError, scenario_from_dict
+
+    raw = {
+        "scenario": {"name": f"The council of {year}"},
+        "council": {"year": year},
+        "proposal": {"kind": "resolution", "title": "(none)", "sponsors": ["USA"],
+                     "measures": [{"type": "panel_renewal"}]},
+        "context": {"date": date or f"{year}-07-01"},
+    }
+    try:
+        scenario = scenario_from_dict(raw, label=f"--year {year}")
+    except ScenarioError as exc:
+        fail([problem.replace("context.date", "--date") for problem in exc.problems])
+    summary = council_summary(scenario)
+    if as_json:
+        typer.echo(json.dumps({"year": year, **summary}, indent=2))
+        return
+    typer.echo(f"The council of {year}")
+    typer.echo("\n".join(format_situation(scenario)))
+    typer.echo("\n".join(format_stances(summary["stances"])))
+
+
+@app.command()
+def measures(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List the measure types a proposal can carry: fields, units and effect on the regime."""
+    from sim.measures import measure_catalogue
+
+    catalogue = measure_catalogue()
+    if as_json:
+        typer.echo(json.dumps(catalogue, indent=2))
+        return
+    for entry in catalogue:
+        typer.echo(f"{entry['type']}")
+        typer.echo(f"  {entry['summary']}")
+        for field in entry["fields"]:
+            typer.echo(f"  - {field['name']}: {field['description']}")
+        typer.echo(f"  effect: {entry['effect']}")
+        typer.echo("")
 
 
 @app.command()
@@ -288,7 +361,6 @@ def calibrate(
 
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])
-    check_output_path(out)
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:

@@ -403,12 +403,18 @@ def _deterministic_forecast(scenario: Scenario, votes: np.ndarray, withdraw: boo
 def positions_on_draft(scenario: Scenario) -> np.ndarray:
     """Each member's (pressure, reciprocity) stance, as the model derives it with no context,
     projected on the draft's axis: 0 at the reversion point, 1 at the draft."""
+    return _stances_on_draft(scenario)[0]
+
+
+def _stances_on_draft(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(positions on the draft's axis, saliences) of every member, as the model derives them."""
     from sim.model import CouncilModel
 
     model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
     change = model.full_change
     stances = np.array([[float(m.pressure[0]), float(m.reciprocity[0])] for m in model.members])
-    return (stances - model.reversion) @ change / float(change @ change)
+    salience = np.array([float(m.salience[0]) for m in model.members])
+    return (stances - model.reversion) @ change / float(change @ change), salience
 
 
 @lru_cache(maxsize=32)
@@ -494,7 +500,7 @@ def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteFore
         result["last_vote"].append(last[i])
         result["same_kind"].append(same_kind[i])
         result["regime_break"].append(_regime_break_forecast(scenario))
-        t = positions_on_draft(scenario)
+        t, salience = _stances_on_draft(scenario)
         permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
         opposes = t < 0.5
         result["p5_opposition"].append(
@@ -502,7 +508,7 @@ def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteFore
         )
         spec = scenario.spec
         power = _shapley_shubik(spec.proposal.kind, spec.council.quota, tuple(bool(p) for p in permanent))
-        weights = power * np.where(permanent, 1.0, float(np.mean(scenario.parameters.elected_salience)))
+        weights = power * salience
         mean = float(weights @ t / weights.sum()) if weights.sum() > 0 else float(t.mean())
         votes = np.full(len(t), YES) if mean > 0.5 else np.where(opposes, NO, YES)
         result["weighted_mean"].append(_deterministic_forecast(scenario, votes))

@@ -242,7 +242,7 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
 def _example(key: str) -> str:
     examples = {
         "members": "members.CHN.pressure",
-        "context": "context.ballistic_launches",
+        "context": "context.great_power_tension",
         "negotiation": "negotiation.rounds",
         "decision": "decision.noise_scale",
         "council": "council.quota",

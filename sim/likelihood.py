@@ -39,7 +39,10 @@ from sim.compare import (
 from sim.errors import InputError
 from sim.model import CouncilModel
 from sim.parameters import SPECS
+from sim.rules import ABSTAIN as ABSTAIN_
+from sim.rules import NO as NO_
 from sim.rules import OUTCOME_LABELS, Outcome, _yes_count_distribution, p_vetoed_exactly
+from sim.rules import YES as YES_
 from sim.scenario import STANCE_FIELDS, Scenario
 
 ANALYTIC_FLOOR = 1e-12
@@ -332,14 +335,48 @@ def analytic_comparison(
     return score(scenario, forecast, floor=ANALYTIC_FLOOR, method=method)
 
 
+def event_log_likelihood(
+    scenario: Scenario, record: Record, lanes: int, floor: float = ANALYTIC_FLOOR
+) -> np.ndarray:
+    """:meth:`LaneProbabilities.event_log_likelihood` computed with only what it needs (the
+    calibration objective's hot path: no member marginals or tally distribution)."""
+    from sim.rules import outcome_probabilities
+
+    model = negotiated_model(scenario, lanes)
+    yes, no, abstain = model.vote_probabilities()
+    if record.votes:
+        total = np.zeros(lanes)
+        columns = {YES_: yes, NO_: no, ABSTAIN_: abstain}
+        for i, code in enumerate(scenario.codes):
+            if code in record.votes:
+                total += np.log(np.maximum(columns[record.votes[code]][i], floor))
+        return total
+    rule = model.rule
+    if record.defeaters and record.outcome in {"vetoed", "blocked"}:
+        wanted = np.array([code in record.defeaters for code in scenario.codes])
+        if not model.blockers[wanted].all():
+            p = np.zeros(lanes)
+        elif rule.consensus:
+            p = np.prod(np.where(wanted[:, None], no, 1.0 - no), axis=0)
+        else:
+            p = p_vetoed_exactly(rule, yes, no, abstain, model.permanent, wanted)
+    else:
+        outcome = outcome_probabilities(rule, yes, no, abstain, model.permanent)
+        if not rule.consensus:
+            outcome[Outcome.WITHDRAWN] = outcome[Outcome.FAILED]
+            outcome[Outcome.FAILED] = 0.0
+        p = outcome[OUTCOME_LABELS.index(record.outcome)]
+    return np.log(np.maximum(p, floor))
+
+
 def total_log_likelihood(
     scenarios: Sequence[Scenario], params: Sequence[Parameter], points: np.ndarray
 ) -> np.ndarray:
     """Sum of the event log-likelihoods of ``scenarios`` at each column of ``points``."""
     total = np.zeros(points.shape[1])
     for scenario in scenarios:
-        lp = lane_probabilities(with_lane_values(scenario, params, points), points.shape[1])
-        total += lp.event_log_likelihood(record_of(scenario))
+        at = with_lane_values(scenario, params, points)
+        total += event_log_likelihood(at, record_of(scenario), points.shape[1])
     return total
 
 

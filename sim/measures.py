@@ -332,17 +332,11 @@ Measure = Annotated[
 ]
 
 MEASURE_TYPES: list[str] = [
-    "crude_oil_cap",
-    "refined_petroleum_cap",
-    "export_ban",
-    "asset_freeze",
-    "panel_renewal",
-    "sanctions_relief",
-    "statement",
-    "agenda_item",
-    "chapter_vii",
-    "interdiction",
-    "custom",
+    cls.model_fields["type"].default
+    for cls in (
+        CrudeOilCap, RefinedPetroleumCap, ExportBan, AssetFreeze, PanelRenewal, SanctionsRelief,
+        Statement, AgendaItem, ChapterVII, Interdiction, CustomMeasure,
+    )
 ]
 
 
@@ -367,3 +361,70 @@ def change_and_reversion(
         float(status_quo[1]) - sum(d[1] for d in lapsing),
     )
     return total_shift(measures), reversion
+
+
+MEASURE_CLASSES: tuple[type[_Measure], ...] = (
+    CrudeOilCap,
+    RefinedPetroleumCap,
+    ExportBan,
+    AssetFreeze,
+    PanelRenewal,
+    SanctionsRelief,
+    Statement,
+    AgendaItem,
+    ChapterVII,
+    Interdiction,
+    CustomMeasure,
+)
+
+FIELD_DOCS: dict[str, str] = {
+    "from": "cap in force, barrels a year (0 to 1e9)",
+    "to": "cap the draft sets, barrels a year (0 to 1e9; above `from` loosens the cap)",
+    "goods": "list of DPRK export categories banned (1 to 1000 names)",
+    "entities": "list of individuals or entities designated (1 to 1000 names)",
+    "count": "number of designations where `entities` names only some (optional, up to 1000)",
+    "months": "length of the renewed mandate, months (1 to 60; default 12)",
+    "lifted": "list of bans lifted (1 to 1000 names)",
+    "welcomes_diplomacy": "true/false: the statement welcomes talks or summits",
+    "signals_adjustment": "true/false: it signals willingness to adjust the measures",
+    "condemns": "true/false: it condemns launches or tests",
+    "item": "the agenda item's title",
+    "by_force": "true/false: interdiction without the flag state's consent",
+    "description": "what the measure is, and why it sits where it does",
+    "pressure": "shift of the regime's pressure, -1 to 1",
+    "reciprocity": "shift of the regime's reciprocity, -1 to 1 (default 0)",
+}
+
+EFFECTS: dict[str, str] = {
+    "crude_oil_cap": f"pressure +{CRUDE_OIL_WEIGHT} x (from - to) / from",
+    "refined_petroleum_cap": f"pressure +{REFINED_PETROLEUM_WEIGHT} x (from - to) / from",
+    "export_ban": f"pressure +{EXPORT_BAN_WEIGHT} per good",
+    "asset_freeze": f"pressure +{ASSET_FREEZE_WEIGHT} per designation",
+    "panel_renewal": f"keeps pressure {PANEL_RENEWAL_PRESSURE} that lapses if the draft fails (the reversion point lies below today's regime)",
+    "sanctions_relief": f"per ban lifted: pressure -{RELIEF_PRESSURE}, reciprocity +{RELIEF_RECIPROCITY}",
+    "statement": (
+        f"welcomes diplomacy: reciprocity +{STATEMENT_WELCOME_RECIPROCITY}; signals adjustment: pressure "
+        f"-{STATEMENT_ADJUSTMENT_PRESSURE}, reciprocity +{STATEMENT_ADJUSTMENT_RECIPROCITY}; condemns: pressure "
+        f"+{STATEMENT_CONDEMNATION_PRESSURE}"
+    ),
+    "agenda_item": f"pressure +{AGENDA_ITEM_PRESSURE}",
+    "chapter_vii": f"pressure +{CHAPTER_VII_PRESSURE}",
+    "interdiction": f"pressure +{INTERDICTION_PRESSURE} (with consent) or +{INTERDICTION_BY_FORCE_PRESSURE} (by force)",
+    "custom": "the pressure and reciprocity given",
+}
+TILT_NOTE = f"Tightening measures also move reciprocity by -{PUNISHMENT_TILT} x their pressure shift."
+
+
+def measure_catalogue() -> list[dict[str, object]]:
+    """Every measure type with its fields, units and effect on the regime (``unsc-sim measures``)."""
+    catalogue = []
+    for cls in MEASURE_CLASSES:
+        name = cls.model_fields["type"].default
+        fields = [
+            {"name": f.alias or key, "description": FIELD_DOCS.get(f.alias or key, "")}
+            for key, f in cls.model_fields.items()
+            if key != "type"
+        ]
+        summary = " ".join((cls.__doc__ or "").split())
+        catalogue.append({"type": name, "summary": summary, "fields": fields, "effect": EFFECTS[name]})
+    return catalogue

@@ -72,10 +72,8 @@ class Member(mesa.Agent):
             for key, stance in profile.stances.items()
         }
         params = model.params
-        if profile.ideal_point is not None:
-            derived = derived_pressure(
-                profile.ideal_point, params.ga_pressure_mid, params.ga_pressure_slope
-            )
+        if profile.position is not None:
+            derived = derived_pressure(profile.position, params)
             stances.setdefault("pressure", np.atleast_1d(derived))
             stances.setdefault("reciprocity", np.atleast_1d(1.0 - derived))
         if "salience" not in stances:

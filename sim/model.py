@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import mesa
 import numpy as np
+from scipy.special import ndtr
 
 from sim.context import ContextEffect
 from sim.lanes import PerLane, full_lanes
@@ -107,6 +108,7 @@ class CouncilModel(mesa.Model):
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
 
         self.round = 0
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.objection: np.ndarray | None = None
         """(members, lanes or 1): equilibrium P(no) of each member at the current text."""
         self.vote_shocks: np.ndarray = np.zeros((len(self.members), 0))
@@ -152,50 +154,79 @@ class CouncilModel(mesa.Model):
 
     # -- the members' joint decision ------------------------------------------------------------
 
+    def _council_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(utility, noise sd, objection cost) of every member, (members, width): the terms of
+        the joint decision, computed once per text."""
+        if self._arrays is not None:
+            return self._arrays
+        utility = [np.atleast_1d(m._support()) for m in self.members]
+        scale = [np.atleast_1d(m.scale()) for m in self.members]
+        cost = [
+            np.atleast_1d(m._effective_veto_cost * self.rule.objection_visibility) for m in self.members
+        ]
+        width = max(a.shape[-1] for a in (*utility, *scale, *cost))
+        stack = lambda rows: np.stack([np.broadcast_to(r, (width,)) for r in rows])  # noqa: E731
+        self._arrays = (stack(utility), stack(scale), stack(cost))
+        return self._arrays
+
     def settle(self) -> np.ndarray:
         """Each member's probability of objecting, (members, lanes or 1), when each knows the
         others': a quantal response equilibrium (McKelvey & Palfrey 1995) in which an objection
-        that others are likely to share costs less. Iterated best responses from "nobody counts
-        on anybody" rise monotonically to the least-objection equilibrium."""
-        members = self.members
-        rows = [m.index for m in members if self.blockers[m.index]]
-        first = [np.atleast_1d(m.probabilities(m.threshold(0.0))[1]) for m in members]
-        width = max(row.shape[-1] for row in first)
-        p_no = np.stack([np.broadcast_to(row, (width,)) for row in first])
-        if rows and np.any(np.asarray(self.params.shared_veto_discount) != 0):
+        that others are likely to share costs less (:meth:`Member.threshold`). Iterated best
+        responses from "nobody counts on anybody" rise monotonically to the least-objection
+        equilibrium."""
+        utility, scale, cost = self._council_arrays()
+        band = np.asarray(self.params.abstention_band, dtype=float)
+        shared = np.asarray(self.params.shared_veto_discount, dtype=float)
+        blockers = self.blockers
+        safe = np.where(scale > 0, scale, 1.0)
+
+        def p_no_given(others: np.ndarray) -> np.ndarray:
+            threshold = np.where(
+                blockers[:, None], np.maximum(band, cost * (1.0 - shared * others)), band
+            )
+            z = (-threshold - utility) / safe
+            return np.where(scale > 0, ndtr(z), (utility < -threshold).astype(float))
+
+        others = np.zeros_like(utility)
+        p_no = p_no_given(others)
+        if blockers.any() and np.any(shared != 0):
             for _ in range(EQUILIBRIUM_ITERATIONS):
-                updated = p_no.copy()
-                for row, others in zip(rows, _others_object(p_no[rows])):
-                    member = members[row]
-                    updated[row] = member.probabilities(member.threshold(others))[1]
+                others = _others_object(p_no, blockers)
+                updated = p_no_given(others)
                 change = float(np.max(np.abs(updated - p_no)))
                 p_no = updated
                 if change < EQUILIBRIUM_TOLERANCE:
                     break
         self.objection = p_no
+        self._others = _others_object(p_no, blockers)
         return p_no
 
     def thresholds(self) -> list[np.ndarray]:
         """Each member's objection threshold at the equilibrium of :meth:`settle`."""
-        p_no = self.settle() if self.objection is None else self.objection
-        rows = [m.index for m in self.members if self.blockers[m.index]]
-        shared = dict(zip(rows, _others_object(p_no[rows]))) if rows else {}
-        return [m.threshold(shared.get(m.index, 0.0)) for m in self.members]
+        if self.objection is None:
+            self.settle()
+        return [m.threshold(self._others[m.index]) for m in self.members]
 
     def vote_probabilities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(P(yes), P(no), P(abstain)), each (members, lanes): the intentions at the current
         text, members independent given the equilibrium (calibration's exact likelihood)."""
-        rows = [m.probabilities(t) for m, t in zip(self.members, self.thresholds())]
-        return tuple(  # type: ignore[return-value]
-            np.stack([np.broadcast_to(r[i], (self.lanes,)) for r in rows]) for i in range(3)
-        )
+        yes, no, abstain = self._intent_probabilities()
+        return tuple(np.broadcast_to(a, (a.shape[0], self.lanes)) for a in (yes, no, abstain))  # type: ignore[return-value]
+
+    def _intent_probabilities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`vote_probabilities`, compact (one column) where every lane agrees."""
+        p_no = self.settle() if self.objection is None else self.objection
+        utility, scale, _ = self._council_arrays()
+        band = np.asarray(self.params.abstention_band, dtype=float)
+        safe = np.where(scale > 0, scale, 1.0)
+        p_yes = np.where(scale > 0, ndtr((utility - band) / safe), (utility > band).astype(float))
+        p_abstain = np.clip(1.0 - p_yes - p_no, 0.0, 1.0)
+        return p_yes, p_no, p_abstain
 
     def p_adopted(self) -> np.ndarray:
         """P(adopted) per lane (compact where lanes agree) had the text been put to the vote."""
-        rows = [m.probabilities(t) for m, t in zip(self.members, self.thresholds())]
-        width = max(np.size(r[0]) for r in rows)
-        stack = [np.stack([np.broadcast_to(r[i], (width,)) for r in rows]) for i in range(3)]
-        return outcome_probabilities(self.rule, *stack, self.permanent)[Outcome.ADOPTED]
+        return outcome_probabilities(self.rule, *self._intent_probabilities(), self.permanent)[Outcome.ADOPTED]
 
     # -- the model's steps --------------------------------------------------------------------
 
@@ -221,6 +252,7 @@ class CouncilModel(mesa.Model):
         self.text_scale = np.where(failing, np.minimum(softened, self._text_scale), self._text_scale)
         self.proposal_state = self._proposal_state()
         self.objection = None
+        self._arrays = None
 
     def _hold_vote(self) -> None:
         """The final canvass reads the intentions members will vote with; the penholder withdraws
@@ -242,7 +274,11 @@ class CouncilModel(mesa.Model):
         self.outcome = decide(self.rule, self.votes, self.permanent, mask)
 
 
-def _others_object(p_no: np.ndarray) -> list[np.ndarray]:
-    """For each row of ``p_no`` (members who can block), P(at least one of the others objects)."""
-    clear = 1.0 - p_no
-    return [1.0 - np.prod(np.delete(clear, k, axis=0), axis=0) for k in range(p_no.shape[0])]
+def _others_object(p_no: np.ndarray, blockers: np.ndarray) -> np.ndarray:
+    """For each member (row), P(at least one *other* member who can block objects): 1 minus the
+    product of the others' (1 - p) over the blockers, by prefix and suffix products."""
+    clear = np.where(blockers[:, None], 1.0 - p_no, 1.0)
+    ones = np.ones((1, clear.shape[1]))
+    prefix = np.cumprod(np.vstack([ones, clear[:-1]]), axis=0)
+    suffix = np.cumprod(np.vstack([clear[1:], ones])[::-1], axis=0)[::-1]
+    return 1.0 - prefix * suffix

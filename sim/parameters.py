@@ -85,6 +85,11 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         "Rise in pressure stance per unit of UNGA ideal point (USA +1, Russia -1).",
     ),
     ParameterSpec(
+        "ga_dprk_weight", 0.0, 1.0, True, False, 0.1,
+        "Rise in pressure stance per step of the state's latest vote on the Assembly's DPRK "
+        "human-rights resolution (no -1, abstain 0, yes +1).",
+    ),
+    ParameterSpec(
         "elected_salience", 0.0, 1.0, True, False, 0.5,
         "How much the DPRK file matters to an elected member, against 1 for a permanent one.",
     ),
@@ -131,6 +136,7 @@ class ModelParameters:
     shared_veto_discount: Any
     ga_pressure_mid: Any
     ga_pressure_slope: Any
+    ga_dprk_weight: Any
     elected_salience: Any
     abstention_band: Any
     provocation_half_life_days: Any

@@ -59,14 +59,17 @@ OUTCOME_COLOURS = {
 }
 
 CONTEXT_LABELS = {
-    "ballistic_launches": "Ballistic launches this year",
-    "icbm_launch": "ICBM launched this year",
-    "nuclear_test": "Nuclear test this year",
-    "diplomacy": "Diplomacy with the DPRK",
+    "date": "Date of the decision",
+    "nuclear_test": "Nuclear test on the day (what-if)",
+    "icbm_launch": "ICBM launch on the day (what-if)",
+    "provocation": "Provocation stock (a nuclear test = 1)",
+    "unreciprocated_steps": "Unreciprocated DPRK steps (stock)",
+    "talks_under_way": "Talks under way",
     "great_power_tension": "Great-power tension (0-1)",
     "status_quo_pressure": "Pressure of the regime in force (0-1)",
     "status_quo_reciprocity": "Reciprocity of the regime in force (0-1)",
 }
+"""``[context]`` keys (:class:`sim.scenario.ContextSpec`)."""
 STANCE_LABELS = {
     "pressure": "pressure stance (0-1)",
     "reciprocity": "reciprocity stance (0-1)",
@@ -74,14 +77,37 @@ STANCE_LABELS = {
     "salience": "salience (0-1)",
     "noise": "noise (sd of the vote shock)",
 }
+PARAMETER_LABELS = {
+    "stake_weight": "Weight of the stake (utility per unit of quadratic gain)",
+    "consensus_norm": "Consensus norm (utility of going along)",
+    "sponsor_affinity": "Weight of ties to the sponsors",
+    "noise_scale": "Noise scale (x every member's noise)",
+    "provocation_response": "Rise in ideal pressure per unit of provocation",
+    "steps_response": "Fall in ideal pressure per unreciprocated step",
+    "talks_restraint": "Fall in ideal pressure while talks are under way",
+    "tension_veto_discount": "Discount of objection costs at full tension (0-1)",
+    "shared_veto_discount": "Discount of a shared objection's cost (0-1)",
+    "ga_pressure_mid": "Pressure stance at UNGA ideal point 0",
+    "ga_pressure_slope": "Pressure stance per unit of UNGA ideal point",
+    "elected_salience": "Salience of the file to an elected member (0-1)",
+    "abstention_band": "Abstention band (utility units)",
+    "provocation_half_life_days": "Half-life of a provocation (days)",
+    "steps_half_life_days": "Half-life of a DPRK step (days)",
+    "softening_step": "Softening per round (share of the text)",
+    "min_text_scale": "Weakest text the penholder accepts (0-1)",
+}
+"""The global model parameters (:data:`sim.parameters.PARAMETER_SPECS`) in words."""
+NEGOTIATION_KEYS = ("softening_step", "min_text_scale")
+"""Parameters a scenario sets in ``[negotiation]`` rather than ``[decision]``."""
 SETTING_LABELS = {
     "negotiation.rounds": "Negotiation rounds before the vote",
-    "negotiation.alignment_pull": "Pull toward allies per round (0-1)",
-    "negotiation.softening_step": "Softening per round (share of the text)",
-    "negotiation.min_text_scale": "Weakest text the penholder accepts (0-1)",
-    "decision.abstention_band": "Abstention band (utility units)",
-    "decision.noise_scale": "Noise scale (x every member's noise)",
-    "decision.sponsor_affinity": "Weight of ties to the sponsors",
+    "proposal.draft": "Draft (first: talks happen; final: as voted)",
+    **{f"negotiation.{name}": PARAMETER_LABELS[name] for name in NEGOTIATION_KEYS},
+    **{
+        f"decision.{name}": label
+        for name, label in PARAMETER_LABELS.items()
+        if name not in NEGOTIATION_KEYS
+    },
 }
 STANCE_FORMS = {"value": "", "low": "lower bound", "high": "upper bound", "mean": "mean", "sd": "sd"}
 
@@ -149,7 +175,7 @@ def member_label(code: str, names: Mapping[str, str], permanent: bool | None = N
 
 def parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
     """A swept key in words with its unit: ``members.CHN.pressure`` -> "China: pressure stance
-    (0-1)", ``context.ballistic_launches`` -> "Ballistic launches this year"."""
+    (0-1)", ``context.great_power_tension`` -> "Great-power tension (0-1)"."""
     names = names or {}
     parts = key.split(".")
     if parts[0] == "context" and len(parts) == 2 and parts[1] in CONTEXT_LABELS:

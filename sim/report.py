@@ -1,6 +1,8 @@
 """A study report: one self-contained HTML page for one scenario or a set of historical files.
 
-For each file: the proposal (its measures in words), the context, the council and its stances,
+For each file: the proposal (its measures in words, the penholder's rounds of talks or a final
+draft), the situation on its date (:mod:`sim.situation`, saying which values the file overrides),
+the council and its stances (derived ones as the model derives them),
 the outcome probabilities with 95% intervals, the tally distribution, each member's votes, and,
 where the file has a [history] table, the comparison with what really happened
 (:func:`sim.compare.compare_result`). Figures come from :mod:`sim.plots` and are embedded as
@@ -18,10 +20,14 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from sim import __version__
 from sim.compare import CompareError, FileComparison, compare_result, totals
 from sim.files import atomic_write_text
 from sim.measures import total_shift
+from sim.member import Member
+from sim.model import CouncilModel
 from sim.plots import Plot, outcome_plot, run_plot, seat_plot
 from sim.results import RunResult
 from sim.rules import rule_for
@@ -121,13 +127,20 @@ def _names(scenario: Scenario) -> dict[str, str]:
 def _proposal_section(scenario: Scenario) -> str:
     spec = scenario.spec
     proposal = spec.proposal
+    situation = scenario.situation
+    assert situation is not None
     names = _names(scenario)
     rule = rule_for(proposal.kind, spec.council.quota)
     measures = "".join(f"<li>{_e(m.describe())}</li>" for m in proposal.measures)
     d_pressure, d_reciprocity = total_shift(proposal.measures)
     sponsors = ", ".join(f"{_e(names.get(c, c))} ({_e(c)})" for c in proposal.sponsors)
-    context = spec.context
-    negotiation = spec.negotiation
+    if proposal.draft == "first":
+        talks = (
+            f"first draft: up to {spec.negotiation.rounds} rounds of talks, in each of which the penholder "
+            f"({_e(names.get(proposal.sponsors[0], proposal.sponsors[0]))}) may soften the text"
+        )
+    else:
+        talks = "final draft: the text as it reached the decision, no talks left"
     rows = [
         ("Title", _e(proposal.title)),
         ("Symbol", _e(proposal.symbol or "none")),
@@ -137,41 +150,79 @@ def _proposal_section(scenario: Scenario) -> str:
         (
             "Move of the regime",
             f"pressure {d_pressure:+.3f}, reciprocity {d_reciprocity:+.3f} "
-            f"(from {context.status_quo_pressure:.2f}, {context.status_quo_reciprocity:.2f})",
+            f"(from {situation.status_quo_pressure:.2f}, {situation.status_quo_reciprocity:.2f})",
         ),
-        ("Negotiation", f"{negotiation.rounds} rounds, penholder strategy {_e(negotiation.strategy)}"),
+        ("Negotiation", f'<span class="draft">{talks}</span>'),
     ]
-    context_rows = [
-        ("Date", _e(context.date or "not given")),
-        ("Ballistic launches this year", str(context.ballistic_launches)),
-        ("ICBM launched", "yes" if context.icbm_launch else "no"),
-        ("Nuclear test", "yes" if context.nuclear_test else "no"),
-        ("Diplomacy", _e(context.diplomacy.replace("_", " "))),
-        ("Great-power tension (0-1)", f"{context.great_power_tension:g}"),
-    ]
+    if scenario.overridden_parameters:
+        rows.append(("Model parameters set by the file", _e(", ".join(scenario.overridden_parameters))))
+    return f"<h3>The proposal</h3>{_facts(rows)}{_situation_section(scenario)}"
+
+
+SITUATION_ROWS: tuple[tuple[str, str, str], ...] = (
+    # (Situation attribute, [context] key that overrides it, label)
+    ("provocation", "provocation", "Provocation stock (a nuclear test = 1, fading)"),
+    ("unreciprocated_steps", "unreciprocated_steps", "Unreciprocated DPRK steps (stock, fading)"),
+    ("talks_under_way", "talks_under_way", "Talks under way"),
+    ("tension", "great_power_tension", "Great-power tension (0-1)"),
+    ("status_quo_pressure", "status_quo_pressure", "Regime in force: pressure (0-1)"),
+    ("status_quo_reciprocity", "status_quo_reciprocity", "Regime in force: reciprocity (0-1)"),
+)
+
+
+def _situation_section(scenario: Scenario) -> str:
+    """The situation on the date (:mod:`sim.situation`), each value with where it came from:
+    the dated series, or the file's ``[context]`` where it overrides them."""
+    context = scenario.spec.context
+    situation = scenario.situation
+    assert situation is not None
+    rows = [("Date", _e(situation.date.isoformat()))]
+    added = [label for key, label in (("nuclear_test", "a nuclear test"), ("icbm_launch", "an ICBM launch"))
+             if getattr(context, key)]
+    if added:
+        rows.append(("Added on the day (what-if)", _e(" and ".join(added)) + " (in the provocation stock)"))
+    for attribute, key, label in SITUATION_ROWS:
+        value = getattr(situation, attribute)
+        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value:.3f}"
+        if attribute in situation.overridden:
+            where = f'<span class="overridden">set by the file (context.{_e(key)})</span>'
+        else:
+            where = _e(situation.sources.get(attribute, "sim/situation.py"))
+        rows.append((_e(label), f'<span class="situation-{_e(key)}">{shown}</span>; {where}'))
     if context.note:
-        context_rows.append(("Note", _e(context.note)))
-    table = _facts(rows)
-    context_table = _facts(context_rows)
-    return f"<h3>The proposal</h3>{table}<h3>The context</h3>{context_table}"
+        rows.append(("Note", _e(context.note)))
+    return f"<h3>The situation on the date</h3>{_facts(rows)}"
+
+
+def _stance_cell(scenario: Scenario, member: Member, key: str) -> str:
+    """The file's or preset's stance as written, else the value the model derived for it."""
+    profile = scenario.members[member.index]
+    if key in profile.stances:
+        return _e(profile.stances[key].describe())
+    return f"{float(np.mean(getattr(member, key))):.3g} (derived)"
 
 
 def _council_section(scenario: Scenario) -> str:
     headers = [("Member", ""), ("Seat", "")] + [(_e(k.replace("_", " ")), "num") for k in STANCE_FIELDS]
     headers += [("Ties", ""), ("Basis", "")]
+    # Stances the file leaves out are derived when the model is built (sim/stances.py): read them
+    # from its members. A fixed seed: a drawn stance is shown as its distribution, never a draw.
+    model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
     rows = []
-    for member in scenario.members:
+    for member, agent in zip(scenario.members, model.members, strict=True):
         ties = ", ".join(f"{_e(code)} {weight:+g}" for code, weight in sorted(member.ties.items()))
         sources = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in member.sources.items())
         basis = _e(member.note) + (f"<ul>{sources}</ul>" if sources else "")
         rows.append(
             [(f"{_e(member.name)} ({_e(member.code)})", ""), ("permanent" if member.permanent else "elected", "")]
-            + [(_e(member.stances[k].describe()), "num") for k in STANCE_FIELDS]
+            + [(_stance_cell(scenario, agent, k), "num") for k in STANCE_FIELDS]
             + [(ties or "&ndash;", ""), (f"<details><summary>why</summary>{basis}</details>" if basis else "", "")]
         )
     note = (
         '<p class="note">Stances in [0, 1]; U(a, b) is drawn uniformly and N(m, s) from a normal '
-        "truncated to [0, 1], afresh in every lane. Ties: alignment with other members in [-1, 1].</p>"
+        "truncated to [0, 1], afresh in every lane; \"derived\" values come from the member's UNGA "
+        "position (pressure, reciprocity) or the salience rule. Ties: alignment with other members "
+        "in [-1, 1].</p>"
     )
     return f"<h3>The council and its stances</h3>{note}{_table(headers, rows, 'stances')}"
 

@@ -28,7 +28,9 @@ def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z_95) -> tup
     denominator = 1 + z**2 / n
     center = (p + z**2 / (2 * n)) / denominator
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-    return np.clip(center - half, 0, 1), np.clip(center + half, 0, 1)
+    low = np.where(successes == 0, 0.0, np.clip(center - half, 0, 1))
+    high = np.where(successes == n, 1.0, np.clip(center + half, 0, 1))
+    return low, high
 
 
 def tally_label(yes: int, no: int, abstain: int) -> str:

@@ -34,7 +34,7 @@ from sim.measures import MEASURE_TYPES, Measure, total_shift
 from sim.parameters import ModelParameters, default_parameters
 from sim.rules import ProposalKind
 from sim.situation import Situation, situation_on
-from sim.stances import ELECTED_DEFAULTS, position, state_names
+from sim.stances import ELECTED_DEFAULTS, Position, position, state_names
 
 STANCE_FIELDS: tuple[str, ...] = ("pressure", "reciprocity", "veto_cost", "salience", "noise")
 """Every member stance that may be a number or a distribution drawn per lane."""
@@ -160,6 +160,9 @@ class MemberSpec(_Strict):
     salience: Stance | None = None
     noise: Stance | None = None
     ties: dict[str, float] = Field(default_factory=dict)
+    like: str | None = None
+    """Start from another member's preset and UNGA position (``like = "NOR"``) or a named group's
+    (``like = "non-aligned"``; ``sim/data/groups.toml``); the keys given here override it."""
     note: str | None = None
     source: str | None = None
 
@@ -283,6 +286,7 @@ class DecisionSpec(_Strict):
     shared_veto_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     ga_pressure_mid: float | None = Field(default=None, ge=-1, le=2, allow_inf_nan=False)
     ga_pressure_slope: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    ga_dprk_weight: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     elected_salience: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     abstention_band: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     provocation_half_life_days: float | None = Field(default=None, ge=1, le=36500, allow_inf_nan=False)
@@ -336,6 +340,9 @@ class SweepSpec(_Strict):
 
 
 class ScenarioSpec(_Strict):
+    extends: str | None = None
+    """Another scenario file (relative to this one) this one starts from; its [history] table is
+    never inherited."""
     scenario: ScenarioInfo
     council: CouncilSpec
     members: dict[str, MemberSpec] = Field(default_factory=dict)
@@ -358,9 +365,12 @@ class MemberProfile:
     ties: dict[str, float]
     note: str = ""
     sources: dict[str, str] = field(default_factory=dict)
-    ideal_point: float | None = None
-    """The member's UNGA ideal point for the year (:mod:`sim.stances`), from which the model
+    position: Position | None = None
+    """The member's UNGA position for the year (:mod:`sim.stances`), from which the model
     derives the pressure and reciprocity stances the scenario or preset does not give."""
+    origins: dict[str, str] = field(default_factory=dict)
+    """Where each stance came from: "scenario", "preset <file>", "template <name>", "derived
+    (UNGA)", "rule" or "default"."""
 
 
 @dataclass(frozen=True)
@@ -488,6 +498,14 @@ def builtin_members() -> dict[str, MemberSpec]:
     return _BUILTIN_CACHE["members"]
 
 
+def builtin_groups() -> dict[str, dict[str, Any]]:
+    """Named member templates (``sim/data/groups.toml``)."""
+    if "groups" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("groups.toml").read_text(encoding="utf-8")
+        _BUILTIN_CACHE["groups"] = tomllib.loads(text)
+    return _BUILTIN_CACHE["groups"]
+
+
 def builtin_councils() -> dict[int, dict[str, Any]]:
     """Elected members by year (``sim/data/councils.toml``), each with its source."""
     if "councils" not in _BUILTIN_CACHE:
@@ -542,8 +560,44 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     path = Path(path)
     if path.suffix.lower() != ".toml":
         raise ScenarioError([f"{path}: expected a scenario file ending in .toml"])
-    raw = _read_toml(path, str(path))
+    raw = _with_extends(_read_toml(path, str(path)), path, [path.resolve()])
     return scenario_from_dict(raw, label=str(path), base_dir=path.parent, overrides=overrides)
+
+
+MAX_EXTENDS = 8
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: tables merge key by key, anything else (arrays included) is
+    replaced."""
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _with_extends(raw: dict[str, Any], path: Path, chain: list[Path]) -> dict[str, Any]:
+    """Resolve ``extends = "other.toml"``: the other file (itself possibly extending another),
+    without its [history], with this file's keys over it."""
+    parent = raw.get("extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: expected a file name (a string), got {parent!r}"])
+    base_path = (path.parent / parent).resolve()
+    if base_path in chain:
+        raise ScenarioError([f"{path}: extends: {parent} extends this file again (a cycle)"])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([f"{path}: extends: more than {MAX_EXTENDS} files deep"])
+    if base_path.suffix.lower() != ".toml":
+        raise ScenarioError([f"{path}: extends: {parent}: expected a scenario file ending in .toml"])
+    base = _with_extends(_read_toml(base_path, f"{path}: extends: {parent}"), base_path, [*chain, base_path])
+    base = {key: value for key, value in base.items() if key not in {"history", "extends"}}
+    child = {key: value for key, value in raw.items() if key != "extends"}
+    return _merge(base, child)
 
 
 def scenario_from_dict(
@@ -600,13 +654,168 @@ def situation_for(spec: ScenarioSpec, parameters: ModelParameters) -> Situation:
     )
 
 
+def _profile(
+    code: str,
+    layers: list[_Layer],
+    codes: list[str],
+    presets: dict[str, MemberSpec],
+    year: int | None,
+    spec: ScenarioSpec,
+    label: str,
+    problems: list[str],
+) -> MemberProfile | None:
+    """Merge a member's layers into its profile, noting where each stance came from."""
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    ties: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    note = ""
+    found: Position | None = None
+    position_origin = "derived (UNGA)"
+    for layer in layers:
+        template = layer.origin.startswith("template")
+        for key in ("name", "permanent", *STANCE_FIELDS):
+            value = getattr(layer.spec, key)
+            if value is not None and not (template and key in ("name", "permanent")):
+                merged[key] = value
+                origins[key] = layer.origin
+        if layer.position is not None:
+            found, position_origin = layer.position, f"{layer.origin} (UNGA)"
+            merged.pop("pressure", None), merged.pop("reciprocity", None)
+        ties.update(layer.spec.ties)
+        note = layer.spec.note or note
+    override = spec.members.get(code)
+    if override is not None:
+        for other in override.ties:
+            if other not in presets and other not in codes:
+                problems.append(
+                    f"{label}: members.{code}.ties.{other}: no such member (not on this "
+                    "council and no preset)"
+                )
+        if override.source:
+            sources["member"] = override.source
+    if code not in presets:
+        if merged.get("name") is None and state_names().get(code):
+            merged["name"], origins["name"] = state_names()[code], "states.csv"
+        if "permanent" not in merged:
+            merged["permanent"], origins["permanent"] = code in PERMANENT_MEMBERS, "default"
+        for key, value in ELECTED_DEFAULTS.items():
+            if key not in merged:
+                merged[key] = Stance(value=value, source="elected-member default (judgement)")
+                origins[key] = "default"
+    needs_position = "pressure" not in merged or "reciprocity" not in merged
+    if needs_position and found is None and year is not None:
+        found = position(code, year)
+    missing = [key for key in ("name", "permanent", *REQUIRED_STANCES) if merged.get(key) is None]
+    if needs_position and found is None:
+        missing.append("pressure and reciprocity (no General Assembly position to derive them from)")
+    if missing:
+        where = f"members.{code}" if code in spec.members else f"council: {code}"
+        problems.append(f"{label}: {where}: no preset for this member; give {', '.join(missing)}")
+        return None
+    for key in STANCE_FIELDS:
+        if key in merged and merged[key].source:
+            sources[key] = merged[key].source
+    if needs_position and found is not None:
+        for key in ("pressure", "reciprocity"):
+            if key not in merged:
+                sources[key] = found.source
+                origins[key] = position_origin
+    if "salience" not in merged:
+        sources["salience"] = "rule: 1 for a permanent member, elected_salience otherwise"
+        origins["salience"] = "rule"
+    return MemberProfile(
+        code=code,
+        name=merged["name"],
+        permanent=merged["permanent"],
+        stances={key: merged[key] for key in STANCE_FIELDS if key in merged},
+        ties={other: w for other, w in ties.items() if other in codes and other != code},
+        note=note,
+        sources=sources,
+        position=found if needs_position else None,
+        origins={key: origins[key] for key in STANCE_FIELDS if key in origins},
+    )
+
+
+@dataclass
+class _Layer:
+    """One source of a member's stances, with the name outputs give it."""
+
+    spec: MemberSpec
+    origin: str
+    position: Position | None = None
+
+
+def _group_layer(name: str, year: int | None) -> _Layer | None:
+    """A named group of ``sim/data/groups.toml`` as a layer: its veto cost and noise, and the
+    median UNGA position of its states in the year."""
+    group = builtin_groups().get(name)
+    if group is None:
+        return None
+    spec = MemberSpec(
+        veto_cost=Stance(value=float(group["veto_cost"])), noise=Stance(value=float(group["noise"]))
+    )
+    found = [p for p in (position(code, year) for code in group["states"]) if p is not None] if year else []
+    if not found:
+        return _Layer(spec, f"template {name}")
+    votes = [p.dprk_vote for p in found if p.dprk_vote_year is not None]
+    typical = Position(
+        code=name,
+        year=int(year),  # type: ignore[arg-type]
+        ideal_point=float(np.median([p.ideal_point for p in found])),
+        from_year=max(p.from_year for p in found),
+        dprk_vote=max(set(votes), key=votes.count) if votes else 0,
+        dprk_vote_year=max((p.dprk_vote_year for p in found if p.dprk_vote_year), default=None),
+    )
+    return _Layer(spec, f"template {name}", typical)
+
+
+def _member_layers(
+    code: str,
+    spec: ScenarioSpec,
+    presets: dict[str, MemberSpec],
+    preset_origin: dict[str, str],
+    year: int | None,
+    label: str,
+    problems: list[str],
+) -> list[_Layer]:
+    """The layers of one member, lowest first: its preset (or that of the member or group it is
+    "like"), then the scenario's own table."""
+    override = spec.members.get(code)
+    layers: list[_Layer] = []
+    like = override.like if override is not None else None
+    if like is not None:
+        if like in presets or position(like, year or 2019) is not None:
+            if like in presets:
+                layers.append(_Layer(presets[like], f"template {like}"))
+            layers.append(_Layer(MemberSpec(), f"template {like}", position(like, year) if year else None))
+        else:
+            group = _group_layer(like, year)
+            if group is None:
+                known = ", ".join(sorted(builtin_groups()))
+                problems.append(
+                    f"{label}: members.{code}.like: {like!r} is neither a member code nor a group "
+                    f"(groups: {known})"
+                )
+            else:
+                layers.append(group)
+    if code in presets:
+        layers.insert(0, _Layer(presets[code], preset_origin.get(code, "preset sim/data/members.toml")))
+    if override is not None:
+        layers.append(_Layer(override, "scenario"))
+    return layers
+
+
 def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[MemberProfile]:
     problems: list[str] = []
     presets = dict(builtin_members())
+    preset_origin: dict[str, str] = {}
     if spec.council.preset:
         preset_path = base_dir / spec.council.preset
         try:
-            presets.update(load_preset(preset_path))
+            from_file = load_preset(preset_path)
+            presets.update(from_file)
+            preset_origin.update({code: f"preset {spec.council.preset}" for code in from_file})
         except ScenarioError as exc:
             problems.extend(f"{label}: council.preset: {problem}" for problem in exc.problems)
 
@@ -628,68 +837,10 @@ def _resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Mem
 
     profiles: list[MemberProfile] = []
     for code in codes:
-        base = presets.get(code)
-        override = spec.members.get(code)
-        merged: dict[str, Any] = {}
-        ties: dict[str, float] = {}
-        sources: dict[str, str] = {}
-        note = ""
-        for layer in (base, override):
-            if layer is None:
-                continue
-            for key in ("name", "permanent", *STANCE_FIELDS):
-                value = getattr(layer, key)
-                if value is not None:
-                    merged[key] = value
-            ties.update(layer.ties)
-            note = layer.note or note
-        if override is not None:
-            for other in override.ties:
-                if other not in presets and other not in codes:
-                    problems.append(
-                        f"{label}: members.{code}.ties.{other}: no such member (not on this "
-                        "council and no preset)"
-                    )
-        if override is not None and override.source:
-            sources["member"] = override.source
-        if base is None:
-            merged.setdefault("name", state_names().get(code))
-            merged.setdefault("permanent", code in PERMANENT_MEMBERS)
-            for key, value in ELECTED_DEFAULTS.items():
-                if key not in merged:
-                    merged[key] = Stance(value=value, source="elected-member default (judgement)")
-        found = position(code, year) if year is not None else None
-        needs_position = "pressure" not in merged or "reciprocity" not in merged
-        missing = [key for key in ("name", "permanent", *REQUIRED_STANCES) if merged.get(key) is None]
-        if needs_position and found is None:
-            missing.append("pressure and reciprocity (no General Assembly position to derive them from)")
-        if missing:
-            where = f"members.{code}" if code in spec.members else f"council: {code}"
-            problems.append(
-                f"{label}: {where}: no preset for this member; give {', '.join(missing)}"
-            )
-            continue
-        for key in STANCE_FIELDS:
-            if key in merged and merged[key].source:
-                sources[key] = merged[key].source
-        if needs_position and found is not None:
-            for key in ("pressure", "reciprocity"):
-                if key not in merged:
-                    sources[key] = found.source
-        if "salience" not in merged:
-            sources["salience"] = "rule: 1 for a permanent member, elected_salience otherwise"
-        profiles.append(
-            MemberProfile(
-                code=code,
-                name=merged["name"],
-                permanent=merged["permanent"],
-                stances={key: merged[key] for key in STANCE_FIELDS if key in merged},
-                ties={other: w for other, w in ties.items() if other in codes and other != code},
-                note=note,
-                sources=sources,
-                ideal_point=found.ideal_point if (needs_position and found is not None) else None,
-            )
-        )
+        layers = _member_layers(code, spec, presets, preset_origin, year, label, problems)
+        profile = _profile(code, layers, codes, presets, year, spec, label, problems)
+        if profile is not None:
+            profiles.append(profile)
 
     quota = spec.council.quota
     if quota is None and len(codes) != 15:

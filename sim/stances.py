@@ -4,12 +4,17 @@ turns it into the model's pressure and reciprocity stances.
 ``sim/data/ga_positions.csv`` (made by ``tools/derive_positions.py`` from Voeten's UNGA roll
 calls, 1946-2019, CC0) gives each state's yearly ideal point on the Assembly's main dimension,
 anchored USA = +1, Russia = -1 (an agreement-based stand-in for Bailey, Strezhnev & Voeten 2017).
+It also gives each state's vote on the Assembly's yearly resolution on the situation of human
+rights in the DPRK (recorded votes 2005-2011, 2014, 2015; the latest up to the year is used):
+the one roll call about the DPRK itself, and the one that separates China and Russia (no) from
+most non-aligned states (abstain) and the West (yes), which the main dimension does not.
 A member's stances on the day of a decision are
 
-    pressure    = clip(ga_pressure_mid + ga_pressure_slope * ideal_point, 0, 1)
+    pressure    = clip(ga_pressure_mid + ga_pressure_slope * ideal_point
+                       + ga_dprk_weight * dprk_vote, 0, 1)        (dprk_vote: yes +1, abstain 0, no -1)
     reciprocity = 1 - pressure
 
-with the two mapping parameters fitted by ``unsc-sim calibrate`` with the rest
+with the three mapping parameters fitted by ``unsc-sim calibrate`` with the rest
 (:mod:`sim.parameters`). Years after the table's last (2019) carry the last estimate forward,
 and the member's source says so. Salience follows one rule: 1 for a permanent member, the fitted
 ``elected_salience`` for an elected one (elected members follow the file less closely).
@@ -24,9 +29,14 @@ from importlib import resources
 
 import numpy as np
 
+from sim.parameters import ModelParameters
+
 ELECTED_DEFAULTS: dict[str, float] = {"veto_cost": 0.85, "noise": 0.08}
 """Stances of an elected member with no preset (judgement: elected members are almost never
 the lone objector in a consensus body; their noise as the presets')."""
+
+
+DPRK_VOTE_CODES: dict[str, int] = {"yes": 1, "abstain": 0, "no": -1}
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,9 @@ class Position:
     ideal_point: float
     from_year: int
     """The year the estimate comes from (the last one in the table for later years)."""
+    dprk_vote: int = 0
+    """Latest recorded vote on the DPRK human-rights resolution up to the year: +1, 0, -1."""
+    dprk_vote_year: int | None = None
 
     @property
     def source(self) -> str:
@@ -45,17 +58,37 @@ class Position:
             if self.from_year != self.year
             else ""
         )
-        return f"derived: UNGA ideal point {self.ideal_point:+.2f} in {self.from_year}{carried}"
+        vote = {1: "yes", 0: "abstain", -1: "no"}[self.dprk_vote]
+        dprk = (
+            f"; DPRK human-rights vote {vote} in {self.dprk_vote_year}"
+            if self.dprk_vote_year is not None
+            else "; no DPRK human-rights vote recorded"
+        )
+        return f"derived: UNGA ideal point {self.ideal_point:+.2f} in {self.from_year}{carried}{dprk}"
+
+
+@lru_cache(maxsize=1)
+def _rows() -> list[dict[str, str]]:
+    text = resources.files("sim.data").joinpath("ga_positions.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
 
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[int, float]]:
-    text = resources.files("sim.data").joinpath("ga_positions.csv").read_text(encoding="utf-8")
     table: dict[str, dict[int, float]] = {}
-    for row in csv.DictReader(text.splitlines()):
+    for row in _rows():
         if row["ideal_point"]:
             table.setdefault(row["code"], {})[int(row["year"])] = float(row["ideal_point"])
     return table
+
+
+@lru_cache(maxsize=1)
+def _dprk_votes() -> dict[str, dict[int, int]]:
+    votes: dict[str, dict[int, int]] = {}
+    for row in _rows():
+        if row["dprk_hr_vote"] in DPRK_VOTE_CODES:
+            votes.setdefault(row["code"], {})[int(row["year"])] = DPRK_VOTE_CODES[row["dprk_hr_vote"]]
+    return votes
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +108,19 @@ def position(code: str, year: int) -> Position | None:
     if not known:
         return None
     used = max(known)
+    votes = _dprk_votes().get(code, {})
+    voted = [y for y in votes if y <= year]
+    if voted:
+        latest = max(voted)
+        return Position(code, year, years[used], used, votes[latest], latest)
     return Position(code, year, years[used], used)
 
 
-def derived_pressure(ideal_point: float, mid: np.ndarray | float, slope: np.ndarray | float) -> np.ndarray:
-    return np.clip(mid + slope * ideal_point, 0.0, 1.0)
+def derived_pressure(position: Position, params: ModelParameters) -> np.ndarray:
+    return np.clip(
+        params.ga_pressure_mid
+        + params.ga_pressure_slope * position.ideal_point
+        + params.ga_dprk_weight * position.dprk_vote,
+        0.0,
+        1.0,
+    )

@@ -15,6 +15,8 @@ RES_2397 = HISTORY / "2017-12-22-s-res-2397.toml"
 COMMITTEE_2018 = HISTORY / "2018-07-19-committee-refined-halt.toml"
 STATEMENT_2018 = HISTORY / "2018-06-28-press-statement.toml"
 RELIEF_2019 = HISTORY / "2019-12-16-relief-draft.toml"
+RENEWAL_2019 = HISTORY / "2019-04-10-s-res-2464.toml"
+NEGOTIATED = SCENARIOS / "negotiated"
 
 MINIMAL = """
 [scenario]
@@ -34,6 +36,7 @@ from = 4_000_000
 to = 3_000_000
 
 [context]
+date = "2022-05-26"
 status_quo_pressure = 0.7
 """
 

@@ -9,6 +9,7 @@ from sim.cli import app
 from sim.results import read_metadata
 
 from .conftest import OIL_CAP_2022, RES_2397
+from .test_bundled_scenarios import FITTED
 
 runner = CliRunner()
 
@@ -25,8 +26,12 @@ def test_run_json_has_the_documented_keys_and_is_reproducible():
     assert json.loads(runner.invoke(app, args).stdout) == data
 
 
-def test_run_table_is_readable():
-    result = runner.invoke(app, ["run", str(RES_2397), "-n", "1000"])
+def test_run_table_is_readable(tmp_path):
+    # S/RES/2397 at the pinned fitted parameters (not whatever defaults are shipped)
+    decision = "\n".join(f"{key.split('.', 1)[1]} = {value!r}" for key, value in FITTED.items())
+    path = tmp_path / RES_2397.name
+    path.write_text(RES_2397.read_text() + "\n[decision]\n" + decision + "\n")
+    result = runner.invoke(app, ["run", str(path), "-n", "1000"])
     assert result.exit_code == 0, result.output
     assert "Most likely outcome: adopted" in result.output
     assert "Modal tally (yes-no-abstain): 15-0-0" in result.output
@@ -89,9 +94,11 @@ def test_stance_sources_are_kept_in_outputs(tmp_path):
     out = tmp_path / "whatif.parquet"
     result = runner.invoke(app, ["run", str(SCENARIOS / "what-if-china-shifts.toml"), "-n", "300", "--json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    expected = "hypothetical: from China's preset to France's and the UK's"
+    expected = "hypothetical: from 0.50 toward France's and the UK's (0.82)"
     assert json.loads(result.stdout)["stance_sources"]["CHN"]["pressure"] == expected
     assert read_metadata(out)["stance_sources"]["CHN"]["pressure"] == expected
+    # a stance the file does not give keeps where it was derived from
+    assert json.loads(result.stdout)["stance_sources"]["RUS"]["pressure"]
 
 
 def test_written_tables_get_the_usual_file_mode(tmp_path):

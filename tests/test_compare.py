@@ -64,7 +64,9 @@ description = "test"
 pressure = 0.2
 
 [context]
+date = "2020-01-01"
 status_quo_pressure = 0.5
+status_quo_reciprocity = 0.1
 """
 
 
@@ -237,7 +239,9 @@ pressure = 0.2
 reciprocity = -0.02
 
 [context]
+date = "{date}"
 status_quo_pressure = 0.5
+status_quo_reciprocity = 0.1
 
 [history]
 symbol = "S/TEST/{n}"
@@ -301,15 +305,15 @@ def test_weighted_mean_baseline_by_hand():
 
 # ------------------------------------------------------------------ real files and the command
 
-def test_compare_result_on_the_2022_veto_at_the_built_in_stances():
+def test_compare_result_on_the_2022_veto_at_the_shipped_parameters():
     from sim.runner import run
     from sim.scenario import load_scenario
 
     comparison = compare_result(run(load_scenario(OIL_CAP_2022), 4_000, 1))
-    assert comparison.p_outcome > 0.85 and comparison.outcome_correct
+    assert comparison.p_outcome > 0.5 and comparison.outcome_correct
     assert comparison.modal_defeaters == ("CHN", "RUS")
-    assert comparison.p_members["CHN"] > 0.85 and comparison.p_members["FRA"] > 0.95
-    assert comparison.p_tally > 0.75
+    assert comparison.p_members["CHN"] > 0.5 and comparison.p_members["FRA"] > 0.9
+    assert comparison.p_tally > 0.3
 
 
 def test_compare_json_has_the_documented_shape():
@@ -321,8 +325,27 @@ def test_compare_json_has_the_documented_shape():
     for f in data["files"]:
         assert set(f) >= {"file", "symbol", "p_outcome", "p_tally", "p_members", "log_likelihood", "brier"}
     assert data["total"]["files"] == 2
-    assert set(data["baselines"]) == {"last_vote", "p5_opposition", "weighted_mean"}
+    assert set(data["baselines"]) == {"last_vote", "p5_opposition", "weighted_mean", "regime_break", "same_kind"}
     assert data["total"]["log_likelihood"] == pytest.approx(sum(f["log_likelihood"] for f in data["files"]))
+
+
+def test_regime_break_and_same_kind_baselines():
+    """The zero-parameter rule and "as last time": both deterministic, both rolling by nature."""
+    files = [HISTORY / name for name in (
+        "2017-12-22-s-res-2397.toml", "2018-03-15-press-statement.toml", "2018-03-21-s-res-2407.toml",
+        "2019-12-16-relief-draft.toml", "2022-05-26-s-2022-431.toml",
+    )]
+    from sim.scenario import load_scenario
+
+    scenarios = [load_scenario(p) for p in files]
+    forecasts = baseline_forecasts(scenarios)
+    regime = forecasts["regime_break"]
+    assert [f.modal_outcome for f in regime] == ["adopted", "blocked", "vetoed", "withdrawn", "vetoed"]
+    assert regime[1].modal_defeaters == ("USA",) and regime[4].modal_defeaters == ("CHN", "RUS")
+    same = forecasts["same_kind"]
+    # the 2407 renewal follows the 2397 resolution (adopted), the 2022 draft follows the relief
+    # draft (withdrawn), the first statement has no predecessor (adopted)
+    assert [f.modal_outcome for f in same] == ["adopted", "adopted", "adopted", "adopted", "withdrawn"]
 
 
 def test_compare_table_is_readable():

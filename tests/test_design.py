@@ -29,9 +29,12 @@ def problems(call) -> list[str]:
         ("members.CHN.pressure", "float"),
         ("members.CHN.pressure.low", "float"),
         ("members.CHN.ties.RUS", "float"),
-        ("context.ballistic_launches", "int"),
+        ("context.great_power_tension", "float"),
         ("context.icbm_launch", "bool"),
-        ("context.diplomacy", "choice"),
+        ("context.talks_under_way", "bool"),
+        ("proposal.draft", "choice"),
+        ("proposal.kind", "choice"),
+        ("proposal.title", "text"),
         ("negotiation.rounds", "int"),
         ("decision.noise_scale", "float"),
     ],
@@ -41,7 +44,8 @@ def test_keys_resolve_against_the_schema(key, kind):
 
 
 def test_choice_keys_know_their_options():
-    assert key_info("negotiation.strategy").choices == ("force_vote", "seek_adoption", "withdraw_if_vetoed")
+    assert key_info("proposal.draft").choices == ("first", "final")
+    assert key_info("proposal.kind").choices == ("resolution", "procedural", "committee", "statement")
 
 
 @pytest.mark.parametrize(
@@ -49,14 +53,16 @@ def test_choice_keys_know_their_options():
     [
         ("members.CHN.presure", "unknown key 'presure' under members.CHN"),
         ("context.launches", "unknown key 'launches' under context"),
-        ("contxt.ballistic_launches", "unknown key 'contxt'"),
+        ("contxt.great_power_tension", "unknown key 'contxt'"),
         ("members.china.pressure", "'china' under members is not a member code"),
-        ("context", "is a table; name a value inside it (e.g. context.ballistic_launches)"),
+        ("context", "is a table; name a value inside it (e.g. context.great_power_tension)"),
         ("members.CHN", "is a table; name a value inside it (e.g. members.CHN.pressure)"),
         ("proposal.measures.x.to", "proposal.measures is a list; name an item by its position"),
         ("proposal.sponsors", "is a list"),
         ("history.outcome", "cannot be swept: history is the real record"),
-        ("context.ballistic_launches.x", "is a single value and has no key 'x'"),
+        ("context.great_power_tension.x", "is a single value and has no key 'x'"),
+        ("context.ballistic_launches", "unknown key 'ballistic_launches' under context"),
+        ("negotiation.strategy", "unknown key 'strategy' under negotiation"),
         ("members..pressure", "not a key path"),
     ],
 )
@@ -77,17 +83,19 @@ def test_grid_spec_includes_both_ends_with_tidy_values():
 
 
 def test_integer_keys_stay_integers():
-    parameter = parse_parameter("context.ballistic_launches", "0:40:5", "grid")
+    parameter = parse_parameter("negotiation.rounds", "0:40:5", "grid")
     assert parameter.values == (0, 10, 20, 30, 40)
     assert all(type(v) is int for v in parameter.values)
     assert parse_parameter("negotiation.rounds", "1,2,10", "grid").values == (1, 2, 10)
-    assert parse_parameter("context.ballistic_launches", [3, 7], "grid").values == (3, 7)
+    assert parse_parameter("negotiation.rounds", [3, 7], "grid").values == (3, 7)
+    assert all(type(v) is int for v in parse_parameter("negotiation.rounds", [3.0, 7], "grid").values)
 
 
 def test_lists_bools_and_choices():
     assert parse_parameter("context.icbm_launch", "true,false", "grid").values == (True, False)
-    assert parse_parameter("negotiation.strategy", "force_vote, seek_adoption", "grid").values == (
-        "force_vote", "seek_adoption")
+    assert parse_parameter("proposal.draft", "first, final", "grid").values == ("first", "final")
+    assert parse_parameter("proposal.kind", ["resolution", "statement"], "grid").values == (
+        "resolution", "statement")
     assert parse_parameter("members.CHN.pressure", "0.2", "grid").values == (0.2,)
     assert parse_parameter("members.CHN.pressure", 0.2, "grid").values == (0.2,)
 
@@ -103,10 +111,11 @@ def test_lists_bools_and_choices():
         ("members.CHN.pressure=0:1", "--param members.CHN.pressure: bounds low:high are for --design random or lhs"),
         ("members.CHN.pressure=", "--param members.CHN.pressure: no values given"),
         ("members.CHN.pressure=0.1,,0.2", "an empty item"),
-        ("context.ballistic_launches=0:40:7", "context.ballistic_launches takes whole numbers"),
-        ("context.ballistic_launches=2.5", "context.ballistic_launches takes whole numbers, got '2.5'"),
-        ("context.diplomacy=0:1:3", "a range needs a numeric key; context.diplomacy takes text"),
-        ("context.diplomacy=none,maybe", "'maybe' is not one of none, under_way, unreciprocated"),
+        ("negotiation.rounds=0:40:7", "negotiation.rounds takes whole numbers"),
+        ("negotiation.rounds=2.5", "negotiation.rounds takes whole numbers, got '2.5'"),
+        ("proposal.draft=0:1:3", "a range needs a numeric key; proposal.draft takes text"),
+        ("proposal.draft=first,maybe", "'maybe' is not one of first, final"),
+        ("context.talks_under_way=0:1:3", "a range needs a numeric key; context.talks_under_way takes true or false"),
         ("context.icbm_launch=yes", "context.icbm_launch is true or false, got 'yes'"),
         ("members.CHN.pressure", "expected KEY=VALUES"),
         ("members.CHN.presure=0:1:3", "unknown key 'presure'"),
@@ -115,7 +124,7 @@ def test_lists_bools_and_choices():
 def test_bad_specs_get_one_line_naming_the_key(option, fragment):
     [message] = problems(lambda: parse_param_option(option, "grid"))
     assert fragment in message
-    assert "members.CHN" in message or "context." in message
+    assert any(head in message for head in ("members.CHN", "context.", "negotiation.", "proposal."))
 
 
 def test_bounds_belong_to_sampled_designs():
@@ -125,7 +134,7 @@ def test_bounds_belong_to_sampled_designs():
     assert "--design lhs takes bounds low:high" in message
     [message] = problems(lambda: parse_param_option("members.CHN.pressure=0.8:0.2", "random"))
     assert "low must not exceed high" in message
-    [message] = problems(lambda: parse_param_option("context.ballistic_launches=0:2.5", "lhs"))
+    [message] = problems(lambda: parse_param_option("negotiation.rounds=0:2.5", "lhs"))
     assert "takes whole numbers" in message
 
 
@@ -144,14 +153,14 @@ def test_design_level_problems():
 def test_grid_is_the_cartesian_product_first_key_slowest():
     design = build_design(
         [parse_param_option("members.CHN.pressure=0:1:3", "grid"),
-         parse_param_option("context.ballistic_launches=0,20", "grid")],
+         parse_param_option("negotiation.rounds=0,20", "grid")],
     )
     points = design.points(seed=0)
     assert design.size == len(points) == 6
     assert points[:3] == [
-        {"members.CHN.pressure": 0.0, "context.ballistic_launches": 0},
-        {"members.CHN.pressure": 0.0, "context.ballistic_launches": 20},
-        {"members.CHN.pressure": 0.5, "context.ballistic_launches": 0},
+        {"members.CHN.pressure": 0.0, "negotiation.rounds": 0},
+        {"members.CHN.pressure": 0.0, "negotiation.rounds": 20},
+        {"members.CHN.pressure": 0.5, "negotiation.rounds": 0},
     ]
     assert design.points(seed=99) == points  # a grid does not depend on the seed
 
@@ -166,22 +175,22 @@ def test_latin_hypercube_has_one_point_per_stratum_in_every_dimension():
 def test_lhs_design_values_within_bounds_stratified_and_seeded():
     parameters = [
         parse_param_option("members.CHN.pressure=0.2:0.7", "lhs"),
-        parse_param_option("context.ballistic_launches=0:4", "lhs"),
-        parse_param_option("negotiation.strategy=force_vote,seek_adoption", "lhs"),
+        parse_param_option("negotiation.rounds=0:4", "lhs"),
+        parse_param_option("proposal.draft=first,final", "lhs"),
     ]
     design = build_design(parameters, "lhs", samples=50)
     points = design.points(seed=7)
     pressure = np.array([p["members.CHN.pressure"] for p in points])
-    launches = [p["context.ballistic_launches"] for p in points]
-    strategies = [p["negotiation.strategy"] for p in points]
+    rounds = [p["negotiation.rounds"] for p in points]
+    drafts = [p["proposal.draft"] for p in points]
     assert len(points) == 50
     assert np.all((pressure >= 0.2) & (pressure <= 0.7))
     # one sample in each of the 50 strata of the pressure range
     assert sorted(np.floor((pressure - 0.2) / 0.5 * 50).astype(int)) == list(range(50))
     # integers stay integers, each of 0..4 exactly 50 / 5 times; each choice exactly 25 times
-    assert all(type(v) is int for v in launches)
-    assert sorted(set(launches)) == [0, 1, 2, 3, 4] and all(launches.count(v) == 10 for v in range(5))
-    assert strategies.count("force_vote") == strategies.count("seek_adoption") == 25
+    assert all(type(v) is int for v in rounds)
+    assert sorted(set(rounds)) == [0, 1, 2, 3, 4] and all(rounds.count(v) == 10 for v in range(5))
+    assert drafts.count("first") == drafts.count("final") == 25
     assert design.points(seed=7) == points
     assert design.points(seed=8) != points
 

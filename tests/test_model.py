@@ -1,11 +1,16 @@
 """The council model: reproducibility, independence of lanes, the decision rule against its
-closed form, context effects and the penholder's strategies."""
+closed form, the situation's effects, stakes and reversion points, interdependent vetoes and the
+penholder."""
 
 import numpy as np
 import pytest
 from scipy.stats import norm
 
-from sim.context import ContextEffect, provocation_index
+import datetime as dt
+
+from sim.context import ContextEffect
+from sim.parameters import prior_parameters
+from sim.situation import Situation
 from sim.model import CouncilModel
 from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.runner import chunk_seed, run
@@ -59,9 +64,9 @@ def test_lanes_are_independent_replicates(write_scenario):
 
 
 def test_vote_shares_match_the_random_utility_rule(write_scenario):
-    """P(yes) = P(u + noise > band); for an elected member P(no) = P(u + noise < -band); for a
-    permanent member the "no" threshold is its (visibility-scaled) veto cost."""
-    text = MINIMAL.replace("[context]", "[negotiation]\nrounds = 0\n\n[context]") + """
+    """P(yes) = P(u + noise > band); P(no) = P(u + noise < -threshold), the threshold being the
+    band for an elected member and the objection cost at the equilibrium for a permanent one."""
+    text = MINIMAL + """
 [members.CHN]
 noise = 0.4
 [members.BRA]
@@ -71,77 +76,135 @@ noise = 0.4
     lanes = 40_000
     model = CouncilModel(scenario, lanes=lanes, rng=123, collect=False)
     utility = {m.code: float(m.support()[0]) for m in model.members}
+    thresholds = dict(zip(model.council_scenario.codes, model.thresholds()))
     model.run_model()
-    band = model.settings.abstention_band
+    band = float(model.params.abstention_band)
     for code in ("CHN", "BRA"):
         member = model.member(code)
-        sigma = 0.4
-        threshold = max(band, float(member.effective_veto_cost[0])) if member.permanent else band
+        sigma = float(member.scale()[0])
+        threshold = float(np.ravel(thresholds[code])[0])
+        if not member.permanent:
+            assert threshold == pytest.approx(band)
         expected_yes = 1 - norm.cdf((band - utility[code]) / sigma)
         expected_no = norm.cdf((-threshold - utility[code]) / sigma)
         votes = model.votes[member.index]
-        for observed, expected in ((np.mean(votes == YES), expected_yes), (np.mean(votes == NO), expected_no)):
-            se = np.sqrt(expected * (1 - expected) / lanes)
-            assert abs(observed - expected) < 4.5 * se + 1e-9, (code, observed, expected)
+        cast = votes[model.outcome.outcome != Outcome.WITHDRAWN]
+        assert cast.size > lanes * 0.5
+        for observed, expected in ((np.mean(cast == YES), expected_yes), (np.mean(cast == NO), expected_no)):
+            se = np.sqrt(expected * (1 - expected) / cast.size)
+            assert abs(observed - expected) < 4.5 * se + 0.01, (code, observed, expected)
 
 
-def test_context_moves_stances_by_members_own_stances():
+def _situation(**changes) -> Situation:
+    base = dict(date=dt.date(2020, 1, 1), provocation=0.0, unreciprocated_steps=0.0, talks_under_way=False,
+                tension=0.3, status_quo_pressure=0.7, status_quo_reciprocity=0.1)
+    base.update(changes)
+    return Situation(**base)
+
+
+def test_context_moves_ideal_points_by_members_own_stances():
+    params = prior_parameters().with_values(
+        {"provocation_response": 0.2, "steps_response": 0.2, "talks_restraint": 0.1, "tension_veto_discount": 0.5}
+    )
     pressure = np.array([0.2, 0.9])
     reciprocity = np.array([0.9, 0.1])
-    calm = ContextEffect(provocation_index(False, False, 0), False, False, 0.3)
-    icbm = ContextEffect(provocation_index(False, True, 20), False, False, 0.3)
-    snub = ContextEffect(provocation_index(False, False, 0), False, True, 0.3)
-    rise = icbm.ideal_pressure(pressure, reciprocity) - calm.ideal_pressure(pressure, reciprocity)
-    assert np.all(rise > 0) and rise[1] > rise[0]  # the pressure-minded react more to an ICBM
-    fall = calm.ideal_pressure(pressure, reciprocity) - snub.ideal_pressure(pressure, reciprocity)
-    assert np.all(fall >= 0) and fall[0] > fall[1]  # the reciprocity-minded react to a snub
-    tense = ContextEffect(0.0, False, False, 1.0)
+    calm = ContextEffect(_situation(), params)
+    tested = ContextEffect(_situation(provocation=1.0), params)
+    owed = ContextEffect(_situation(unreciprocated_steps=2.0), params)
+    rise = tested.ideal_pressure(pressure, reciprocity) - calm.ideal_pressure(pressure, reciprocity)
+    assert np.all(rise > 0) and rise[1] > rise[0]  # everyone reacts to a test, hawks more
+    fall = calm.ideal_pressure(pressure, reciprocity) - owed.ideal_pressure(pressure, reciprocity)
+    assert np.all(fall > 0) and fall[0] > fall[1]  # the reciprocity-minded want to answer steps
+    tense = ContextEffect(_situation(tension=1.0), params)
     assert tense.veto_cost(np.array([0.5]))[0] < calm.veto_cost(np.array([0.5]))[0]
+
+
+def test_provocation_memory_fades_with_its_half_life():
+    """A nuclear test weighs 1 on its day and half after one half-life: ideal points have memory
+    instead of resetting on 1 January."""
+    from sim.situation import situation_on
+
+    on_day = situation_on("2017-09-03", provocation_half_life_days=365)
+    year_on = situation_on("2018-09-03", provocation_half_life_days=365)
+    before = situation_on("2017-09-02", provocation_half_life_days=365)
+    assert on_day.provocation - before.provocation == pytest.approx(1.0, abs=0.01)
+    # the 2017 test still counts a year later, at about half its weight (plus older events')
+    assert 0.5 <= year_on.provocation < on_day.provocation
+    assert situation_on("2018-01-02").provocation > situation_on("2018-12-30").provocation
+
+
+def test_stake_scales_with_the_size_of_the_draft(write_scenario):
+    """|x - r|^2 - |x - p|^2: a draft a tenth the size is about a tenth of the stake."""
+    full = CouncilModel(load_scenario(write_scenario(MINIMAL)), collect=False)
+    small = CouncilModel(
+        load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", "to = 3_900_000"))), collect=False
+    )
+    for code in ("CHN", "USA"):
+        ratio = float(small.member(code).gain()[0] / full.member(code).gain()[0])
+        assert 0.08 < ratio < 0.12, (code, ratio)
+
+
+def test_a_renewal_reverts_below_the_status_quo(write_scenario):
+    """A Panel renewal that fails lets the Panel lapse: members who like today's regime gain
+    from renewing it, whatever their wish for more pressure."""
+    text = MINIMAL.replace(
+        'type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', 'type = "panel_renewal"'
+    )
+    model = CouncilModel(load_scenario(write_scenario(text)), collect=False)
+    assert model.reversion[0] < model.situation.status_quo_pressure
+    usa = model.member("USA")
+    assert float(usa.gain()[0]) > 0  # the US wants at least today's regime
 
 
 def test_high_veto_cost_turns_a_veto_into_an_abstention():
     base = run(load_scenario(OIL_CAP_2022), 4_000, 2)
     china = base.codes.index("CHN")
-    assert np.mean(base.votes[china] == NO) > 0.9
+    assert np.mean(base.votes[china] == NO) > 0.3
     reluctant = load_scenario(OIL_CAP_2022, overrides={"members.CHN.veto_cost": 1.0, "members.CHN.noise": 0.05})
     result = run(reluctant, 4_000, 2)
     china_votes = result.votes[china]
-    assert np.mean(china_votes == ABSTAIN) > np.mean(base.votes[china] == ABSTAIN) + 0.3
-    assert np.mean(china_votes == NO) < np.mean(base.votes[china] == NO) - 0.3
-    assert np.mean(china_votes == YES) < 0.01  # it still opposes the draft: it only stops vetoing
+    assert np.mean(china_votes == NO) < np.mean(base.votes[china] == NO) - 0.2
 
 
-def test_alignment_pulls_allies_together(write_scenario):
-    text = MINIMAL.replace("[context]", "[negotiation]\nrounds = 3\nalignment_pull = 0.5\n\n[context]")
-    model = CouncilModel(load_scenario(write_scenario(text)), lanes=1, rng=0)
-    gap_before = abs(model.member("RUS").ideal_pressure[0] - model.member("CHN").ideal_pressure[0])
-    usa_before = model.member("USA").ideal_pressure[0]
-    for _ in range(3):
-        model.step()
-    gap_after = abs(model.member("RUS").ideal_pressure[0] - model.member("CHN").ideal_pressure[0])
-    assert gap_after < gap_before
-    assert model.member("USA").ideal_pressure[0] != usa_before  # pulled toward GBR, FRA, JPN...
-    assert len(model.datacollector.get_model_vars_dataframe()) == 4  # initial state + 3 rounds
+def test_a_veto_others_share_costs_less():
+    """Interdependent vetoes: China objects more often when Russia is more likely to object
+    (its own stances unchanged), and not at all through this channel without the discount."""
+    def p_no_china(russia_cost: float, discount: float) -> float:
+        scenario = load_scenario(
+            OIL_CAP_2022,
+            overrides={"members.RUS.veto_cost": russia_cost, "decision.shared_veto_discount": discount},
+        )
+        model = CouncilModel(scenario, collect=False)
+        return float(np.ravel(model.settle()[model.member("CHN").index])[0])
+
+    assert p_no_china(0.05, 0.8) > p_no_china(1.0, 0.8) + 0.01
+    assert p_no_china(0.05, 0.0) == pytest.approx(p_no_china(1.0, 0.0))
 
 
-def test_withdraw_if_vetoed_withdraws_doomed_drafts():
-    result = run(load_scenario(RELIEF_2019), 2_000, 4)
-    assert np.mean(result.outcome == Outcome.WITHDRAWN) > 0.9
-    forced = run(load_scenario(RELIEF_2019, overrides={"negotiation.strategy": "force_vote"}), 2_000, 4)
-    assert np.mean(forced.outcome == Outcome.VETOED) > 0.9
-    assert "USA" in forced.defeaters()
+def test_the_penholder_withdraws_a_resolution_short_of_nine():
+    result = run(load_scenario(RELIEF_2019), 4_000, 4)
+    withdrawn = result.outcome == Outcome.WITHDRAWN
+    assert 0 < np.mean(withdrawn)
+    voted = ~withdrawn
+    # every draft put to the vote had at least nine in favour: the canvass is the vote's own intentions
+    assert np.all((result.votes[:, voted] == YES).sum(axis=0) >= 9)
+    assert not np.any(result.outcome == Outcome.FAILED)
 
 
-def test_seek_adoption_softens_the_text_until_it_passes_or_hits_the_floor():
-    scenario = load_scenario(
+def test_a_first_draft_is_softened_down_to_the_floor_and_a_final_text_is_not(write_scenario):
+    first = load_scenario(
         OIL_CAP_2022,
-        overrides={"negotiation.strategy": "seek_adoption", "negotiation.rounds": 6, "members.CHN.veto_cost": 0.95},
+        overrides={"proposal.draft": "first", "negotiation.rounds": 6, "members.CHN.veto_cost": 0.0,
+                   "members.RUS.veto_cost": 0.0},
     )
-    result = run(scenario, 2_000, 4)
-    assert result.text_scale.max() <= 1.0 and result.text_scale.min() >= 0.4 - 1e-12
-    assert result.text_scale.mean() < 0.9  # the penholder softened in many lanes
-    forced = run(load_scenario(OIL_CAP_2022), 2_000, 4)
-    assert np.all(forced.text_scale == 1.0)
+    model = CouncilModel(first, lanes=1, rng=0)
+    model.run_model()
+    floor = float(model.params.min_text_scale)
+    assert float(model.text_scale[0]) == pytest.approx(floor)  # softened to the floor, still doomed
+    assert len(model.datacollector.get_model_vars_dataframe()) == 8  # initial + 6 rounds + the vote
+    final = CouncilModel(load_scenario(OIL_CAP_2022), lanes=1, rng=0)
+    final.run_model()
+    assert float(final.text_scale[0]) == 1.0
 
 
 def test_model_requires_positive_lanes():

@@ -23,14 +23,18 @@ from sim.plots import (
 from sim.results import RunResult, write_table
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run
-from sim.scenario import load_scenario
+from sim.parameters import PARAMETER_SPECS
+from sim.scenario import ContextSpec, DecisionSpec, NegotiationSpec, load_scenario
 
 from .conftest import OIL_CAP_2022
 
 runner = CliRunner()
 
 
-RUSSIA_LIKE_THE_WEST = {"members.RUS.pressure": 0.9}
+VOTING = {"decision.consensus_norm": 1.0}
+"""Held fixed so that the 2022 draft comes to a vote whatever the shipped parameters are (at the
+prior centres it is withdrawn in every lane)."""
+RUSSIA_LIKE_THE_WEST = {"members.RUS.pressure": 0.9, **VOTING}
 """Held fixed under the sweeps below, so that China's stance alone decides whether a veto falls."""
 
 
@@ -72,9 +76,9 @@ def pressure_sweep() -> pd.DataFrame:
 def grid_sweep() -> pd.DataFrame:
     return sweep_frame(
         [
-            {"members.CHN.pressure": p, "context.ballistic_launches": n}
-            for p in (0.54, 0.75, 0.95)
-            for n in (0, 23)
+            {"members.CHN.pressure": p, "context.great_power_tension": t}
+            for p in (0.2, 0.3, 0.95)
+            for t in (0.1, 0.9)
         ],
         replicates=200,
     )
@@ -105,30 +109,32 @@ def test_line_plot_draws_the_table_probabilities_and_interval_band(tmp_path, pre
 
 
 def test_other_metrics_and_one_line_per_value_of_a_second_parameter(tmp_path, grid_sweep):
-    keys = ["members.CHN.pressure", "context.ballistic_launches"]
+    keys = ["members.CHN.pressure", "context.great_power_tension"]
     path = write_sweep(tmp_path, grid_sweep, keys)
     plot = plot_results(path, x="members.CHN.pressure", metric="CHN_yes")
     lines = plot.figure.axes[0].get_lines()
-    assert len(lines) == 2  # one per number of launches
-    for line, launches in zip(lines, (0, 23), strict=True):
-        part = grid_sweep[grid_sweep["context.ballistic_launches"] == launches].sort_values("members.CHN.pressure")
+    assert len(lines) == 2  # one per level of tension
+    for line, tension in zip(lines, (0.1, 0.9), strict=True):
+        part = grid_sweep[grid_sweep["context.great_power_tension"] == tension].sort_values("members.CHN.pressure")
         np.testing.assert_allclose(line.get_ydata(), part["CHN_yes"])
-        assert line.get_label() == f"Ballistic launches this year = {launches}"
+        assert line.get_label() == f"Great-power tension (0-1) = {tension}"
+    assert grid_sweep["CHN_yes"].max() - grid_sweep["CHN_yes"].min() > 0.3  # China's vote moves
     assert plot.figure.axes[0].get_ylabel() == "China: share of lanes voting yes"
     assert not [c for c in plot.figure.axes[0].collections if isinstance(c, PolyCollection)]  # no interval columns
 
 
 def test_text_and_boolean_parameters_are_categories(tmp_path):
     frame = sweep_frame(
-        [{"context.diplomacy": d, "context.nuclear_test": t} for d in ("none", "unreciprocated") for t in (False, True)],
+        [{"context.talks_under_way": w, "context.nuclear_test": t} for w in (False, True) for t in (False, True)],
         replicates=200,
     )
-    path = write_sweep(tmp_path, frame, ["context.diplomacy", "context.nuclear_test"], name="cat.csv")
-    plot = plot_results(path, x="context.diplomacy", metric="p_adopted")
+    path = write_sweep(tmp_path, frame, ["context.talks_under_way", "context.nuclear_test"], name="cat.csv")
+    plot = plot_results(path, x="context.talks_under_way", metric="p_adopted")
     ax = plot.figure.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "unreciprocated"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
+    assert ax.get_xlabel() == "Talks under way"
     for line, test in zip(ax.get_lines(), (False, True), strict=True):
-        assert line.get_label() == f"Nuclear test this year = {'yes' if test else 'no'}"
+        assert line.get_label() == f"Nuclear test on the day (what-if) = {'yes' if test else 'no'}"
         np.testing.assert_allclose(line.get_xdata(), [0, 1])
         np.testing.assert_allclose(line.get_ydata(), frame[frame["context.nuclear_test"] == test]["p_adopted"])
     heatmap = plot_results(path, metric="p_adopted").figure.axes[0]
@@ -136,33 +142,34 @@ def test_text_and_boolean_parameters_are_categories(tmp_path):
 
 
 def test_heatmap_cells_equal_the_pivoted_table(tmp_path, grid_sweep):
-    keys = ["members.CHN.pressure", "context.ballistic_launches"]
+    keys = ["members.CHN.pressure", "context.great_power_tension"]
     path = write_sweep(tmp_path, grid_sweep, keys)
     plot = plot_results(path, metric="p_adopted")  # two swept parameters: a heatmap by default
     assert plot.kind == "heatmap"
     ax = plot.figure.axes[0]
     (image,) = [a for a in ax.get_images() if isinstance(a, AxesImage)]
-    expected = grid_sweep.pivot(index="context.ballistic_launches", columns="members.CHN.pressure", values="p_adopted")
+    expected = grid_sweep.pivot(index="context.great_power_tension", columns="members.CHN.pressure", values="p_adopted")
     np.testing.assert_allclose(np.asarray(image.get_array()), expected.to_numpy())
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.54", "0.75", "0.95"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "23"]
+    assert expected.to_numpy().max() - expected.to_numpy().min() > 0.3  # the cells differ
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.2", "0.3", "0.95"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "0.9"]
     assert ax.get_xlabel() == "China: pressure stance (0-1)"
-    assert ax.get_ylabel() == "Ballistic launches this year"
+    assert ax.get_ylabel() == "Great-power tension (0-1)"
     assert plot.figure.axes[1].get_ylabel() == "P(adopted)"  # the colour bar
     # swapping the axes transposes the grid
-    swapped = plot_results(path, x="context.ballistic_launches", y="members.CHN.pressure", metric="p_adopted")
+    swapped = plot_results(path, x="context.great_power_tension", y="members.CHN.pressure", metric="p_adopted")
     np.testing.assert_allclose(np.asarray(swapped.figure.axes[0].get_images()[0].get_array()), expected.to_numpy().T)
 
 
 def test_sweep_options_are_checked_with_the_choices_named(tmp_path, grid_sweep):
     three = grid_sweep.assign(**{"decision.noise_scale": [1.0, 2.0] * 3})
-    keys = ["members.CHN.pressure", "context.ballistic_launches", "decision.noise_scale"]
+    keys = ["members.CHN.pressure", "context.great_power_tension", "decision.noise_scale"]
     path = write_sweep(tmp_path, three, keys)
-    with pytest.raises(PlotError, match=r"varies 3 parameters \(members.CHN.pressure, context.ballistic_launches, "
+    with pytest.raises(PlotError, match=r"varies 3 parameters \(members.CHN.pressure, context.great_power_tension, "
                                         r"decision.noise_scale\): choose one with --x"):
         plot_results(path)
     with pytest.raises(PlotError, match="decision.noise_scale also varies"):
-        plot_results(path, x="members.CHN.pressure", y="context.ballistic_launches")
+        plot_results(path, x="members.CHN.pressure", y="context.great_power_tension")
     with pytest.raises(PlotError, match=r"--metric: unknown metric 'p_vetod' \(choose from: p_adopted, p_vetoed"):
         plot_results(path, x="members.CHN.pressure", metric="p_vetod")
     with pytest.raises(PlotError, match=r"--x: 'members.RUS.pressure' is not a swept parameter \(swept: members"):
@@ -172,7 +179,8 @@ def test_sweep_options_are_checked_with_the_choices_named(tmp_path, grid_sweep):
 @pytest.fixture(scope="module")
 def oil_cap_run() -> RunResult:
     # China's pressure stance drawn per lane over a wide range: its votes split
-    return run(load_scenario(OIL_CAP_2022, {"members.CHN.pressure": {"low": 0.2, "high": 1.0}}), replicates=1500, seed=3)
+    overrides = {"members.CHN.pressure": {"low": 0.2, "high": 1.0}, **VOTING}
+    return run(load_scenario(OIL_CAP_2022, overrides), replicates=1500, seed=3)
 
 
 def test_run_table_bars_equal_member_shares_and_tallies(tmp_path, oil_cap_run):
@@ -234,6 +242,19 @@ def test_labels_name_members_and_units():
     assert parameter_label("members.CHN.pressure.mean", names) == "China: pressure stance (0-1), mean"
     assert parameter_label("context.great_power_tension") == "Great-power tension (0-1)"
     assert parameter_label("decision.noise_scale") == "Noise scale (x every member's noise)"
+    assert parameter_label("context.talks_under_way") == "Talks under way"
+    assert parameter_label("context.provocation") == "Provocation stock (a nuclear test = 1)"
+    assert parameter_label("negotiation.softening_step") == "Softening per round (share of the text)"
+    # every global parameter a file may set has words; removed keys have none
+    for spec in PARAMETER_SPECS:
+        table = "negotiation" if spec.name in NegotiationSpec.model_fields else "decision"
+        assert parameter_label(f"{table}.{spec.name}") != f"{table}.{spec.name}"
+    for key in DecisionSpec.model_fields:
+        assert parameter_label(f"decision.{key}") != f"decision.{key}"
+    for key in set(ContextSpec.model_fields) - {"note"}:
+        assert parameter_label(f"context.{key}") != f"context.{key}"
+    for removed in ("context.ballistic_launches", "context.diplomacy", "negotiation.alignment_pull", "negotiation.strategy"):
+        assert parameter_label(removed) == removed
     assert metric_label("p_withdrawn") == "P(withdrawn)"
     assert set(OUTCOME_LABELS) == {"adopted", "vetoed", "failed", "blocked", "withdrawn"}
 

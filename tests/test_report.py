@@ -14,6 +14,7 @@ from sim.cli import app
 from sim.compare import compare_result
 from sim.report import build_entries, render_report
 from sim.runner import run
+from sim.model import CouncilModel
 from sim.scenario import STANCE_FIELDS, load_scenario
 
 from .conftest import MINIMAL, OIL_CAP_2022
@@ -21,12 +22,23 @@ from .conftest import MINIMAL, OIL_CAP_2022
 runner = CliRunner()
 REPLICATES, SEED = 1500, 7
 
-HOSTILE = MINIMAL.replace('name = "test"', 'name = "<script>alert(1)</script> & \\"quotes\\""').replace(
+DATED = MINIMAL if "date =" in MINIMAL else MINIMAL.replace("[context]\n", '[context]\ndate = "2022-05-26"\n')
+"""The shared minimal file on the 2022 draft's date (the context needs one)."""
+VOTING = {"decision.consensus_norm": 1.0}
+"""Held fixed so that lanes come to a vote and the votes split, whatever the shipped parameters
+are (at the prior centres the 2022 draft is withdrawn in every lane)."""
+
+HOSTILE = DATED.replace('name = "test"', 'name = "<script>alert(1)</script> & \\"quotes\\""').replace(
     'title = "test draft"', 'title = "Cap <b>oil</b> & gas"'
 )
 # China's pressure stance drawn per lane over a wide range: its votes split, so the printed shares
 # are not all 0 or 100%, whatever the preset stances are.
-HOSTILE += '\n[members.CHN]\npressure = { low = 0.2, high = 1.0 }\nnote = "<img src=x onerror=alert(2)>"\n'
+HOSTILE += '\n[members.CHN]\npressure = { low = 0.0, high = 1.0 }\nnote = "<img src=x onerror=alert(2)>"\n'
+# Like VOTING, a global parameter held fixed (the file's own [decision] table), at which China's
+# vote on this first draft splits.
+HOSTILE += "\n[decision]\nconsensus_norm = 0.6\n"
+# What-if additions and overrides of the situation: the report must say which values the file set.
+HOSTILE = HOSTILE.replace("[context]\n", "[context]\nnuclear_test = true\ngreat_power_tension = 0.25\n")
 
 
 def cell(html: str, css: str) -> str:
@@ -40,7 +52,7 @@ def page(tmp_path_factory) -> tuple[str, list]:
     directory = tmp_path_factory.mktemp("report")
     hostile = directory / "hostile.toml"
     hostile.write_text(HOSTILE)
-    scenarios = [load_scenario(OIL_CAP_2022), load_scenario(hostile)]
+    scenarios = [load_scenario(OIL_CAP_2022, VOTING), load_scenario(hostile)]
     entries = build_entries(scenarios, replicates=REPLICATES, seed=SEED)
     return render_report(entries), scenarios
 
@@ -99,9 +111,48 @@ def test_page_is_self_contained_and_says_what_made_it(page):
     assert "crude oil cap 4,000,000 -&gt; 3,000,000 bbl/yr" in html  # measures in words
     stances = sections(html)[0].split('class="stances"')[1].split("</table>")[0]
     china = scenarios[0].members[0]
+    built = CouncilModel(scenarios[0], lanes=1).members[0]
+    assert "pressure" not in china.stances  # derived from China's UNGA position
+    shown = [
+        china.stances[k].describe() if k in china.stances else f"{float(getattr(built, k)[0]):.3g} (derived)"
+        for k in STANCE_FIELDS
+    ]
     assert "<td>China (CHN)</td><td>permanent</td>" + "".join(  # its stances, in schema order
-        f'<td class="num">{china.stances[k].describe()}</td>' for k in STANCE_FIELDS
+        f'<td class="num">{value}</td>' for value in shown
     ) in stances.replace(' class=""', "")
+    assert f"{float(built.pressure[0]):.3g} (derived)" in shown
+
+
+def test_situation_on_the_date_and_what_the_file_overrides(page):
+    html, scenarios = page
+    oil, hostile = sections(html)
+    for section, scenario in zip((oil, hostile), scenarios, strict=True):
+        situation = scenario.situation
+        assert "<th>Date</th><td>2022-05-26</td>" in section
+        for key, value in [
+            ("provocation", situation.provocation),
+            ("unreciprocated_steps", situation.unreciprocated_steps),
+            ("great_power_tension", situation.tension),
+            ("status_quo_pressure", situation.status_quo_pressure),
+        ]:
+            assert f'<span class="situation-{key}">{value:.3f}</span>' in section
+        assert f'<span class="situation-talks_under_way">{"yes" if situation.talks_under_way else "no"}</span>' in section
+        assert "strategy" not in section
+    # the 2022 file sets nothing: every value from the dated series, named
+    assert scenarios[0].situation.overridden == () and 'class="overridden"' not in oil
+    assert "sim/data/regime.toml: S/RES/1718" in oil
+    # the hostile file sets the tension and adds a nuclear test on the day
+    assert scenarios[1].situation.tension == 0.25 and "tension" in scenarios[1].situation.overridden
+    assert hostile.count('class="overridden"') == len(scenarios[1].situation.overridden)
+    assert '<span class="situation-great_power_tension">0.250</span>; <span class="overridden">set by the file ' \
+           "(context.great_power_tension)</span>" in hostile
+    assert "<th>Added on the day (what-if)</th><td>a nuclear test (in the provocation stock)</td>" in hostile
+    assert scenarios[1].situation.provocation - scenarios[0].situation.provocation == pytest.approx(1.0)
+    # final draft (history file) against a first draft negotiated by the penholder
+    assert "final draft: the text as it reached the decision" in oil
+    assert "first draft: up to 3 rounds of talks" in hostile and "(United States) may soften" in hostile
+    for section in (oil, hostile):
+        assert "Model parameters set by the file</th><td>consensus_norm" in section
 
 
 def test_same_seed_same_page():
@@ -121,7 +172,7 @@ def test_cli_writes_the_page_atomically(tmp_path):
 
 
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, write_scenario):
-    bad = write_scenario(MINIMAL + "\n[members.CHN]\npressure = 1.7\n", name="bad.toml")
+    bad = write_scenario(DATED + "\n[members.CHN]\npressure = 1.7\n", name="bad.toml")
     out = tmp_path / "out" / "report.html"
     result = runner.invoke(app, ["report", str(OIL_CAP_2022), str(bad), str(tmp_path / "none.toml"), "--out", str(out)])
     assert result.exit_code == 2

@@ -23,16 +23,25 @@ def test_every_bundled_scenario_is_valid():
         assert sum(m.permanent for m in scenario.members) == 5
 
 
-def test_presets_cover_every_council_member_with_documented_stances():
-    members = builtin_members()
-    for year, council in builtin_councils().items():
-        assert len(council["elected"]) == 10, year
-        for code in council["elected"]:
-            assert code in members, (year, code)
-    for code, spec in members.items():
+def test_every_council_2006_to_2026_resolves_with_stances_and_their_sources(write_scenario):
+    """Any year's council with no [members] table: every member gets stances, the derived ones
+    saying where they came from (carried forward after 2019)."""
+    councils = builtin_councils()
+    assert sorted(councils) == list(range(2006, 2027))
+    for year in range(2006, 2027):
+        text = MINIMAL.replace("year = 2022", f"year = {year}").replace(
+            'date = "2022-05-26"', f'date = "{year}-06-01"'
+        )
+        scenario = load_scenario(write_scenario(text, name=f"y{year}.toml"))
+        assert len(scenario.members) == 15, year
+        for member in scenario.members:
+            assert member.name, (year, member.code)
+            assert "pressure" in member.sources, (year, member.code)
+            if year > 2019 and member.position is not None:
+                assert "carried forward from" in member.sources["pressure"], (year, member.code)
+    for code, spec in builtin_members().items():
         assert spec.note and len(spec.note) > 40, code
-        for key in STANCE_FIELDS:
-            assert getattr(spec, key) is not None, (code, key)
+        assert spec.veto_cost is not None and spec.noise is not None, code
 
 
 def test_out_of_range_stance_names_file_key_and_value(write_scenario):
@@ -92,9 +101,12 @@ def test_unknown_measure_type_and_missing_context(write_scenario):
     text = MINIMAL.replace('type = "crude_oil_cap"', 'type = "blockade"')
     problems = problems_of(write_scenario(text))
     assert any("proposal.measures.0: unknown measure type 'blockade'" in p for p in problems)
-    text = MINIMAL.replace("status_quo_pressure = 0.7", "")
+    text = MINIMAL.replace('date = "2022-05-26"', "")
     problems = problems_of(write_scenario(text))
-    assert any("context.status_quo_pressure: required key is missing" in p for p in problems)
+    assert any("context.date: required key is missing" in p for p in problems)
+    text = MINIMAL.replace('date = "2022-05-26"', 'date = "26 May 2022"')
+    problems = problems_of(write_scenario(text))
+    assert any("context.date: expected a date YYYY-MM-DD or YYYY-MM" in p for p in problems)
 
 
 def test_unknown_year_and_explicit_council(write_scenario):
@@ -102,7 +114,7 @@ def test_unknown_year_and_explicit_council(write_scenario):
     assert "council.year: no preset council for 1990" in problems[0]
     explicit = MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]')
     problems = problems_of(write_scenario(explicit))
-    assert any("council: ZZZ: no preset for this member; give name, permanent, pressure" in p for p in problems)
+    assert any("council: ZZZ: no preset for this member; give name, pressure and reciprocity" in p for p in problems)
     assert any("6 members; the Charter's council has 15" in p for p in problems)
 
 

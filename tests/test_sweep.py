@@ -22,9 +22,20 @@ from sim.scenario import ScenarioError
 from sim.sweep import SweepError, load_sweep, point_seed, run_sweep, work_dir_for
 
 from .conftest import MINIMAL, OIL_CAP_2022, ROOT
+from .test_bundled_scenarios import FITTED
 
 PARAMS = ["members.CHN.pressure=0.2:1:3", "members.CHN.veto_cost=0.3,0.9"]
-"""Six points across which China goes from vetoing to abstaining: the numbers move."""
+"""Six points across which China goes from vetoing to voting in favour: the numbers move."""
+
+
+@pytest.fixture
+def oil_cap(tmp_path_factory):
+    """S/2022/431 at the pinned fitted parameters (a ``[decision]`` table), so the sweep's
+    numbers do not depend on the shipped defaults."""
+    decision = "\n".join(f"{key.split('.', 1)[1]} = {value!r}" for key, value in FITTED.items())
+    path = tmp_path_factory.mktemp("scenario") / OIL_CAP_2022.name
+    path.write_text(OIL_CAP_2022.read_text() + "\n[decision]\n" + decision + "\n")
+    return path
 
 
 @pytest.fixture
@@ -33,13 +44,17 @@ def small_units(monkeypatch):
     monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
 
 
-def small_sweep(**kwargs):
-    settings = dict(replicates=600, seed=5, chunk_lanes=250)
-    settings.update(kwargs)
-    return load_sweep(OIL_CAP_2022, PARAMS, **settings)
+@pytest.fixture
+def small_sweep(oil_cap):
+    def make(**kwargs):
+        settings = dict(replicates=600, seed=5, chunk_lanes=250)
+        settings.update(kwargs)
+        return load_sweep(oil_cap, PARAMS, **settings)
+
+    return make
 
 
-def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_units):
+def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_units, small_sweep):
     sweep = small_sweep()
     assert len(sweep.units()) > 4  # several units to spread (3 chunks of each of 6 points)
     one = run_sweep(sweep, tmp_path / "one.parquet")
@@ -55,12 +70,14 @@ def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "dask.parquet").read_bytes()
     pd.testing.assert_frame_equal(one.frame, two.frame)
     pd.testing.assert_frame_equal(one.frame, cluster_run.frame)
-    # and the sweep is not trivially constant: China's no share falls as its veto cost rises
+    # and the sweep is not trivially constant: China's no share falls as its pressure rises
     frame = one.frame
     assert frame["CHN_no"].max() > 0.9 and frame["CHN_no"].min() < 0.1
+    assert frame["CHN_no"].iloc[0] > frame["CHN_no"].iloc[-1]
+    assert frame["p_adopted"].iloc[-1] > frame["p_adopted"].iloc[0]
 
 
-def test_the_table_has_the_agreed_columns_and_metadata(tmp_path):
+def test_the_table_has_the_agreed_columns_and_metadata(tmp_path, small_sweep):
     sweep = small_sweep()
     report = run_sweep(sweep, tmp_path / "s.parquet")
     frame = pd.read_parquet(tmp_path / "s.parquet")
@@ -87,7 +104,7 @@ def test_the_table_has_the_agreed_columns_and_metadata(tmp_path):
     assert report.lanes == report.lanes_run == 3_600
 
 
-def test_each_point_equals_a_plain_run_with_the_point_seed(tmp_path):
+def test_each_point_equals_a_plain_run_with_the_point_seed(tmp_path, small_sweep):
     """Exact, not statistical: point p's lanes are run(point scenario, R, point_seed(seed, p),
     chunk_lanes)'s lanes, so probabilities, intervals, modal tally and shares all match."""
     sweep = small_sweep()
@@ -107,7 +124,7 @@ def test_each_point_equals_a_plain_run_with_the_point_seed(tmp_path):
                 assert row[f"{code}_{vote}"] == members.loc[code, vote]
 
 
-def test_per_lane_rows_are_the_runs_lanes(tmp_path):
+def test_per_lane_rows_are_the_runs_lanes(tmp_path, small_sweep):
     sweep = small_sweep(replicates=300)
     report = run_sweep(sweep, tmp_path / "s.csv", per_lane=True)
     assert report.lanes_path == tmp_path / "s.lanes.csv"
@@ -125,7 +142,7 @@ class Stop(Exception):
     pass
 
 
-def test_an_interrupted_sweep_resumes_to_the_same_file(tmp_path, small_units):
+def test_an_interrupted_sweep_resumes_to_the_same_file(tmp_path, small_units, small_sweep):
     sweep = small_sweep()
     whole = tmp_path / "whole.parquet"
     run_sweep(sweep, whole)
@@ -149,7 +166,7 @@ def test_an_interrupted_sweep_resumes_to_the_same_file(tmp_path, small_units):
     assert not work.exists()
 
 
-def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, small_units):
+def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, small_units, small_sweep):
     out = tmp_path / "s.parquet"
     with pytest.raises(Stop):
         run_sweep(small_sweep(), out, on_unit=lambda index: (_ for _ in ()).throw(Stop()))
@@ -199,22 +216,22 @@ def test_the_command_sweeps_and_reports(tmp_path):
     out = tmp_path / "results" / "china.parquet"
     result = CliRunner().invoke(app, [
         "sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3",
-        "--param", "context.ballistic_launches=0:40:5", "--replicates", "200", "--seed", "7",
+        "--param", "negotiation.rounds=0:40:5", "--replicates", "200", "--seed", "7",
         "--out", str(out), "--no-progress",
     ])
     assert result.exit_code == 0, result.output
     assert "15 points" in result.output and "3,000 lanes" in result.output
     assert "decisions/s" in result.output and str(out) in result.output
     frame = pd.read_parquet(out)
-    assert frame["context.ballistic_launches"].dtype == np.int64
-    assert sorted(set(frame["context.ballistic_launches"])) == [0, 10, 20, 30, 40]
+    assert frame["negotiation.rounds"].dtype == np.int64
+    assert sorted(set(frame["negotiation.rounds"])) == [0, 10, 20, 30, 40]
 
 
 def test_lhs_from_the_command_line(tmp_path):
     out = tmp_path / "lhs.csv"
     result = CliRunner().invoke(app, [
         "sweep", str(OIL_CAP_2022), "--design", "lhs", "--samples", "12",
-        "--param", "members.CHN.pressure=0.1:0.9", "--param", "context.ballistic_launches=0:40",
+        "--param", "members.CHN.pressure=0.1:0.9", "--param", "negotiation.rounds=0:40",
         "--replicates", "50", "--out", str(out), "--no-progress", "--json",
     ])
     assert result.exit_code == 0, result.output
@@ -275,7 +292,8 @@ design = "lhs"
         (["--param", "members.CHN.pressure=0:1.5:4"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
         (["--param", "members.CHN.pressure=0:1:0"], "error: --param members.CHN.pressure: count must be at least 1, got 0"),
         (["--param", "members.CHN.pressure=low:high:3"], "error: --param members.CHN.pressure: expected start:stop:count with numbers"),
-        (["--param", "context.ballistic_launches=0:500:2"], "context.ballistic_launches: Input should be less than or equal to 200, got 500"),
+        (["--param", "negotiation.rounds=0:100:2"], "negotiation.rounds: Input should be less than or equal to 50, got 100"),
+        (["--param", "context.great_power_tension=0:2:3"], "context.great_power_tension: Input should be less than or equal to 1, got 2.0"),
         (["--param", "negotiation.rounds=0:10:4"], "error: --param negotiation.rounds: negotiation.rounds takes whole numbers"),
         (["--param", "members.CHN.pressure=0:1", "--design", "lhs"], "error: --samples: required for the lhs design"),
         ([], "error: no parameters to sweep"),
@@ -316,7 +334,7 @@ def test_output_and_runner_options_are_checked(tmp_path):
     assert both.exit_code == 2 and "not both" in both.output
 
 
-def test_a_finished_model_is_freed():
+def test_a_finished_model_is_freed(small_sweep):
     """What keeps a 10-million-lane sweep's memory flat: nothing holds on to a model once its
     chunk is counted (Mesa 3.3 kept every model alive, mesa#3179)."""
     import gc

@@ -25,7 +25,7 @@ from sim.cli import app as cli
 from sim.runner import run
 from sim.scenario import load_scenario
 
-from .conftest import HISTORY, ROOT
+from .conftest import HISTORY, OIL_CAP_2022, ROOT
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 HAS_UI = importlib.util.find_spec("solara") is not None and importlib.util.find_spec("mesa") is not None
@@ -67,21 +67,43 @@ def test_the_page_runs_the_real_model_and_shows_what_run_gives():
 
 @needs_ui
 def test_controls_start_at_the_files_values():
-    from sim.app import bundled_scenarios, controls_for, default_proposal
+    from sim.app import CouncilExplorer, PageSettings, bundled_scenarios, controls_for, default_proposal
 
     labels = list(bundled_scenarios())
     assert len(labels) == len(list(HISTORY.glob("*.toml")))
     assert default_proposal() == labels[-1] and "S/2022/431" in default_proposal()
-    scenario = load_scenario(bundled_scenarios()[default_proposal()])
-    permanent, elected, context = controls_for(scenario, {"members.CHN.pressure": 0.9})
+    model = CouncilExplorer(PageSettings(default_proposal(), {"members.CHN.pressure": 0.9}), lanes=200)
+    permanent, elected, context = controls_for(model, {"members.CHN.pressure": 0.9})
     assert len(permanent) == 5 * 3 and len(elected) == 10 * 3
-    china = scenario.members[0]
     assert permanent["members.CHN.pressure"].value == 0.9  # the moved value
-    assert permanent["members.CHN.veto_cost"].value == round(china.stances["veto_cost"].center, 2)
+    # stances the file leaves out start where the model derived them (sim/stances.py)
+    untouched = CouncilExplorer(PageSettings(default_proposal(), {}), lanes=200)
+    scenario = untouched.council_scenario
+    russia = untouched.member("RUS")
+    assert "pressure" not in scenario.members[2].stances
+    assert permanent["members.RUS.pressure"].value == round(float(russia.pressure[0]), 2)
+    assert permanent["members.RUS.reciprocity"].value == round(float(russia.reciprocity[0]), 2)
+    assert permanent["members.CHN.veto_cost"].value == round(scenario.members[0].stances["veto_cost"].center, 2)
     assert permanent["members.CHN.veto_cost"].label.startswith("China: veto cost (0-1): ")
-    assert context["context.ballistic_launches"].value == scenario.spec.context.ballistic_launches == 23
-    assert context["context.icbm_launch"]["value"] is True and context["context.nuclear_test"]["value"] is False
-    assert context["context.diplomacy"]["value"] == "unreciprocated"
+    # the context: what-if additions off, talks and tension as on the date (the dated series)
+    situation = scenario.situation
+    assert set(context) == {"context.nuclear_test", "context.icbm_launch", "context.talks_under_way",
+                            "context.great_power_tension"}
+    assert context["context.nuclear_test"]["value"] is False and context["context.icbm_launch"]["value"] is False
+    assert context["context.talks_under_way"]["value"] is situation.talks_under_way is False
+    assert context["context.great_power_tension"].value == round(situation.tension, 2) == 0.87
+    # a moved context control shows the moved value, and the model runs with it
+    moved = {"context.great_power_tension": 0.2, "context.talks_under_way": True}
+    tense = CouncilExplorer(PageSettings(default_proposal(), moved), lanes=200)
+    _, _, context = controls_for(tense, moved)
+    assert context["context.great_power_tension"].value == 0.2 and context["context.talks_under_way"]["value"] is True
+    assert tense.situation.tension == 0.2 and tense.situation.talks_under_way is True
+    assert set(tense.situation.overridden) == {"tension", "talks_under_way"}
+
+
+VOTING = "\n[decision]\nconsensus_norm = 1.0\n"
+"""Added to the page's copy of the 2022 file so that it comes to a vote and China's pressure
+stance decides the veto, whatever the shipped parameters are."""
 
 
 def free_port() -> int:
@@ -110,11 +132,14 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: 
 def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from sim.app import LANES, SEED, bundled_scenarios, default_proposal
+    from sim.app import LANES, SEED
 
-    path = bundled_scenarios()[default_proposal()]
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    path = scenarios / "2022-05-26-s-2022-431.toml"
+    path.write_text(OIL_CAP_2022.read_text() + VOTING)
     before = run(load_scenario(path), replicates=LANES, seed=SEED).outcome_table().set_index("outcome")
-    moved = {"members.RUS.pressure": 1.0}  # Russia's pressure stance to the top of its slider
+    moved = {"members.CHN.pressure": 1.0}  # China's pressure stance to the top of its slider
     after = run(load_scenario(path, moved), replicates=LANES, seed=SEED).outcome_table().set_index("outcome")
     assert (before.probability.round(3) != after.probability.round(3)).any()  # the move matters
     reseeded = run(load_scenario(path, moved), replicates=LANES, seed=99).outcome_table().set_index("outcome")
@@ -127,7 +152,7 @@ def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
         server = subprocess.Popen(
             [sys.executable, "-m", "sim", "ui", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "UNSC_SIM_SCENARIOS": str(scenarios)},
         )
     try:
         wait_until_serving(url, server, log)
@@ -142,13 +167,13 @@ def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
                 shown = {o: page.locator(f".unsc-p-{o}") for o in before.index}
                 for outcome, row in before.iterrows():
                     expect(shown[outcome]).to_have_text(f"{row.probability:.3f}", timeout=60_000)
-                slider = page.get_by_role("slider", name="Russian Federation: pressure stance (0-1)")
+                slider = page.get_by_role("slider", name="China: pressure stance (0-1)")
                 slider.focus()
                 slider.press("End")
                 for outcome, row in after.iterrows():
                     expect(shown[outcome]).to_have_text(f"{row.probability:.3f}", timeout=20_000)
                 expect(slider).to_have_attribute("aria-valuenow", "1")
-                expect(page.locator(".unsc-changed")).to_contain_text("Russian Federation: pressure stance (0-1) = 1")
+                expect(page.locator(".unsc-changed")).to_contain_text("China: pressure stance (0-1) = 1")
                 # Mesa's own model parameters apply on Reset: a new seed, the same council settings
                 seed = page.get_by_role("slider", name="Seed (applied on Reset)")
                 seed.focus()

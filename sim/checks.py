@@ -1,0 +1,44 @@
+"""Warnings for drafts that make no sense: the run still happens, but the user is told.
+
+- a "tightening" measure that loosens (a cap raised above the one in force);
+- a relief draft sponsored by a member that opposes relief (its ideal point lies past the
+  status quo on the pressure axis, away from the draft);
+- a sponsor the model predicts will vote against its own draft.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario import Scenario
+
+
+def draft_warnings(scenario: Scenario) -> list[str]:
+    from sim.model import CouncilModel
+
+    label = scenario.path or scenario.name
+    lines: list[str] = []
+    proposal = scenario.spec.proposal
+    for index, measure in enumerate(proposal.measures):
+        if measure.type in {"crude_oil_cap", "refined_petroleum_cap"} and measure.to > measure.from_:
+            lines.append(
+                f"{label}: proposal.measures.{index}: {measure.type} raises the cap "
+                f"({measure.from_:,.0f} -> {measure.to:,.0f}): this loosens the regime"
+            )
+    model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
+    yes, no, _ = model.vote_probabilities()
+    relief = any(m.type == "sanctions_relief" for m in proposal.measures)
+    for code in proposal.sponsors:
+        member = model.member(code)
+        if float(no[member.index, 0]) > 0.5:
+            lines.append(
+                f"{label}: proposal.sponsors: {code} is predicted to vote against its own draft "
+                f"(P(no) = {float(no[member.index, 0]):.2f})"
+            )
+        if relief and float(np.mean(member.ideal_pressure)) > model.situation.status_quo_pressure:
+            lines.append(
+                f"{label}: proposal.sponsors: {code} sponsors relief but wants more pressure than "
+                f"the regime in force (ideal {float(np.mean(member.ideal_pressure)):.2f} > "
+                f"{model.situation.status_quo_pressure:.2f})"
+            )
+    return lines

@@ -1,0 +1,100 @@
+"""What a scenario's council looks like on the day: every member's stances as the model uses them
+(derived ones computed at the scenario's parameters), where each came from, and the situation.
+
+``run`` prints this (and ``--json`` carries it) so that a what-if that changes nothing is seen
+to change nothing; ``unsc-sim members`` prints it for any year's council.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import STANCE_FIELDS, Scenario
+
+SHORT_ORIGIN = {
+    "scenario": "file",
+    "rule": "rule",
+    "default": "default",
+    "derived (UNGA)": "UNGA",
+}
+
+
+def _short(origin: str) -> str:
+    if origin in SHORT_ORIGIN:
+        return SHORT_ORIGIN[origin]
+    if origin.startswith("preset sim/data/members.toml"):
+        return "preset"
+    if origin.startswith("preset "):
+        return "preset file"
+    if origin.startswith("template "):
+        return "like " + origin.removeprefix("template ").removesuffix(" (UNGA)")
+    return origin
+
+
+def member_stances(scenario: Scenario) -> list[dict[str, Any]]:
+    """One row per member: each stance's value (its mean where drawn per lane), its origin and
+    its source text."""
+    from sim.model import CouncilModel
+
+    model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
+    rows = []
+    for profile, member in zip(scenario.members, model.members):
+        row: dict[str, Any] = {"code": profile.code, "name": profile.name, "permanent": profile.permanent}
+        for key in STANCE_FIELDS:
+            stance = profile.stances.get(key)
+            value = stance.center if stance is not None else float(np.mean(getattr(member, key)))
+            row[key] = round(float(value), 4)
+            row[f"{key}_origin"] = profile.origins.get(key, "scenario")
+            if key in profile.sources:
+                row[f"{key}_source"] = profile.sources[key]
+        row["ideal_pressure"] = round(float(np.mean(member.ideal_pressure)), 4)
+        rows.append(row)
+    return rows
+
+
+def council_summary(scenario: Scenario) -> dict[str, Any]:
+    """The stances, the situation on the date and the parameters the file overrides."""
+    rows = member_stances(scenario)
+    return {
+        "situation": scenario.situation.as_dict(),
+        "situation_sources": scenario.situation.sources,
+        "overridden_parameters": scenario.overridden_parameters,
+        "preset_file": scenario.spec.council.preset,
+        "stances": rows,
+    }
+
+
+def format_stances(rows: list[dict[str, Any]]) -> list[str]:
+    """The stances as text: value with a short origin tag (UNGA, preset, rule, file, like X)."""
+    lines = [
+        f"  {'member':<30} {'pressure':>15} {'reciprocity':>15} {'veto cost':>15} {'salience':>12} {'ideal':>6}",
+    ]
+    for row in rows:
+        name = f"{row['name']} ({row['code']}{', P5' if row['permanent'] else ''})"
+        cells = [
+            f"{row[key]:.2f} {_short(row[f'{key}_origin']):<10}"[:15]
+            for key in ("pressure", "reciprocity", "veto_cost")
+        ]
+        salience = f"{row['salience']:.2f} {_short(row['salience_origin'])}"[:12]
+        lines.append(
+            f"  {name[:30]:<30} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15} {salience:>12} {row['ideal_pressure']:>6.2f}"
+        )
+    return lines
+
+
+def format_situation(scenario: Scenario) -> list[str]:
+    s = scenario.situation
+    marked = set(s.overridden)
+
+    def tag(key: str) -> str:
+        return " (set by the file)" if key in marked else ""
+
+    return [
+        f"  Situation on {s.date.isoformat()}: provocation stock {s.provocation:.2f}{tag('provocation')}, "
+        f"unreciprocated steps {s.unreciprocated_steps:.2f}{tag('unreciprocated_steps')}, "
+        f"talks {'under way' if s.talks_under_way else 'not under way'}{tag('talks_under_way')}, "
+        f"great-power tension {s.tension:.2f}{tag('tension')}, regime in force {s.status_quo_pressure:.3f}"
+        f"{tag('status_quo_pressure')}",
+    ]

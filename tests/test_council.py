@@ -1,0 +1,133 @@
+"""Any council, any year: templates (`like`), inheritance (`extends`), showing the stances used
+and where they came from, the measures catalogue and warnings for drafts that make no sense."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.council import member_stances
+from sim.measures import MEASURE_TYPES, measure_catalogue
+from sim.scenario import ScenarioError, load_scenario
+
+from .conftest import MINIMAL, OIL_CAP_2022
+
+runner = CliRunner()
+
+
+def test_like_a_member_or_a_group_takes_its_position_and_says_so(write_scenario):
+    text = MINIMAL + """
+[members.IND]
+like = "NOR"
+
+[members.GAB]
+like = "close-to-russia"
+
+[members.GHA]
+like = "western"
+veto_cost = 0.3
+"""
+    scenario = load_scenario(write_scenario(text))
+    by_code = {m.code: m for m in scenario.members}
+    assert by_code["IND"].position.code == "NOR" and by_code["IND"].name == "India"
+    assert by_code["IND"].origins["pressure"] == "template NOR (UNGA)"
+    assert by_code["GAB"].position.dprk_vote == -1  # the group's states voted no on DPRK human rights
+    assert by_code["GHA"].origins["veto_cost"] == "scenario" and by_code["GHA"].stances["veto_cost"].value == 0.3
+    rows = {row["code"]: row for row in member_stances(scenario)}
+    plain = {row["code"]: row for row in member_stances(load_scenario(write_scenario(MINIMAL, "plain.toml")))}
+    norway = plain["NOR"]["pressure"]
+    assert rows["IND"]["pressure"] == pytest.approx(norway)  # India now stands where Norway does
+    assert rows["GAB"]["pressure"] < plain["GAB"]["pressure"]
+
+
+def test_like_an_unknown_name_lists_the_groups(write_scenario):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(MINIMAL + '\n[members.IND]\nlike = "martians"\n'))
+    assert "members.IND.like: 'martians' is neither a member code nor a group (groups: close-to-russia" in info.value.problems[0]
+
+
+def test_extends_starts_from_another_file_but_never_its_history(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text(f'''extends = "{OIL_CAP_2022}"
+[scenario]
+name = "2022 with a reluctant China"
+
+[members.CHN]
+veto_cost = 0.95
+''')
+    scenario = load_scenario(child)
+    base = load_scenario(OIL_CAP_2022)
+    assert scenario.spec.history is None and base.spec.history is not None
+    assert scenario.spec.proposal == base.spec.proposal
+    assert scenario.name == "2022 with a reluctant China"
+    china = next(m for m in scenario.members if m.code == "CHN")
+    assert china.stances["veto_cost"].value == 0.95 and china.origins["veto_cost"] == "scenario"
+
+
+def test_extends_cycles_and_missing_files_are_one_line_errors(tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('extends = "b.toml"\n')
+    b.write_text('extends = "a.toml"\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(a)
+    assert "extends" in info.value.problems[0] and "cycle" in info.value.problems[0]
+    c = tmp_path / "c.toml"
+    c.write_text('extends = "nowhere.toml"\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(c)
+    assert info.value.problems == [f"{c}: extends: nowhere.toml: file not found"]
+
+
+def test_run_shows_the_stances_used_and_their_origins(write_scenario):
+    text = MINIMAL + '\n[members.CHN]\npressure = { value = 0.9, source = "what-if" }\n'
+    result = runner.invoke(app, ["run", str(write_scenario(text)), "-n", "200", "--json"])
+    assert result.exit_code == 0, result.output
+    council = json.loads(result.stdout)["council"]
+    china = next(row for row in council["stances"] if row["code"] == "CHN")
+    assert china["pressure"] == 0.9 and china["pressure_origin"] == "scenario"
+    assert china["pressure_source"] == "what-if"
+    russia = next(row for row in council["stances"] if row["code"] == "RUS")
+    assert russia["pressure_origin"] == "derived (UNGA)" and "UNGA ideal point" in russia["pressure_source"]
+    assert council["situation"]["overridden"] == ["status_quo_pressure"]  # MINIMAL sets it
+    text_output = runner.invoke(app, ["run", str(write_scenario(text, "t.toml")), "-n", "200"]).output
+    assert "Stances used" in text_output and "UNGA" in text_output and "(set by the file)" in text_output
+
+
+@pytest.mark.parametrize("year", [2006, 2013, 2020, 2026])
+def test_members_lists_any_years_council(year):
+    result = runner.invoke(app, ["members", "--year", str(year), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["stances"]) == 15
+    assert all(row["pressure_origin"] for row in data["stances"])
+    if year > 2019:
+        assert all("carried forward from 2019" in row["pressure_source"] for row in data["stances"])
+    text = runner.invoke(app, ["members", "--year", str(year)]).output
+    assert f"The council of {year}" in text
+
+
+def test_measures_lists_every_type_with_fields_and_effect():
+    catalogue = measure_catalogue()
+    assert [entry["type"] for entry in catalogue] == MEASURE_TYPES
+    for entry in catalogue:
+        assert entry["effect"] and entry["summary"]
+        for field in entry["fields"]:
+            assert field["description"], (entry["type"], field["name"])
+    text = runner.invoke(app, ["measures"]).output
+    assert "refined_petroleum_cap" in text and "barrels a year" in text
+
+
+def test_a_cap_raised_and_a_sponsor_against_its_own_draft_are_warned_about(write_scenario):
+    text = MINIMAL.replace("to = 3_000_000", "to = 5_000_000")
+    result = runner.invoke(app, ["run", str(write_scenario(text)), "-n", "100"])
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr and "raises the cap (4,000,000 -> 5,000,000)" in result.stderr
+    against = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["RUS"]') + """
+[members.RUS]
+pressure = 0.0
+reciprocity = 1.0
+veto_cost = 0.0
+"""
+    result = runner.invoke(app, ["run", str(write_scenario(against, "against.toml")), "-n", "100"])
+    assert "RUS is predicted to vote against its own draft" in result.stderr
