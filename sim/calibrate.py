@@ -4,9 +4,11 @@
 weight, the consensus norm, the sponsor affinity, the noise scale, the responses to provocation,
 to unreciprocated steps and to talks, the two discounts of an objection's cost, the mapping from
 General Assembly positions to stances, the elected members' salience), by maximising the exact
-log-likelihood of the recorded events (:mod:`sim.likelihood`) plus weak Gaussian priors centred
-on the judgement values written in :mod:`sim.parameters` before any fit (sd ``prior_sd``, on the
-log of the scale parameters). ``unsc-sim calibrate --write-defaults`` writes the result to
+log-likelihood of the recorded events (:mod:`sim.likelihood`) plus Gaussian priors whose centres
+and widths are the judgement values written in :mod:`sim.parameters` before any fit (on the log
+of the scale parameters; ``prior_sd`` multiplies every width, 0 meaning no prior). The priors
+carry what the General Assembly record says about positions (the US far from China and Russia)
+into years when the Council's unanimous votes say nothing about it. ``unsc-sim calibrate --write-defaults`` writes the result to
 ``sim/data/parameters.toml``, which every scenario then uses; the same command reproduces it.
 
 **Rolling-origin evaluation** (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*,
@@ -86,6 +88,7 @@ class Objective:
         self.low = np.array([p.low for p in self.params])
         self.high = np.array([p.high for p in self.params])
         self.log_scale = np.array([p.log_scale for p in self.params])
+        self.widths = np.array([SPECS[p.field].prior_sd if p.is_global else 0.2 for p in self.params])
 
     def log_likelihood(self, points: np.ndarray) -> np.ndarray:
         self.evaluations += points.shape[1]
@@ -96,21 +99,37 @@ class Objective:
             return np.zeros(points.shape[1])
         transformed = np.where(self.log_scale[:, None], np.log(np.maximum(points, 1e-12)), points)
         center = np.where(self.log_scale, np.log(self.center), self.center)
-        return 0.5 * np.sum(((transformed - center[:, None]) / self.prior_sd) ** 2, axis=0)
+        widths = (self.widths * self.prior_sd)[:, None]
+        return 0.5 * np.sum(((transformed - center[:, None]) / widths) ** 2, axis=0)
 
     def negative(self, points: np.ndarray) -> np.ndarray:
         return -self.log_likelihood(points) + self.penalty(points)
 
-    def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """Central differences (one-sided at a bound), all points in one model run per file."""
-        n = len(x)
-        up = np.minimum(x + GRADIENT_STEP, self.high)
-        down = np.maximum(x - GRADIENT_STEP, self.low)
-        points = np.repeat(x[:, None], 1 + 2 * n, axis=1)
+    # The optimiser works on y = log(x) for scale parameters (stake weight, noise scale,
+    # half-lives) and y = x for the others, so that a step means the same everywhere.
+
+    def to_search(self, x: np.ndarray) -> np.ndarray:
+        return np.where(self.log_scale, np.log(np.maximum(x, 1e-300)), x)
+
+    def from_search(self, y: np.ndarray) -> np.ndarray:
+        return np.where(self.log_scale, np.exp(y), y)
+
+    def search_bounds(self) -> list[tuple[float, float]]:
+        low, high = self.to_search(self.low), self.to_search(self.high)
+        return list(zip(low.tolist(), high.tolist()))
+
+    def value_and_gradient(self, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Central differences in the search space (one-sided at a bound), all points in one
+        model run per file."""
+        n = len(y)
+        low, high = self.to_search(self.low), self.to_search(self.high)
+        up = np.minimum(y + GRADIENT_STEP, high)
+        down = np.maximum(y - GRADIENT_STEP, low)
+        points = np.repeat(y[:, None], 1 + 2 * n, axis=1)
         for i in range(n):
             points[i, 1 + i] = up[i]
             points[i, 1 + n + i] = down[i]
-        values = self.negative(points)
+        values = self.negative(self.from_search(points.T).T)
         gradient = (values[1 : 1 + n] - values[1 + n :]) / np.maximum(up - down, 1e-300)
         return float(values[0]), gradient
 
@@ -210,13 +229,13 @@ def fit(
     x0 = center.copy() if start is None else np.clip(np.asarray(start, float), objective.low, objective.high)
     result = minimize(
         objective.value_and_gradient,
-        x0,
+        objective.to_search(x0),
         jac=True,
         method="L-BFGS-B",
-        bounds=[(p.low, p.high) for p in params],
+        bounds=objective.search_bounds(),
         options={"maxiter": max_iterations, "ftol": 1e-10, "gtol": 1e-6},
     )
-    x = np.clip(result.x, objective.low, objective.high)
+    x = np.clip(objective.from_search(result.x), objective.low, objective.high)
     ll = objective.log_likelihood(np.stack([x, center], axis=1))
     at_bound = (x <= objective.low + 1e-6) | (x >= objective.high - 1e-6)
     std_errors = np.full(len(x), np.nan)
@@ -363,8 +382,8 @@ def defaults_text(result: FitResult, command: str, today: _dt.date | None = None
         f"  {command}",
         f"{len(result.params)} numbers fitted to {len(result.files)} decisions; log-likelihood "
         f"{result.log_likelihood:.3f} at the fit, {result.start_log_likelihood:.3f} at the priors' centres.",
-        f"Gaussian priors sd {result.prior_sd:g} (on the log of scale parameters), centred on the "
-        "judgement values of sim/parameters.py.",
+        f"Gaussian priors: centres and widths from sim/parameters.py (judgement, set before any fit), "
+        f"widths x {result.prior_sd:g}; on the log of scale parameters.",
         "Fitted (std. error from the observed information; '-' at a bound or not identified):",
     ]
     for row in result.table():

@@ -144,7 +144,9 @@ def with_lane_values(scenario: Scenario, params: Sequence[Parameter], points: np
             dataclasses.replace(profile, stances={**profile.stances, **changed}) if changed else profile
         )
     parameters = scenario.parameters.with_values(global_values)
-    return dataclasses.replace(scenario, members=tuple(members), parameters=parameters)
+    # the situation depends on the half-lives: recompute it where they vary
+    situation = None if {"provocation_half_life_days", "steps_half_life_days"} & set(global_values) else scenario.situation
+    return dataclasses.replace(scenario, members=tuple(members), parameters=parameters, situation=situation)
 
 
 # ------------------------------------------------------------------------ exact probabilities
@@ -212,6 +214,16 @@ class LaneProbabilities:
         return np.log(np.maximum(self.p_record(record), floor))
 
 
+def _withdraw(outcome: np.ndarray, penholder_draft: bool) -> None:
+    """The penholder's final canvass, in distribution: lanes short of the quota are withdrawn,
+    and so are vetoed lanes of a draft the file's penholder did not table (in place)."""
+    outcome[Outcome.WITHDRAWN] = outcome[Outcome.FAILED]
+    outcome[Outcome.FAILED] = 0.0
+    if not penholder_draft:
+        outcome[Outcome.WITHDRAWN] += outcome[Outcome.VETOED]
+        outcome[Outcome.VETOED] = 0.0
+
+
 def negotiated_model(scenario: Scenario, lanes: int = 1, seed: int = 0) -> CouncilModel:
     """A model run through its rounds of talks, stopped just before the vote."""
     model = CouncilModel(scenario, lanes=lanes, rng=seed, collect=False)
@@ -247,19 +259,21 @@ def lane_probabilities(scenario: Scenario, lanes: int = 1, seed: int = 0) -> Lan
     if rule.consensus:
         member[:, 0], member[:, 1], member[:, 2] = yes, no, abstain
     else:
-        # Withdrawn below the quota: the lanes that would have failed.
-        outcome[Outcome.WITHDRAWN] = outcome[Outcome.FAILED]
-        outcome[Outcome.FAILED] = 0.0
-        counts = _count_distribution(yes, no, abstain)
+        _withdraw(outcome, bool(model.penholder_draft))
+        # Cast votes: only where the draft is put to the vote. For the penholder's draft that is
+        # the quota reached; for another sponsor's, the quota reached with no permanent "no".
+        vetoes_withdrawn = not model.penholder_draft and rule.permanent_veto
+        kept_no = np.where(model.permanent[:, None], 0.0, no) if vetoes_withdrawn else no
+        counts = _count_distribution(yes, kept_no, abstain)
         counts[: rule.quota] = 0.0
         for i in range(members):
             others_yes = np.delete(yes, i, axis=0)
-            others_other = np.delete(abstain + no, i, axis=0)
+            others_other = np.delete(abstain + kept_no, i, axis=0)
             dist = _yes_count_distribution(others_yes, others_other)
             reach_with_yes = dist[max(rule.quota - 1, 0):].sum(axis=0)
             reach_without = dist[rule.quota:].sum(axis=0)
             member[i, 0] = yes[i] * reach_with_yes
-            member[i, 1] = no[i] * reach_without
+            member[i, 1] = kept_no[i] * reach_without
             member[i, 2] = abstain[i] * reach_without
         member[:, 3] = outcome[Outcome.WITHDRAWN][None, :]
     return LaneProbabilities(
@@ -354,7 +368,7 @@ def event_log_likelihood(
     rule = model.rule
     if record.defeaters and record.outcome in {"vetoed", "blocked"}:
         wanted = np.array([code in record.defeaters for code in scenario.codes])
-        if not model.blockers[wanted].all():
+        if not model.blockers[wanted].all() or not (rule.consensus or model.penholder_draft):
             p = np.zeros(lanes)
         elif rule.consensus:
             p = np.prod(np.where(wanted[:, None], no, 1.0 - no), axis=0)
@@ -363,8 +377,7 @@ def event_log_likelihood(
     else:
         outcome = outcome_probabilities(rule, yes, no, abstain, model.permanent)
         if not rule.consensus:
-            outcome[Outcome.WITHDRAWN] = outcome[Outcome.FAILED]
-            outcome[Outcome.FAILED] = 0.0
+            _withdraw(outcome, bool(model.penholder_draft))
         p = outcome[OUTCOME_LABELS.index(record.outcome)]
     return np.log(np.maximum(p, floor))
 

@@ -11,11 +11,13 @@ does all of it.
 - while its canvass gives the draft less than even odds of adoption, it gives up a share
   ``softening_step`` of the text's remaining strength each round, down to ``min_text_scale`` of
   its first draft (S/RES/1695 lost Chapter VII; S/RES/2375 traded a full oil ban for caps);
-- when the talks end it canvasses the intentions members will vote with: a resolution short of
-  nine votes in favour is withdrawn rather than lost (the China–Russia relief drafts of 2019 and
-  2021), while one with nine or more is put to the vote even if a permanent member will veto it
-  (the veto is then on the record: S/2022/431). Consensus bodies have no vote to avoid: an
-  objection there is the block.
+- when the talks end it canvasses the intentions members will vote with. A resolution short of
+  nine votes in favour is withdrawn rather than lost. The file's penholder puts a draft with
+  nine or more to the vote even if a permanent member will veto it: its text went through the
+  Council's process, and the veto is then on the vetoer's record (S/2022/431). Any other sponsor
+  tables a draft that has not, to test support, and withdraws it when the canvass shows it would
+  be vetoed (the China–Russia relief drafts of 2019 and 2021). Consensus bodies have no vote to
+  avoid: an objection there is the block.
 
 All randomness comes from ``self.rng`` in a fixed order (each member's random stances in council
 order, then one Gaussian shock per member and lane when the talks end), so the same scenario and
@@ -24,6 +26,7 @@ seed give the same numbers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import mesa
@@ -34,8 +37,18 @@ from sim.context import ContextEffect
 from sim.lanes import PerLane, full_lanes
 from sim.measures import change_and_reversion
 from sim.member import Member
-from sim.rules import NOT_CAST, YES, Decision, Outcome, decide, outcome_probabilities, rule_for
+from sim.rules import NO, NOT_CAST, YES, Decision, Outcome, decide, outcome_probabilities, rule_for
 from sim.scenario import Scenario
+
+@functools.lru_cache(maxsize=1)
+def file_penholder() -> str:
+    """The DPRK file's penholder (``sim/data/penholders.toml``)."""
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("sim.data").joinpath("penholders.toml").read_text(encoding="utf-8")
+    return str(tomllib.loads(text)["DPRK"]["penholder"])
+
 
 EQUILIBRIUM_ITERATIONS = 60
 """Rounds of best responses in the search for the members' joint objection probabilities."""
@@ -106,6 +119,8 @@ class CouncilModel(mesa.Model):
         if isinstance(counters, dict):
             counters.pop(self, None)
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
+        self.penholder_draft = float(spec.proposal.sponsors[0] == file_penholder())
+        """1 if the file's penholder tabled the draft (the consensus norm carries it), else 0."""
 
         self.round = 0
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -263,7 +278,12 @@ class CouncilModel(mesa.Model):
             [m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)]
         )
         if not self.rule.consensus:
-            self.withdrawn = (intents == YES).sum(axis=0) < self.rule.quota
+            short = (intents == YES).sum(axis=0) < self.rule.quota
+            if self.penholder_draft:
+                self.withdrawn = short
+            else:
+                vetoed = ((intents == NO) & self.permanent[:, None]).any(axis=0) if self.rule.permanent_veto else False
+                self.withdrawn = short | vetoed
         withdrawn = self._withdrawn
         if withdrawn.any():
             intents = np.where(full_lanes(withdrawn, self.lanes)[None, :], np.int8(NOT_CAST), intents)

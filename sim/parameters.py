@@ -32,6 +32,8 @@ class ParameterSpec:
     """Centre of the fit's prior and its starting value: set by judgement before any fit (the
     rolling forecast may use nothing later than each date, so priors are not fitted values)."""
     doc: str
+    prior_sd: float = 1.0
+    """Width of the fit's Gaussian prior (on the log for scale parameters), also judgement."""
 
 
 PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
@@ -40,71 +42,85 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         "Utility per unit of quadratic gain |x - r|^2 - |x - p|^2 (regime units squared), times "
         "the member's salience: how much the size of the change matters against the constant "
         "terms (consensus norm, ties, veto cost).",
+        prior_sd=1.0,
     ),
     ParameterSpec(
         "consensus_norm", -2.0, 5.0, True, False, 0.3,
-        "Utility of going along with a text brought before the Council, whatever its content: "
-        "the Council's norm of consensus (most resolutions are adopted unanimously).",
+        "Utility of going along with a text the file's penholder has negotiated and tabled, "
+        "whatever its content: the Council's norm of consensus (most resolutions are adopted "
+        "unanimously); other members' drafts do not carry it.",
+        prior_sd=0.5,
     ),
     ParameterSpec(
         "sponsor_affinity", 0.0, 5.0, True, False, 0.3,
         "Weight of a member's tie to the draft's sponsors (1 for a sponsor itself).",
+        prior_sd=0.5,
     ),
     ParameterSpec(
         "noise_scale", 0.05, 10.0, True, True, 1.0,
         "Multiplies every member's noise (the sd of its utility shock at the vote).",
+        prior_sd=0.7,
     ),
     ParameterSpec(
         "provocation_response", 0.0, 2.0, True, False, 0.1,
         "Rise in ideal pressure per unit of the provocation stock (a nuclear test counts 1).",
+        prior_sd=0.1,
     ),
     ParameterSpec(
         "steps_response", 0.0, 2.0, True, False, 0.1,
         "Fall in ideal pressure per unit of the stock of unreciprocated DPRK steps, per unit of "
         "reciprocity stance.",
+        prior_sd=0.1,
     ),
     ParameterSpec(
         "talks_restraint", 0.0, 2.0, True, False, 0.1,
         "Fall in ideal pressure while talks are under way, per unit of reciprocity stance.",
+        prior_sd=0.1,
     ),
     ParameterSpec(
         "tension_veto_discount", 0.0, 1.0, True, False, 0.3,
         "At great-power tension 1 an objection costs (1 - this) of its calm-times cost.",
+        prior_sd=0.3,
     ),
     ParameterSpec(
         "shared_veto_discount", 0.0, 1.0, True, False, 0.5,
         "Share of its objection cost a member saves when another member that can block is "
         "sure to object too (vetoes and holds cast together cost each less).",
+        prior_sd=0.3,
     ),
     ParameterSpec(
         "ga_pressure_mid", -1.0, 2.0, True, False, 0.6,
         "Pressure stance of a state at UNGA ideal point 0 (sim/stances.py).",
+        prior_sd=0.15,
     ),
     ParameterSpec(
         "ga_pressure_slope", 0.0, 2.0, True, False, 0.2,
         "Rise in pressure stance per unit of UNGA ideal point (USA +1, Russia -1).",
+        prior_sd=0.1,
     ),
     ParameterSpec(
         "ga_dprk_weight", 0.0, 1.0, True, False, 0.1,
         "Rise in pressure stance per step of the state's latest vote on the Assembly's DPRK "
         "human-rights resolution (no -1, abstain 0, yes +1).",
+        prior_sd=0.1,
     ),
     ParameterSpec(
         "elected_salience", 0.0, 1.0, True, False, 0.5,
         "How much the DPRK file matters to an elected member, against 1 for a permanent one.",
+        prior_sd=0.3,
     ),
     ParameterSpec(
         "abstention_band", 0.0, 1.0, False, False, 0.08,
         "Utilities within +-band lead to abstention (judgement, not fitted).",
     ),
     ParameterSpec(
-        "provocation_half_life_days", 30.0, 3650.0, False, False, 365.0,
-        "Half-life of a provocation's effect on ideal points (judgement: the Council answered "
-        "each nuclear test within weeks, and a year on the next test set the agenda).",
+        "provocation_half_life_days", 30.0, 3650.0, False, True, 365.0,
+        "Half-life of a provocation's effect on ideal points (prior: a year; the Council "
+        "answered each nuclear test within weeks, and a year on the next test set the agenda).",
     ),
     ParameterSpec(
-        "steps_half_life_days", 30.0, 3650.0, False, False, 730.0,
-        "Half-life of a DPRK step's claim to be reciprocated (judgement: two years).",
+        "steps_half_life_days", 90.0, 7300.0, False, True, 730.0,
+        "Half-life of a DPRK step's claim to be reciprocated (prior: two years).",
     ),
     ParameterSpec(
         "softening_step", 0.01, 0.99, False, False, 0.25,

@@ -647,8 +647,8 @@ def situation_for(spec: ScenarioSpec, parameters: ModelParameters) -> Situation:
     context = spec.context
     return situation_on(
         context.date,
-        provocation_half_life_days=float(np.max(parameters.provocation_half_life_days)),
-        steps_half_life_days=float(np.max(parameters.steps_half_life_days)),
+        provocation_half_life_days=parameters.provocation_half_life_days,
+        steps_half_life_days=parameters.steps_half_life_days,
         extra_events=context.extra_events(),
         overrides=context.overrides(),
     )

@@ -28,6 +28,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 PROVOCATION_WEIGHTS: dict[str, float] = {
     "nuclear_test": 1.0,
     "icbm_launch": 0.5,
@@ -120,14 +122,19 @@ def load_series() -> Series:
     )
 
 
-def _decayed(events: tuple[Event, ...], on: dt.date, half_life_days: float, weights: dict[str, float] | None) -> float:
-    total = 0.0
+def _decayed(
+    events: tuple[Event, ...], on: dt.date, half_life_days: Any, weights: dict[str, float] | None
+) -> Any:
+    """The weighted events up to ``on``, each faded by its age; a float, or an array where the
+    half-life is one (calibration evaluates many half-lives at once)."""
+    half_life = np.asarray(half_life_days, dtype=float)
+    total = np.zeros_like(half_life)
     for event in events:
         if event.date > on:
             break
         weight = weights.get(event.kind, 0.0) if weights is not None else 1.0
-        total += weight * event.count * 0.5 ** ((on - event.date).days / half_life_days)
-    return total
+        total = total + weight * event.count * 0.5 ** ((on - event.date).days / half_life)
+    return float(total) if total.ndim == 0 else total
 
 
 @dataclass(frozen=True)
@@ -135,8 +142,9 @@ class Situation:
     """What the members react to on the day, and where each number came from."""
 
     date: dt.date
-    provocation: float
-    unreciprocated_steps: float
+    provocation: Any
+    """A float, or an array over lanes when the half-life is one (calibration)."""
+    unreciprocated_steps: Any
     talks_under_way: bool
     tension: float
     status_quo_pressure: float
@@ -147,8 +155,8 @@ class Situation:
     def as_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
-            "provocation": round(self.provocation, 4),
-            "unreciprocated_steps": round(self.unreciprocated_steps, 4),
+            "provocation": round(float(np.mean(self.provocation)), 4),
+            "unreciprocated_steps": round(float(np.mean(self.unreciprocated_steps)), 4),
             "talks_under_way": self.talks_under_way,
             "great_power_tension": round(self.tension, 4),
             "status_quo_pressure": round(self.status_quo_pressure, 4),
@@ -159,8 +167,8 @@ class Situation:
 
 def situation_on(
     date: str | dt.date,
-    provocation_half_life_days: float = 365.0,
-    steps_half_life_days: float = 730.0,
+    provocation_half_life_days: Any = 365.0,
+    steps_half_life_days: Any = 730.0,
     extra_events: tuple[str, ...] = (),
     overrides: dict[str, Any] | None = None,
 ) -> Situation:
@@ -170,16 +178,16 @@ def situation_on(
     on = date if isinstance(date, dt.date) else parse_date(date)
     series = load_series()
     provocation = _decayed(series.provocations, on, provocation_half_life_days, PROVOCATION_WEIGHTS)
-    provocation += sum(PROVOCATION_WEIGHTS[kind] for kind in extra_events)
+    provocation = provocation + sum(PROVOCATION_WEIGHTS[kind] for kind in extra_events)
     steps = _decayed(series.steps, on, steps_half_life_days, None)
-    steps -= _decayed(series.reciprocations, on, steps_half_life_days, None)
+    steps = steps - _decayed(series.reciprocations, on, steps_half_life_days, None)
     talks = any(start <= on <= end for start, end, _ in series.talks)
     years = [year for year in series.tension if year <= on.year]
     tension = series.tension[max(years)][0] if years else 0.0
     in_force = [r for r in series.regime if r[0] < on]
     values: dict[str, Any] = {
         "provocation": provocation,
-        "unreciprocated_steps": max(0.0, steps),
+        "unreciprocated_steps": np.maximum(0.0, steps) if np.ndim(steps) else max(0.0, steps),
         "talks_under_way": talks,
         "tension": tension,
         "status_quo_pressure": sum(r[2] for r in in_force),

@@ -13,7 +13,7 @@ from sim.likelihood import (
     event_log_likelihood,
     lane_probabilities,
 )
-from sim.rules import OUTCOME_LABELS, Outcome, _yes_count_distribution
+from sim.rules import OUTCOME_LABELS, RULES, Outcome, _yes_count_distribution
 from sim.runner import run
 from sim.scenario import load_scenario
 
@@ -82,15 +82,23 @@ def test_at_least_one_checked_probability_is_far_from_0_and_1():
     assert 0.01 < veto.outcome_probabilities["vetoed"] < 0.99
 
 
-def test_a_resolution_short_of_nine_is_withdrawn_with_exactly_that_probability():
-    scenario = load_scenario(RELIEF_2019, overrides={**NOISY, "decision.consensus_norm": -0.4})
-    lp = lane_probabilities(scenario)
-    yes, no, abstain = lp.intent[:, 0], lp.intent[:, 1], lp.intent[:, 2]
-    short = _yes_count_distribution(yes, no + abstain)[:9].sum(axis=0)[0]
-    assert lp.outcome[Outcome.WITHDRAWN, 0] == pytest.approx(short)
-    assert lp.outcome[Outcome.FAILED, 0] == 0.0  # the penholder never lets one fail
-    assert lp.outcome[:, 0].sum() == pytest.approx(1.0)
-    assert 0.05 < short < 0.95
+def test_withdrawal_is_exactly_the_penholders_canvass_rule():
+    """The file's penholder withdraws only a draft short of nine; another sponsor also withdraws
+    one the canvass shows would be vetoed (so it is never vetoed on the record)."""
+    from sim.rules import outcome_probabilities
+
+    for path, penholder in ((OIL_CAP_2022, True), (RELIEF_2019, False)):
+        lp = lane_probabilities(load_scenario(path, overrides=NOISY))
+        yes, no, abstain = lp.intent[:, 0], lp.intent[:, 1], lp.intent[:, 2]
+        at_vote = outcome_probabilities(RULES["resolution"], yes, no, abstain, lp.permanent)[:, 0]
+        short = _yes_count_distribution(yes, no + abstain)[:9].sum(axis=0)[0]
+        assert at_vote[Outcome.FAILED] == pytest.approx(short)
+        expected = short if penholder else short + at_vote[Outcome.VETOED]
+        assert lp.outcome[Outcome.WITHDRAWN, 0] == pytest.approx(expected)
+        assert lp.outcome[Outcome.FAILED, 0] == 0.0  # nobody lets a draft fail on the floor
+        assert (lp.outcome[Outcome.VETOED, 0] == 0.0) == (not penholder)
+        assert lp.outcome[:, 0].sum() == pytest.approx(1.0)
+        assert 0.01 < lp.outcome[Outcome.WITHDRAWN, 0] < 0.99
 
 
 def test_the_objectives_fast_path_equals_the_full_probabilities():

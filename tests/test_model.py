@@ -63,16 +63,28 @@ def test_lanes_are_independent_replicates(write_scenario):
     assert 0.1 < np.mean(together == YES) < 0.9
 
 
+PINNED = {
+    "decision.stake_weight": 5.0,
+    "decision.consensus_norm": 0.3,
+    "decision.sponsor_affinity": 0.5,
+    "decision.noise_scale": 1.0,
+    "decision.tension_veto_discount": 0.5,
+    "decision.shared_veto_discount": 0.8,
+}
+"""Parameter values set here, so that these tests check mechanisms, not the calibration."""
+
+
 def test_vote_shares_match_the_random_utility_rule(write_scenario):
     """P(yes) = P(u + noise > band); P(no) = P(u + noise < -threshold), the threshold being the
-    band for an elected member and the objection cost at the equilibrium for a permanent one."""
-    text = MINIMAL + """
+    objection cost at the equilibrium (everyone can block in a committee, and nothing is
+    withdrawn there, so every intention is a cast vote)."""
+    text = MINIMAL.replace('kind = "resolution"', 'kind = "committee"') + """
 [members.CHN]
 noise = 0.4
 [members.BRA]
 noise = 0.4
 """
-    scenario = load_scenario(write_scenario(text))
+    scenario = load_scenario(write_scenario(text), overrides={**PINNED, "proposal.draft": "final"})
     lanes = 40_000
     model = CouncilModel(scenario, lanes=lanes, rng=123, collect=False)
     utility = {m.code: float(m.support()[0]) for m in model.members}
@@ -83,16 +95,13 @@ noise = 0.4
         member = model.member(code)
         sigma = float(member.scale()[0])
         threshold = float(np.ravel(thresholds[code])[0])
-        if not member.permanent:
-            assert threshold == pytest.approx(band)
         expected_yes = 1 - norm.cdf((band - utility[code]) / sigma)
         expected_no = norm.cdf((-threshold - utility[code]) / sigma)
+        assert 0.02 < expected_yes + expected_no  # the check has power
         votes = model.votes[member.index]
-        cast = votes[model.outcome.outcome != Outcome.WITHDRAWN]
-        assert cast.size > lanes * 0.5
-        for observed, expected in ((np.mean(cast == YES), expected_yes), (np.mean(cast == NO), expected_no)):
-            se = np.sqrt(expected * (1 - expected) / cast.size)
-            assert abs(observed - expected) < 4.5 * se + 0.01, (code, observed, expected)
+        for observed, expected in ((np.mean(votes == YES), expected_yes), (np.mean(votes == NO), expected_no)):
+            se = np.sqrt(expected * (1 - expected) / lanes)
+            assert abs(observed - expected) < 4.5 * se + 1e-9, (code, observed, expected)
 
 
 def _situation(**changes) -> Situation:
@@ -157,38 +166,45 @@ def test_a_renewal_reverts_below_the_status_quo(write_scenario):
 
 
 def test_high_veto_cost_turns_a_veto_into_an_abstention():
-    base = run(load_scenario(OIL_CAP_2022), 4_000, 2)
+    opposed = {**PINNED, "decision.shared_veto_discount": 0.0, "members.CHN.pressure": 0.1,
+               "members.CHN.veto_cost": 0.1}
+    base = run(load_scenario(OIL_CAP_2022, overrides=opposed), 4_000, 2)
     china = base.codes.index("CHN")
-    assert np.mean(base.votes[china] == NO) > 0.3
-    reluctant = load_scenario(OIL_CAP_2022, overrides={"members.CHN.veto_cost": 1.0, "members.CHN.noise": 0.05})
-    result = run(reluctant, 4_000, 2)
-    china_votes = result.votes[china]
-    assert np.mean(china_votes == NO) < np.mean(base.votes[china] == NO) - 0.2
+    assert np.mean(base.votes[china] == NO) > 0.9
+    reluctant = load_scenario(
+        OIL_CAP_2022, overrides={**opposed, "members.CHN.veto_cost": 1.0, "members.CHN.noise": 0.05}
+    )
+    china_votes = run(reluctant, 4_000, 2).votes[china]
+    assert np.mean(china_votes == NO) < 0.05
+    assert np.mean(china_votes == ABSTAIN) > 0.9  # it still opposes the draft: it only stops vetoing
 
 
 def test_a_veto_others_share_costs_less():
     """Interdependent vetoes: China objects more often when Russia is more likely to object
-    (its own stances unchanged), and not at all through this channel without the discount."""
+    (China's own stances unchanged), and not at all through this channel without the discount."""
+
     def p_no_china(russia_cost: float, discount: float) -> float:
-        scenario = load_scenario(
-            OIL_CAP_2022,
-            overrides={"members.RUS.veto_cost": russia_cost, "decision.shared_veto_discount": discount},
-        )
-        model = CouncilModel(scenario, collect=False)
+        overrides = {**PINNED, "members.CHN.pressure": 0.4, "members.RUS.veto_cost": russia_cost,
+                     "decision.shared_veto_discount": discount}
+        model = CouncilModel(load_scenario(OIL_CAP_2022, overrides=overrides), collect=False)
         return float(np.ravel(model.settle()[model.member("CHN").index])[0])
 
-    assert p_no_china(0.05, 0.8) > p_no_china(1.0, 0.8) + 0.01
-    assert p_no_china(0.05, 0.0) == pytest.approx(p_no_china(1.0, 0.0))
+    assert p_no_china(0.02, 0.8) > p_no_china(1.0, 0.8) + 0.5
+    assert p_no_china(0.02, 0.0) == pytest.approx(p_no_china(1.0, 0.0))
 
 
-def test_the_penholder_withdraws_a_resolution_short_of_nine():
-    result = run(load_scenario(RELIEF_2019), 4_000, 4)
-    withdrawn = result.outcome == Outcome.WITHDRAWN
-    assert 0 < np.mean(withdrawn)
-    voted = ~withdrawn
-    # every draft put to the vote had at least nine in favour: the canvass is the vote's own intentions
-    assert np.all((result.votes[:, voted] == YES).sum(axis=0) >= 9)
-    assert not np.any(result.outcome == Outcome.FAILED)
+def test_the_penholder_withdraws_a_resolution_short_of_nine_and_others_a_doomed_one():
+    noisy = {**PINNED, "decision.noise_scale": 4.0, "decision.stake_weight": 2.0}
+    for path, penholder in ((OIL_CAP_2022, True), (RELIEF_2019, False)):
+        result = run(load_scenario(path, overrides=noisy), 4_000, 4)
+        withdrawn = result.outcome == Outcome.WITHDRAWN
+        assert 0 < np.mean(withdrawn) < 1
+        voted = ~withdrawn
+        # every draft put to the vote had at least nine in favour: the canvass is the vote's own intentions
+        assert np.all((result.votes[:, voted] == YES).sum(axis=0) >= 9)
+        assert not np.any(result.outcome == Outcome.FAILED)
+        # the penholder lets a veto go on the record; another sponsor never does
+        assert np.any(result.outcome == Outcome.VETOED) == penholder
 
 
 def test_a_first_draft_is_softened_down_to_the_floor_and_a_final_text_is_not(write_scenario):
