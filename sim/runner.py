@@ -65,16 +65,15 @@ def run(
         raise ValueError("replicates must be at least 1")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
-    outputs = [
-        simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
-        for index, (start, stop) in enumerate(chunk_bounds(replicates, chunk_lanes))
-    ]
-    return RunResult.from_arrays(
-        scenario,
-        seed=seed,
-        votes=np.concatenate([o.votes for o in outputs], axis=1),
-        outcome=np.concatenate([o.outcome for o in outputs]),
-        defeated_by=np.concatenate([o.defeated_by for o in outputs], axis=1),
-        fell_short=np.concatenate([o.fell_short for o in outputs]),
-        text_scale=np.concatenate([o.text_scale for o in outputs]),
-    )
+    # Each chunk is copied into arrays allocated once for the whole run, so the run never holds
+    # its lanes twice (a list of chunks and their concatenation).
+    arrays: dict[str, np.ndarray] = {}
+    for index, (start, stop) in enumerate(chunk_bounds(replicates, chunk_lanes)):
+        output = simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
+        for name in ("votes", "outcome", "defeated_by", "fell_short", "text_scale"):
+            chunk = np.asarray(getattr(output, name))
+            if name not in arrays:
+                arrays[name] = np.empty(chunk.shape[:-1] + (replicates,), dtype=chunk.dtype)
+            arrays[name][..., start:stop] = chunk
+        del output
+    return RunResult.from_arrays(scenario, seed=seed, **arrays)
