@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -17,6 +18,7 @@ import typer
 
 from sim import __version__
 from sim.errors import InputError
+from sim.files import output_problem, strip_controls
 from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
 
 app = typer.Typer(
@@ -32,16 +34,28 @@ MAX_RUN_REPLICATES = 20_000_000
 """``run`` keeps every lane in memory (about 1 GB at this size); ``sweep`` keeps only counts."""
 
 
+def echo(text: object = "", err: bool = False) -> None:
+    """Print a line, without control characters that file content could smuggle into a terminal."""
+    typer.echo(strip_controls(str(text)), err=err)
+
+
 def fail(problems: list[str]) -> NoReturn:
     """Print one line per problem on stderr and exit with code 2."""
     for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
+        echo(f"error: {problem}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def check_output_path(path: Optional[Path], option: str = "--out") -> None:
-    if path is not None and path.suffix.lower() not in {".csv", ".parquet"}:
-        fail([f"{option}: {path}: must end in .csv or .parquet"])
+def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tuple[str, ...] = (".csv", ".parquet")) -> None:
+    """Before any computation: ``path`` has a known extension and can be written (its directory
+    exists or can be made and is writable; it is not a directory); else one line, exit 2."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        fail([f"{option}: {path}: must end in {' or '.join(suffixes)}"])
+    problem = output_problem(path, option)
+    if problem is not None:
+        fail([problem])
 
 
 def load_or_fail(path: Path):
@@ -130,13 +144,13 @@ def run(
     if out is not None:
         result.write(out)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo(json.dumps(summary, indent=2))
     else:
         from sim.rules import rule_for
 
-        typer.echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
+        echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
         if out is not None:
-            typer.echo(f"\n  Per-lane table written to {out}")
+            echo(f"\n  Per-lane table written to {out}")
 
 
 @app.command()
@@ -151,7 +165,7 @@ def validate(
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
-        typer.echo(
+        echo(
             f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
             f"{len(scenario.spec.proposal.measures)} measures)"
         )
@@ -188,7 +202,7 @@ def power(
     decision_rule = rule_for(rule.value)
     indices = power_indices(decision_rule, permanent, codes)
     if as_json:
-        typer.echo(
+        echo(
             json.dumps(
                 {
                     "rule": rule.value,
@@ -212,12 +226,12 @@ def power(
             )
         )
         return
-    typer.echo(f"Voting power under {decision_rule.description}")
-    typer.echo(f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(codes):,}")
-    typer.echo(f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}")
+    echo(f"Voting power under {decision_rule.description}")
+    echo(f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(codes):,}")
+    echo(f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}")
     for code, perm, ss, bz in zip(codes, permanent, indices.shapley_shubik, indices.banzhaf):
         label = f"{code}{' (P5)' if perm else ''}"
-        typer.echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
+        echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
 
 
 # --- compare / calibrate (issue 3) ---------------------------------------------------------
@@ -258,9 +272,9 @@ def compare(
     scenarios = _load_history_files(scenario_files, preset)
     report = compare_scenarios(scenarios, replicates=replicates, seed=seed)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(format_report(report))
+        echo(format_report(report))
 
 
 @app.command()
@@ -288,6 +302,7 @@ def calibrate(
 
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a preset must end in .toml"])
+    check_output_path(out, suffixes=(".toml",))
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:
@@ -300,9 +315,9 @@ def calibrate(
         write_preset(out, preset_text(report.fit, command))
         report = dataclasses.replace(report, preset=str(out))
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(format_calibration(report))
+        echo(format_calibration(report))
 
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
@@ -340,8 +355,16 @@ def sweep(
     if out is None:
         fail(["--out: required: the table to write (.parquet or .csv)"])
     check_output_path(out)
+    if per_lane:
+        from sim.sweep import lanes_path_for
+
+        check_output_path(lanes_path_for(out), "--per-lane")
     if scheduler is not None and workers != 1:
         fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    cpus = os.cpu_count() or 1
+    if workers > cpus:
+        echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
+             "the extra processes only cost memory", err=True)
     try:
         plan = load_sweep(
             scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
@@ -353,17 +376,17 @@ def sweep(
     except InputError as exc:
         fail(exc.problems)
     except SweepInterrupted as exc:
-        typer.echo(
+        echo(
             f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
             "run the same command again to resume",
             err=True,
         )
         raise typer.Exit(130)
-    runner = f"dask cluster {scheduler}" if scheduler else f"{workers} process{'es' if workers > 1 else ''}"
+    runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
     if as_json:
-        typer.echo(json.dumps(report.summary(runner), indent=2))
+        echo(json.dumps(report.summary(runner), indent=2))
     else:
-        typer.echo(report.describe(runner))
+        echo(report.describe(runner))
 
 
 # --- plot / report / ui (issue 5) --------------------------------------------------------------
@@ -385,12 +408,13 @@ def plot(
     out = out if out is not None else results.with_suffix(".png")
     if out.suffix.lower() not in FIGURE_FORMATS:
         fail([f"--out: {out}: must end in .png or .svg"])
+    check_output_path(out, suffixes=tuple(FIGURE_FORMATS))
     try:
         drawn = plot_results(results, x=x, y=y, metric=metric)
     except PlotError as exc:
         fail([str(exc)])
     drawn.save(out)
-    typer.echo(f"{drawn.kind} plot written to {out}")
+    echo(f"{drawn.kind} plot written to {out}")
 
 
 @app.command()
@@ -405,6 +429,7 @@ def report(
 
     if out.suffix.lower() not in REPORT_FORMATS:
         fail([f"--out: {out}: must end in .html"])
+    check_output_path(out, suffixes=tuple(REPORT_FORMATS))
     problems: list[str] = []
     scenarios = []
     for path in scenario_files:
@@ -415,7 +440,7 @@ def report(
     if problems:
         fail(problems)
     write_study_report(scenarios, out, replicates=replicates, seed=seed)
-    typer.echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
+    echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
 
 
 UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui]"'
@@ -441,9 +466,9 @@ def ui(
     except ImportError as exc:
         fail([f"{UI_INSTALL_HINT} ({exc})"])
     if importlib.util.find_spec("solara_assets") is None:
-        typer.echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
+        echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
     page = Path(__file__).with_name("app.py")
-    typer.echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
+    echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
     command = [sys.executable, "-m", "solara", "run", str(page), "--host", host, "--port", str(port),
                "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     # Replace this process by the server, so that stopping it (Ctrl+C, kill) stops the server.
@@ -453,5 +478,5 @@ def ui(
 @app.command()
 def version() -> None:
     """Print the version."""
-    typer.echo(__version__)
+    echo(__version__)
 

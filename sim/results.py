@@ -351,7 +351,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         raw = pq.read_schema(path).metadata or {}
         return json.loads(raw.get(b"unsc_sim", b"{}"))
     sidecar = sidecar_path(path)
-    if not sidecar.exists():
+    if not sidecar.is_file():  # absent (or not a regular file: never read a pipe or device)
         return {}
     metadata = json.loads(sidecar.read_text(encoding="utf-8"))
     if "table_sha256" in metadata:
