@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,10 @@ from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES, O
 from sim.scenario import Scenario
 
 Z_95 = 1.959963984540054
-SLICE_LANES = 1 << 20
+SLICE_LANES = 1 << 18
 """Lanes analysed at a time: temporaries stay a few tens of MB however long the run."""
+WRITE_LANES = 1 << 20
+"""Lanes written at a time by RunResult.write (a Parquet row group each)."""
 
 
 def lane_slices(lanes: int, step: int = SLICE_LANES):
@@ -201,14 +203,16 @@ class RunResult:
         top = max(sets.values())
         return list(next(members for members, count in sets.items() if count == top))
 
-    def _defeater_labels(self) -> pd.Categorical:
-        """Per lane, the vetoing / blocking members joined by "+" ("" if none)."""
+    def _defeater_labels(self, part: slice | None = None) -> pd.Categorical:
+        """Per lane (of ``part``), the vetoing / blocking members joined by "+" ("" if none)."""
+        defeated_by = self.defeated_by[:, part] if part is not None else self.defeated_by
+        lanes = defeated_by.shape[1]
         categories: dict[bytes, int] = {}
-        codes = np.empty(self.replicates, dtype=np.int32)
-        for part in lane_slices(self.replicates):
-            unique, inverse = np.unique(pack_sets(self.defeated_by[:, part]), axis=0, return_inverse=True)
+        codes = np.empty(lanes, dtype=np.int32)
+        for piece in lane_slices(lanes):
+            unique, inverse = np.unique(pack_sets(defeated_by[:, piece]), axis=0, return_inverse=True)
             lookup = np.array([categories.setdefault(row.tobytes(), len(categories)) for row in unique], dtype=np.int32)
-            codes[part] = lookup[np.asarray(inverse).reshape(-1)]
+            codes[piece] = lookup[np.asarray(inverse).reshape(-1)]
         labels = ["+".join(unpack_set(key, self.codes)) for key in categories]
         return pd.Categorical.from_codes(codes, categories=labels) if labels else pd.Categorical([])
 
@@ -240,43 +244,65 @@ class RunResult:
 
     # -- tidy tables ----------------------------------------------------------------------------
 
-    def lanes_frame(self) -> pd.DataFrame:
-        """One row per lane: outcome, tally, who vetoed or blocked, text strength, every vote."""
-        lanes = self.replicates
+    def lanes_table(self, part: slice | None = None):
+        """:meth:`lanes_frame` (or the lanes of ``part``) as a pyarrow Table, built from the
+        run's arrays with as few copies as possible (dictionary-encoded outcome, sets and votes;
+        int16 tallies)."""
+        import pyarrow as pa
+
+        part = part if part is not None else slice(0, self.replicates)
+        votes = self.votes[:, part]
+        lanes = votes.shape[1]
         counts = {name: np.empty(lanes, dtype=np.int16) for name in ("yes", "no", "abstain")}
-        for part in lane_slices(lanes):
-            votes = self.votes[:, part]
+        for piece in lane_slices(lanes):
             for name, code in (("yes", YES), ("no", NO), ("abstain", ABSTAIN)):
-                counts[name][part] = np.count_nonzero(votes == code, axis=0)
-        frame = pd.DataFrame(
-            {
-                "lane": np.arange(lanes),
-                "outcome": pd.Categorical.from_codes(self.outcome.astype(np.int8), categories=OUTCOME_LABELS),
-                **counts,
-                "fell_short": self.fell_short,
-                "defeated_by": self._defeater_labels(),
-                "text_scale": self.text_scale,
-            }
-        )
+                counts[name][piece] = np.count_nonzero(votes[:, piece] == code, axis=0)
+        defeaters = self._defeater_labels(part)
+        columns = {
+            "lane": pa.array(np.arange(part.start, part.start + lanes, dtype=np.int64)),
+            "outcome": _dictionary(self.outcome[part].astype(np.int8, copy=False), OUTCOME_LABELS),
+            **{name: pa.array(values) for name, values in counts.items()},
+            "fell_short": pa.array(self.fell_short[part]),
+            "defeated_by": _dictionary(defeaters.codes, list(defeaters.categories)),
+            "text_scale": pa.array(self.text_scale[part]),
+        }
         order = (YES, NO, ABSTAIN, NOT_CAST)
         vote_categories = [VOTE_LABELS[c] for c in order]
         lookup = np.full(256, -1, dtype=np.int8)  # vote code (as uint8) -> category index
         for index, code in enumerate(order):
             lookup[np.uint8(np.int8(code))] = index
-        columns = {}
         for index, code in enumerate(self.codes):
-            category = lookup[self.votes[index].astype(np.int8).view(np.uint8)]
-            columns[f"vote_{code}"] = pd.Categorical.from_codes(category, categories=vote_categories)
-        return pd.concat([frame, pd.DataFrame(columns)], axis=1)
+            category = lookup[votes[index].astype(np.int8, copy=False).view(np.uint8)]
+            columns[f"vote_{code}"] = _dictionary(category, vote_categories)
+        return pa.table(columns)
+
+    def lanes_frame(self) -> pd.DataFrame:
+        """One row per lane: outcome, tally, who vetoed or blocked, text strength, every vote."""
+        return self.lanes_table().to_pandas()
 
     def write(self, path: str | Path) -> Path:
         """Write the per-lane table (CSV or Parquet, by extension) with its metadata.
 
         Written to a temporary file beside the target and renamed into place, so an interrupted
         write never leaves a partial file at ``path``. CSV gets a ``.meta.json`` sidecar; Parquet
-        carries the metadata in its schema.
+        carries the metadata in its schema. Written in slices of ``WRITE_LANES`` lanes (a
+        Parquet row group each), so writing adds little memory to the run's own.
         """
-        return write_table(self.lanes_frame(), path, self.metadata())
+        csv = Path(path).suffix.lower() == ".csv"
+
+        def parts() -> Iterator[Any]:
+            for part in lane_slices(self.replicates, WRITE_LANES):
+                table = self.lanes_table(part)
+                yield table.to_pandas() if csv else table
+
+        return write_table_parts(parts, path, self.metadata())
+
+
+def _dictionary(codes: np.ndarray, labels: list[str]):
+    """A dictionary-encoded (categorical) arrow column from integer codes and their labels."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(labels, type=pa.string()))
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -297,8 +323,15 @@ class MetadataMismatch(ValueError):
     """A CSV table's ``.meta.json`` sidecar does not describe the table beside it."""
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any]) -> Path:
-    """Atomically write ``frame`` to CSV or Parquet with ``metadata`` (see RunResult.write).
+def write_table(frame: Any, path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Atomically write ``frame`` (a DataFrame, or for Parquet also a pyarrow Table) to CSV or
+    Parquet with ``metadata``; see :func:`write_table_parts`."""
+    return write_table_parts(lambda: iter([frame]), path, metadata)
+
+
+def write_table_parts(parts: Callable[[], Iterator[Any]], path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Atomically write the rows of ``parts()`` (DataFrames, or for Parquet pyarrow Tables, all
+    with the same columns) to CSV or Parquet with ``metadata``, one part at a time.
 
     Parquet keeps the metadata inside the file (one rename). CSV: the table and its sidecar are
     both written to temporary files; the sidecar records the table's size and SHA-256. Only when
@@ -315,7 +348,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any])
         written: dict[str, Any] = {}
 
         def write_csv(temporary: Path) -> None:
-            frame.to_csv(temporary, index=False)
+            for index, frame in enumerate(parts()):
+                frame.to_csv(temporary, index=False, mode="w" if index == 0 else "a", header=index == 0)
             written["table_bytes"] = temporary.stat().st_size
             written["table_sha256"] = _file_digest(temporary)
 
@@ -331,12 +365,23 @@ def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any])
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    existing = table.schema.metadata or {}
-    table = table.replace_schema_metadata(
-        {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
-    )
-    return atomic_write(path, lambda temporary: pq.write_table(table, temporary))
+    def write_parquet(temporary: Path) -> None:
+        writer = None
+        try:
+            for frame in parts():
+                table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    existing = table.schema.metadata or {}
+                    schema = table.schema.with_metadata(
+                        {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
+                    )
+                    writer = pq.ParquetWriter(temporary, schema)
+                writer.write_table(table.replace_schema_metadata(schema.metadata))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return atomic_write(path, write_parquet)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -156,3 +156,46 @@ def test_run_analysis_matches_a_direct_count(tmp_path):
     for index, code in enumerate(result.codes):
         shares = frame[f"vote_{code}"].value_counts(normalize=True)
         assert shares.get("no", 0) == pytest.approx(np.mean(result.votes[index] == -1))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_run_written_in_slices_reads_back_as_one_table(tmp_path, monkeypatch, suffix):
+    import sim.results
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    result = run(load_scenario(OIL_CAP_2022), replicates=2500, seed=2)
+    whole = result.lanes_frame()
+    monkeypatch.setattr(sim.results, "WRITE_LANES", 700)  # four slices, dictionaries differ
+    out = tmp_path / f"lanes{suffix}"
+    result.write(out)
+    back = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, keep_default_na=False)
+    assert len(back) == 2500 and list(back.columns) == list(whole.columns)
+    for column in ("lane", "yes", "no", "fell_short"):
+        assert list(back[column]) == list(whole[column])
+    for column in ("outcome", "defeated_by", "vote_CHN", "vote_RUS"):
+        assert list(back[column].astype(str)) == list(whole[column].astype(str))
+    assert read_metadata(out)["replicates"] == 2500
+
+
+def test_a_run_and_its_summary_hold_about_45_bytes_a_lane():
+    """What ``run --help`` states (measured end to end by benchmarks/run_memory.py): the lanes
+    kept (votes int8, sets bool, outcome, text strength: 40 bytes with 15 members) and an
+    analysis whose temporaries do not grow with the lanes."""
+    import gc
+    import tracemalloc
+
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(OIL_CAP_2022)
+    lanes = 300_000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = run(scenario, replicates=lanes, seed=1)
+        result.summary()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 45 * lanes + 25_000_000, f"{peak / lanes:.0f} bytes a lane"
