@@ -384,6 +384,9 @@ def sweep(
             "run the same command again to resume",
             err=True,
         )
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a second Ctrl-C changes nothing
         raise typer.Exit(130)
     runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
     if as_json:

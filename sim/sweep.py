@@ -509,7 +509,8 @@ def _run_processes(tasks: Iterator[UnitTask], workers: int) -> Iterator[dict[str
              "rerun the same command to resume"]
         ) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _sigint_ignored():  # a second Ctrl-C while the workers stop would only print tracebacks
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(tasks: Iterator[UnitTask], address: str) -> Iterator[dict[str, np.ndarray]]:

@@ -261,3 +261,39 @@ def test_control_characters_never_reach_the_terminal(write_scenario):
     assert "\x1b" not in result.output and "\r" not in result.output and "\x07" not in result.output
     assert "evil[2J]0;pwnedname" in result.output
     assert strip_controls("a\tb\nc\x1b\x9b\u202e") == "a\tb\nc"
+
+
+def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    out = tmp_path / "s.parquet"
+    command = [sys.executable, "-m", "sim", "sweep", str(OIL_CAP_2022), "--param",
+               "members.CHN.pressure=0:1:41", "-n", "200000", "--workers", "2", "--no-progress",
+               "--out", str(out)]
+    parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    family: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(family) < 2:  # workers spawned, still importing
+            family = _descendants(parent.pid)
+            time.sleep(0.02)
+        assert len(family) >= 2, "the workers never started"
+        time.sleep(0.3)  # they are importing numpy and the simulator now
+        for _ in range(10):  # Ctrl-C as a terminal sends it (to the whole process group), twice
+            os.killpg(parent.pid, signal.SIGINT)
+            try:
+                parent.wait(timeout=1.5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        stdout, stderr = parent.communicate(timeout=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    assert parent.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert len([line for line in stderr.splitlines() if line.strip()]) == 1, stderr
+    assert "interrupted:" in stderr
+    time.sleep(1)
+    assert not [p for p in family if _alive(psutil, p)]
