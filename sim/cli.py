@@ -264,7 +264,7 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
 @app.command()
 def compare(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per file.")] = 10_000,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per file (each file's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
@@ -287,7 +287,7 @@ def calibrate(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted stances as a preset (.toml).")] = None,
     prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of Gaussian priors centred on the built-in values (0: plain maximum likelihood).")] = 0.2,
     loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Leave-one-out: predict each decision from a fit on the others.")] = True,
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=0, help="Monte Carlo check of the fit: lanes per file (0: skip).")] = 2_000,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=0, max=MAX_RUN_REPLICATES, help="Monte Carlo check of the fit: lanes per file (0: skip).")] = 2_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed of the Monte Carlo check.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -427,7 +427,7 @@ def plot(
 def report(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per scenario.")] = 10_000,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""

@@ -297,3 +297,18 @@ def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
     assert "interrupted:" in stderr
     time.sleep(1)
     assert not [p for p in family if _alive(psutil, p)]
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "calibrate"])
+def test_commands_that_keep_lanes_refuse_more_than_run_does(tmp_path, command):
+    """Found by the fuzz: report -n 1000000000000 was a MemoryError, -n 1e20 a hang."""
+    from .conftest import RES_2397
+
+    for n in ("20000001", "1000000000000", "99999999999999999999"):
+        args = [command, str(RES_2397), "-n", n]
+        if command != "compare":
+            args += ["--out", str(tmp_path / ("r.html" if command == "report" else "p.toml"))]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+        assert "20000000" in result.output
+    assert list(tmp_path.iterdir()) == []

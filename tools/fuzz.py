@@ -49,11 +49,17 @@ def main() -> int:
             @given(strategy)
             def case(value):
                 verdict = check(value, workdir)
+                if counts[("all", "cases")] % 500 == 0:
+                    print(f"{counts[('all', 'cases')]:,} cases, {time.perf_counter() - started:,.0f} s",
+                          file=sys.stderr, flush=True)
                 counts[(label, verdict.kind)] += 1
                 counts[("all", "cases")] += 1
                 if verdict.kind in {"traceback", "hang"}:
-                    key = verdict.detail.split(": ", 1)[-1][:160]
-                    problems.setdefault(key, verdict.detail[:2000])
+                    # one entry per command, option names and kind of problem
+                    args = verdict.detail.split("]: ", 1)[0]
+                    options = [a for a in args.split("'") if a.startswith("-")]
+                    key = f"{verdict.kind} {args.split(',')[0]} {sorted(set(options))} {verdict.detail.split(']: ', 1)[-1][:80]}"
+                    problems.setdefault(key, f"{verdict.kind}: {verdict.detail[:2000]}")
 
             from hypothesis import seed as hypothesis_seed
 
