@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -17,6 +18,7 @@ import typer
 
 from sim import __version__
 from sim.errors import InputError
+from sim.files import output_problem, strip_controls
 from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
 
 app = typer.Typer(
@@ -29,19 +31,33 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 MAX_RUN_REPLICATES = 20_000_000
-"""``run`` keeps every lane in memory (about 1 GB at this size); ``sweep`` keeps only counts."""
+"""``run`` keeps every lane in memory: about 45 bytes a lane above the interpreter's 175 MB, a
+peak of 1.0 GB at this size (1.1 GB with --out; ``benchmarks/run_memory.py``); ``sweep`` keeps
+only counts."""
+
+
+def echo(text: object = "", err: bool = False) -> None:
+    """Print a line, without control characters that file content could smuggle into a terminal."""
+    typer.echo(strip_controls(str(text)), err=err)
 
 
 def fail(problems: list[str]) -> NoReturn:
     """Print one line per problem on stderr and exit with code 2."""
     for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
+        echo(f"error: {problem}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def check_output_path(path: Optional[Path], option: str = "--out") -> None:
-    if path is not None and path.suffix.lower() not in {".csv", ".parquet"}:
-        fail([f"{option}: {path}: must end in .csv or .parquet"])
+def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tuple[str, ...] = (".csv", ".parquet")) -> None:
+    """Before any computation: ``path`` has a known extension and can be written (its directory
+    exists or can be made and is writable; it is not a directory); else one line, exit 2."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        fail([f"{option}: {path}: must end in {' or '.join(suffixes)}"])
+    problem = output_problem(path, option)
+    if problem is not None:
+        fail([problem])
 
 
 def load_or_fail(path: Path):
@@ -113,7 +129,8 @@ def run(
             "-n",
             min=1,
             max=MAX_RUN_REPLICATES,
-            help="Independent lanes (every lane is kept: about 50 bytes each; sweeps keep counts).",
+            help="Independent lanes, at most 20,000,000 (every lane is kept: about 45 bytes each, "
+                 "a peak of 1.1 GB at the maximum; sweeps keep counts).",
         ),
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
@@ -134,24 +151,24 @@ def run(
     if out is not None:
         result.write(out)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo(json.dumps(summary, indent=2))
     else:
         from sim.rules import rule_for
 
-        typer.echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
+        echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
         council = summary["council"]
-        typer.echo("")
-        typer.echo("\n".join(format_situation(scenario)))
+        echo("")
+        echo("\n".join(format_situation(scenario)))
         if council["overridden_parameters"]:
-            typer.echo("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
-        typer.echo(
+            echo("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
+        echo(
             "  Stances used (origin: UNGA = derived from the General Assembly record, preset = "
             "sim/data/members.toml" + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
             + ", file = this scenario, like X = template, rule = salience rule):"
         )
-        typer.echo("\n".join(format_stances(council["stances"])))
+        echo("\n".join(format_stances(council["stances"])))
         if out is not None:
-            typer.echo(f"\n  Per-lane table written to {out}")
+            echo(f"\n  Per-lane table written to {out}")
 
 
 def warn_about(scenario) -> None:
@@ -159,7 +176,7 @@ def warn_about(scenario) -> None:
     from sim.checks import draft_warnings
 
     for line in draft_warnings(scenario):
-        typer.echo(f"warning: {line}", err=True)
+        echo(f"warning: {line}", err=True)
 
 
 @app.command()
@@ -185,11 +202,11 @@ def members(
         fail([problem.replace("context.date", "--date") for problem in exc.problems])
     summary = council_summary(scenario)
     if as_json:
-        typer.echo(json.dumps({"year": year, **summary}, indent=2))
+        echo(json.dumps({"year": year, **summary}, indent=2))
         return
-    typer.echo(f"The council of {year}")
-    typer.echo("\n".join(format_situation(scenario)))
-    typer.echo("\n".join(format_stances(summary["stances"])))
+    echo(f"The council of {year}")
+    echo("\n".join(format_situation(scenario)))
+    echo("\n".join(format_stances(summary["stances"])))
 
 
 @app.command()
@@ -201,15 +218,15 @@ def measures(
 
     catalogue = measure_catalogue()
     if as_json:
-        typer.echo(json.dumps(catalogue, indent=2))
+        echo(json.dumps(catalogue, indent=2))
         return
     for entry in catalogue:
-        typer.echo(f"{entry['type']}")
-        typer.echo(f"  {entry['summary']}")
+        echo(f"{entry['type']}")
+        echo(f"  {entry['summary']}")
         for field in entry["fields"]:
-            typer.echo(f"  - {field['name']}: {field['description']}")
-        typer.echo(f"  effect: {entry['effect']}")
-        typer.echo("")
+            echo(f"  - {field['name']}: {field['description']}")
+        echo(f"  effect: {entry['effect']}")
+        echo("")
 
 
 @app.command()
@@ -224,7 +241,7 @@ def validate(
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
-        typer.echo(
+        echo(
             f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
             f"{len(scenario.spec.proposal.measures)} measures)"
         )
@@ -261,7 +278,7 @@ def power(
     decision_rule = rule_for(rule.value)
     indices = power_indices(decision_rule, permanent, codes)
     if as_json:
-        typer.echo(
+        echo(
             json.dumps(
                 {
                     "rule": rule.value,
@@ -285,12 +302,12 @@ def power(
             )
         )
         return
-    typer.echo(f"Voting power under {decision_rule.description}")
-    typer.echo(f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(codes):,}")
-    typer.echo(f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}")
+    echo(f"Voting power under {decision_rule.description}")
+    echo(f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(codes):,}")
+    echo(f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}")
     for code, perm, ss, bz in zip(codes, permanent, indices.shapley_shubik, indices.banzhaf):
         label = f"{code}{' (P5)' if perm else ''}"
-        typer.echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
+        echo(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
 
 
 # --- compare / calibrate (issue 3) ---------------------------------------------------------
@@ -320,7 +337,7 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
 @app.command()
 def compare(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per file.")] = 10_000,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per file (each file's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
@@ -331,9 +348,9 @@ def compare(
     scenarios = _load_history_files(scenario_files, preset)
     report = compare_scenarios(scenarios, replicates=replicates, seed=seed)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(format_report(report))
+        echo(format_report(report))
 
 
 @app.command()
@@ -361,6 +378,7 @@ def calibrate(
 
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])
+    check_output_path(out, suffixes=(".toml",))
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:
@@ -370,7 +388,7 @@ def calibrate(
 
     def progress(done: int, total: int) -> None:
         if not as_json:
-            typer.echo(f"  rolling forecast: {done}/{total} decisions", err=True)
+            echo(f"  rolling forecast: {done}/{total} decisions", err=True)
 
     report = run_calibration(
         scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast, progress=progress
@@ -383,9 +401,9 @@ def calibrate(
             write_parameters(target, text)
         report = dataclasses.replace(report, written=", ".join(str(t) for t in targets))
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(format_calibration(report))
+        echo(format_calibration(report))
 
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
@@ -423,8 +441,16 @@ def sweep(
     if out is None:
         fail(["--out: required: the table to write (.parquet or .csv)"])
     check_output_path(out)
+    if per_lane:
+        from sim.sweep import lanes_path_for
+
+        check_output_path(lanes_path_for(out), "--per-lane")
     if scheduler is not None and workers != 1:
         fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    cpus = os.cpu_count() or 1
+    if workers > cpus:
+        echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
+             "the extra processes only cost memory", err=True)
     try:
         plan = load_sweep(
             scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
@@ -436,17 +462,20 @@ def sweep(
     except InputError as exc:
         fail(exc.problems)
     except SweepInterrupted as exc:
-        typer.echo(
+        echo(
             f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
             "run the same command again to resume",
             err=True,
         )
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a second Ctrl-C changes nothing
         raise typer.Exit(130)
-    runner = f"dask cluster {scheduler}" if scheduler else f"{workers} process{'es' if workers > 1 else ''}"
+    runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
     if as_json:
-        typer.echo(json.dumps(report.summary(runner), indent=2))
+        echo(json.dumps(report.summary(runner), indent=2))
     else:
-        typer.echo(report.describe(runner))
+        echo(report.describe(runner))
 
 
 # --- plot / report / ui (issue 5) --------------------------------------------------------------
@@ -468,19 +497,20 @@ def plot(
     out = out if out is not None else results.with_suffix(".png")
     if out.suffix.lower() not in FIGURE_FORMATS:
         fail([f"--out: {out}: must end in .png or .svg"])
+    check_output_path(out, suffixes=tuple(FIGURE_FORMATS))
     try:
         drawn = plot_results(results, x=x, y=y, metric=metric)
     except PlotError as exc:
         fail([str(exc)])
     drawn.save(out)
-    typer.echo(f"{drawn.kind} plot written to {out}")
+    echo(f"{drawn.kind} plot written to {out}")
 
 
 @app.command()
 def report(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per scenario.")] = 10_000,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
@@ -488,6 +518,7 @@ def report(
 
     if out.suffix.lower() not in REPORT_FORMATS:
         fail([f"--out: {out}: must end in .html"])
+    check_output_path(out, suffixes=tuple(REPORT_FORMATS))
     problems: list[str] = []
     scenarios = []
     for path in scenario_files:
@@ -498,7 +529,7 @@ def report(
     if problems:
         fail(problems)
     write_study_report(scenarios, out, replicates=replicates, seed=seed)
-    typer.echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
+    echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
 
 
 UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui]"'
@@ -524,9 +555,9 @@ def ui(
     except ImportError as exc:
         fail([f"{UI_INSTALL_HINT} ({exc})"])
     if importlib.util.find_spec("solara_assets") is None:
-        typer.echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
+        echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
     page = Path(__file__).with_name("app.py")
-    typer.echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
+    echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
     command = [sys.executable, "-m", "solara", "run", str(page), "--host", host, "--port", str(port),
                "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
     # Replace this process by the server, so that stopping it (Ctrl+C, kill) stops the server.
@@ -536,5 +567,5 @@ def ui(
 @app.command()
 def version() -> None:
     """Print the version."""
-    typer.echo(__version__)
+    echo(__version__)
 

@@ -308,6 +308,8 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
     if isinstance(spec, (list, tuple)):
         if not spec:
             raise DesignError([f"{where}: an empty list of values"])
+        if len(spec) > MAX_POINTS:
+            raise DesignError([f"{where}: {len(spec):,} values is more than {MAX_POINTS:,} points"])
         return Parameter(key, info.kind, values=tuple(_coerce(v, info, where) for v in spec))
     if isinstance(spec, (bool, int, float)):
         return Parameter(key, info.kind, values=(_coerce(spec, info, where),))
@@ -336,6 +338,8 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
             raise DesignError([f"{where}: count must be a whole number, got {grid.group(3)!r}"]) from None
         if count < 1:
             raise DesignError([f"{where}: count must be at least 1, got {count}"])
+        if count > MAX_POINTS:  # refused before a single value is made
+            raise DesignError([f"{where}: count {count:,} is more than {MAX_POINTS:,} points"])
         if count == 1:
             values = [start]
         else:
@@ -366,6 +370,8 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
         return Parameter(key, info.kind, low=low, high=high)
     if ":" in text:
         raise DesignError([f"{where}: expected start:stop:count, a,b,c or low:high, got {text!r}"])
+    if text.count(",") >= MAX_POINTS:
+        raise DesignError([f"{where}: {text.count(',') + 1:,} values is more than {MAX_POINTS:,} points"])
     items = [item.strip() for item in text.split(",")]
     if any(not item for item in items):
         raise DesignError([f"{where}: an empty item in the list {text!r}"])

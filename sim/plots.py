@@ -167,13 +167,24 @@ def member_names(metadata: Mapping[str, Any] | None = None) -> dict[str, str]:
     return names
 
 
+def mathtext_safe(text: Any) -> str:
+    """``text`` as matplotlib should show it literally: every ``$`` escaped, so that a name
+    such as ``$x$`` is drawn as written instead of parsed (or failing) as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def member_label(code: str, names: Mapping[str, str], permanent: bool | None = None) -> str:
     permanent = code in PERMANENT_MEMBERS if permanent is None else permanent
     name = names.get(code, code)
-    return f"{name} ({code}, P5)" if permanent else f"{name} ({code})"
+    return mathtext_safe(f"{name} ({code}, P5)" if permanent else f"{name} ({code})")
 
 
 def parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
+    """:func:`_parameter_label`, safe to draw (see :func:`mathtext_safe`)."""
+    return mathtext_safe(_parameter_label(key, names))
+
+
+def _parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
     """A swept key in words with its unit: ``members.CHN.pressure`` -> "China: pressure stance
     (0-1)", ``context.great_power_tension`` -> "Great-power tension (0-1)"."""
     names = names or {}
@@ -189,6 +200,11 @@ def parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
 
 
 def metric_label(metric: str, names: Mapping[str, str] | None = None) -> str:
+    """:func:`_metric_label`, safe to draw (see :func:`mathtext_safe`)."""
+    return mathtext_safe(_metric_label(metric, names))
+
+
+def _metric_label(metric: str, names: Mapping[str, str] | None = None) -> str:
     """``p_vetoed`` -> "P(vetoed)"; ``CHN_yes`` -> "China: share of lanes voting yes"."""
     names = names or {}
     if metric.startswith("p_"):
@@ -207,7 +223,7 @@ def format_value(value: Any) -> str:
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         return f"{float(value):g}"
-    return str(value)
+    return mathtext_safe(value)
 
 
 # ------------------------------------------------------------------------------------ tables
@@ -221,8 +237,10 @@ def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise PlotError(
             f"{path}: results must be a .parquet or .csv table from unsc-sim run --out or sweep --out"
         )
-    if not path.is_file():
+    if not path.exists():
         raise PlotError(f"{path}: file not found")
+    if not path.is_file():
+        raise PlotError(f"{path}: not a regular file (a directory, pipe or device)")
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
         metadata = dict(read_metadata(path))
@@ -302,7 +320,7 @@ def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
         return values.to_numpy(float), None
     categories = list(dict.fromkeys(values.astype(str)))
     lookup = {label: index for index, label in enumerate(categories)}
-    return values.astype(str).map(lookup).to_numpy(float), categories
+    return values.astype(str).map(lookup).to_numpy(float), [mathtext_safe(c) for c in categories]
 
 
 def _varying(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
@@ -518,7 +536,7 @@ def run_plot(shares: pd.DataFrame, tallies: pd.Series, title: str = "") -> Plot:
     draw_member_shares(left, shares)
     shown = draw_tallies(right, tallies)
     if title:
-        figure.suptitle(title, fontsize="large")
+        figure.suptitle(mathtext_safe(title), fontsize="large")
     return Plot(figure, "run", {"members": shares.reset_index(drop=True), "tallies": shown.rename("share").to_frame()})
 
 
@@ -581,7 +599,7 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
         ax.add_patch(Circle((x, y), radius, fill=False, linewidth=2.4 if row.permanent else 0.6,
                             edgecolor="black"))
         outward = 1 + radius + 0.1
-        ax.text(x * outward, y * outward, row.code, ha="center", va="center", fontsize="small",
+        ax.text(x * outward, y * outward, mathtext_safe(row.code), ha="center", va="center", fontsize="small",
                 fontweight="bold" if row.permanent else "normal")
     handles = [Wedge((0, 0), 1, 0, 360, color=VOTE_COLOURS[v], label=VOTE_LABELS[v]) for v in VOTES[:3]]
     ax.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, 0.42), frameon=False,
@@ -591,7 +609,7 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize="medium")
+        ax.set_title(mathtext_safe(title), fontsize="medium")
     data = shares.reset_index(drop=True).copy()
     data["x"], data["y"] = centres[:, 0], centres[:, 1]
     return Plot(figure, "seats", {"seats": data})

@@ -3,20 +3,46 @@ members' vote shares, who vetoed or blocked, and tidy tables to write out."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.files import atomic_write, atomic_write_text
+from sim.files import atomic_write, atomic_write_group
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES, Outcome
 from sim.scenario import Scenario
 
 Z_95 = 1.959963984540054
+SLICE_LANES = 1 << 18
+"""Lanes analysed at a time: temporaries stay a few tens of MB however long the run."""
+WRITE_LANES = 1 << 20
+"""Lanes written at a time by RunResult.write (a Parquet row group each)."""
+
+
+def lane_slices(lanes: int, step: int = SLICE_LANES):
+    """Consecutive slices covering ``range(lanes)``, ``step`` lanes each."""
+    for start in range(0, lanes, step):
+        yield slice(start, min(start + step, lanes))
+
+
+def pack_sets(mask: np.ndarray) -> np.ndarray:
+    """A (members, lanes) boolean mask as (lanes, bytes) uint8 rows, one bit per member
+    (member 0 the highest bit of byte 0): a key of each lane's set for any council size."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape[0] == 0:
+        return np.zeros((mask.shape[1], 1), dtype=np.uint8)
+    return np.ascontiguousarray(np.packbits(mask, axis=0).T)
+
+
+def unpack_set(key: bytes, codes: list[str]) -> list[str]:
+    """The members of a set packed by :func:`pack_sets` (one row, as bytes)."""
+    bits = np.unpackbits(np.frombuffer(key, dtype=np.uint8))[: len(codes)]
+    return [code for code, bit in zip(codes, bits) if bit]
 
 
 def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +111,7 @@ class RunResult:
 
     def outcome_table(self) -> pd.DataFrame:
         """Probability of each outcome with its 95% Wilson interval."""
-        counts = np.bincount(self.outcome.astype(np.int64), minlength=len(OUTCOME_LABELS))
+        counts = np.array([np.count_nonzero(self.outcome == code) for code in range(len(OUTCOME_LABELS))])
         low, high = wilson_interval(counts, self.replicates)
         return pd.DataFrame(
             {
@@ -99,17 +125,26 @@ class RunResult:
 
     def tallies(self) -> pd.Series:
         """Share of lanes with each yes-no-abstain tally (lanes put to the vote only)."""
-        voted = self.outcome != Outcome.WITHDRAWN
-        if not voted.any():
-            return pd.Series(dtype=float, name="share")
-        yes = (self.votes[:, voted] == YES).sum(axis=0)
-        no = (self.votes[:, voted] == NO).sum(axis=0)
-        abstain = (self.votes[:, voted] == ABSTAIN).sum(axis=0)
         n = len(self.codes) + 1
-        keys = (yes * n + no) * n + abstain
-        unique, counts = np.unique(keys, return_counts=True)
-        labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in unique]
-        series = pd.Series(counts / voted.sum(), index=labels, name="share")
+        found: dict[int, int] = {}
+        voted_total = 0
+        for part in lane_slices(self.replicates):
+            voted = self.outcome[part] != Outcome.WITHDRAWN
+            if not voted.any():
+                continue
+            voted_total += int(voted.sum())
+            votes = self.votes[:, part][:, voted]
+            yes = np.count_nonzero(votes == YES, axis=0).astype(np.int64)
+            no = np.count_nonzero(votes == NO, axis=0).astype(np.int64)
+            abstain = np.count_nonzero(votes == ABSTAIN, axis=0).astype(np.int64)
+            unique, counts = np.unique((yes * n + no) * n + abstain, return_counts=True)
+            for key, count in zip(unique.tolist(), counts.tolist()):
+                found[key] = found.get(key, 0) + count
+        if not voted_total:
+            return pd.Series(dtype=float, name="share")
+        keys = sorted(found)
+        labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in keys]
+        series = pd.Series(np.array([found[k] for k in keys]) / voted_total, index=labels, name="share")
         series.index.name = "tally"
         return series.sort_values(ascending=False, kind="stable")
 
@@ -121,6 +156,7 @@ class RunResult:
         """Each member's share of yes / no / abstain (over all lanes) and how often its "no"
         vetoed (resolutions) or blocked (consensus bodies) the draft."""
         rows = []
+        lanes = self.replicates
         for index, profile in enumerate(self.scenario.members):
             row = self.votes[index]
             rows.append(
@@ -128,45 +164,59 @@ class RunResult:
                     "code": profile.code,
                     "name": profile.name,
                     "permanent": profile.permanent,
-                    "yes": float(np.mean(row == YES)),
-                    "no": float(np.mean(row == NO)),
-                    "abstain": float(np.mean(row == ABSTAIN)),
-                    "not_cast": float(np.mean(row == NOT_CAST)),
-                    "defeated": float(np.mean(self.defeated_by[index])),
+                    "yes": np.count_nonzero(row == YES) / lanes,
+                    "no": np.count_nonzero(row == NO) / lanes,
+                    "abstain": np.count_nonzero(row == ABSTAIN) / lanes,
+                    "not_cast": np.count_nonzero(row == NOT_CAST) / lanes,
+                    "defeated": np.count_nonzero(self.defeated_by[index]) / lanes,
                 }
             )
         return pd.DataFrame(rows)
 
     def defeaters(self) -> dict[str, float]:
         """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
-        shares = self.defeated_by.mean(axis=1)
+        shares = np.count_nonzero(self.defeated_by, axis=1) / self.replicates
         return {
             code: float(share)
             for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
             if share > 0
         }
 
+    def defeater_sets(self) -> dict[tuple[str, ...], int]:
+        """Each set of vetoing / blocking members that defeated the draft -> lanes, for any
+        council size (sets are packed into bytes, one bit a member; no integer bitmask)."""
+        found: dict[bytes, int] = {}
+        for part in lane_slices(self.replicates):
+            mask = self.defeated_by[:, part]
+            defeated = mask.any(axis=0)
+            if not defeated.any():
+                continue
+            unique, counts = np.unique(pack_sets(mask[:, defeated]), axis=0, return_counts=True)
+            for row, count in zip(unique, counts.tolist()):
+                key = row.tobytes()
+                found[key] = found.get(key, 0) + count
+        return {tuple(unpack_set(key, self.codes)): count for key, count in sorted(found.items())}
+
     def modal_defeaters(self) -> list[str]:
         """The most common set of vetoing / blocking members among defeated lanes."""
-        defeated = self.defeated_by.any(axis=0)
-        if not defeated.any():
+        sets = self.defeater_sets()
+        if not sets:
             return []
-        weights = 1 << np.arange(len(self.codes), dtype=np.int64)
-        keys = (self.defeated_by[:, defeated].astype(np.int64) * weights[:, None]).sum(axis=0)
-        unique, counts = np.unique(keys, return_counts=True)
-        key = int(unique[np.argmax(counts)])
-        return [code for i, code in enumerate(self.codes) if key >> i & 1]
+        top = max(sets.values())
+        return list(next(members for members, count in sets.items() if count == top))
 
-    def _defeater_labels(self) -> np.ndarray:
-        """Per lane, the vetoing / blocking members joined by "+" ("" if none)."""
-        weights = 1 << np.arange(len(self.codes), dtype=np.int64)
-        keys = (self.defeated_by.astype(np.int64) * weights[:, None]).sum(axis=0)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        labels = np.array(
-            ["+".join(c for i, c in enumerate(self.codes) if int(k) >> i & 1) for k in unique],
-            dtype=object,
-        )
-        return labels[inverse]
+    def _defeater_labels(self, part: slice | None = None) -> pd.Categorical:
+        """Per lane (of ``part``), the vetoing / blocking members joined by "+" ("" if none)."""
+        defeated_by = self.defeated_by[:, part] if part is not None else self.defeated_by
+        lanes = defeated_by.shape[1]
+        categories: dict[bytes, int] = {}
+        codes = np.empty(lanes, dtype=np.int32)
+        for piece in lane_slices(lanes):
+            unique, inverse = np.unique(pack_sets(defeated_by[:, piece]), axis=0, return_inverse=True)
+            lookup = np.array([categories.setdefault(row.tobytes(), len(categories)) for row in unique], dtype=np.int32)
+            codes[piece] = lookup[np.asarray(inverse).reshape(-1)]
+        labels = ["+".join(unpack_set(key, self.codes)) for key in categories]
+        return pd.Categorical.from_codes(codes, categories=labels) if labels else pd.Categorical([])
 
     def summary(self) -> dict[str, Any]:
         """The run as one JSON-ready object (what ``unsc-sim run --json`` prints)."""
@@ -196,68 +246,164 @@ class RunResult:
 
     # -- tidy tables ----------------------------------------------------------------------------
 
+    def lanes_table(self, part: slice | None = None):
+        """:meth:`lanes_frame` (or the lanes of ``part``) as a pyarrow Table, built from the
+        run's arrays with as few copies as possible (dictionary-encoded outcome, sets and votes;
+        int16 tallies)."""
+        import pyarrow as pa
+
+        part = part if part is not None else slice(0, self.replicates)
+        votes = self.votes[:, part]
+        lanes = votes.shape[1]
+        counts = {name: np.empty(lanes, dtype=np.int16) for name in ("yes", "no", "abstain")}
+        for piece in lane_slices(lanes):
+            for name, code in (("yes", YES), ("no", NO), ("abstain", ABSTAIN)):
+                counts[name][piece] = np.count_nonzero(votes[:, piece] == code, axis=0)
+        defeaters = self._defeater_labels(part)
+        columns = {
+            "lane": pa.array(np.arange(part.start, part.start + lanes, dtype=np.int64)),
+            "outcome": _dictionary(self.outcome[part].astype(np.int8, copy=False), OUTCOME_LABELS),
+            **{name: pa.array(values) for name, values in counts.items()},
+            "fell_short": pa.array(self.fell_short[part]),
+            "defeated_by": _dictionary(defeaters.codes, list(defeaters.categories)),
+            "text_scale": pa.array(self.text_scale[part]),
+        }
+        order = (YES, NO, ABSTAIN, NOT_CAST)
+        vote_categories = [VOTE_LABELS[c] for c in order]
+        lookup = np.full(256, -1, dtype=np.int8)  # vote code (as uint8) -> category index
+        for index, code in enumerate(order):
+            lookup[np.uint8(np.int8(code))] = index
+        for index, code in enumerate(self.codes):
+            category = lookup[votes[index].astype(np.int8, copy=False).view(np.uint8)]
+            columns[f"vote_{code}"] = _dictionary(category, vote_categories)
+        return pa.table(columns)
+
     def lanes_frame(self) -> pd.DataFrame:
         """One row per lane: outcome, tally, who vetoed or blocked, text strength, every vote."""
-        outcome_labels = np.array(OUTCOME_LABELS, dtype=object)[self.outcome.astype(np.int64)]
-        defeaters = self._defeater_labels()
-        frame = pd.DataFrame(
-            {
-                "lane": np.arange(self.replicates),
-                "outcome": pd.Categorical(outcome_labels, categories=OUTCOME_LABELS),
-                "yes": (self.votes == YES).sum(axis=0),
-                "no": (self.votes == NO).sum(axis=0),
-                "abstain": (self.votes == ABSTAIN).sum(axis=0),
-                "fell_short": self.fell_short,
-                "defeated_by": defeaters,
-                "text_scale": self.text_scale,
-            }
-        )
-        vote_categories = [VOTE_LABELS[c] for c in (YES, NO, ABSTAIN, NOT_CAST)]
-        lookup = np.empty(NOT_CAST + 2, dtype=object)
-        for code, label in VOTE_LABELS.items():
-            lookup[code] = label  # NO (-1) lands in the last slot
-        for index, code in enumerate(self.codes):
-            frame[f"vote_{code}"] = pd.Categorical(lookup[self.votes[index]], categories=vote_categories)
-        return frame
+        return self.lanes_table().to_pandas()
 
     def write(self, path: str | Path) -> Path:
         """Write the per-lane table (CSV or Parquet, by extension) with its metadata.
 
         Written to a temporary file beside the target and renamed into place, so an interrupted
         write never leaves a partial file at ``path``. CSV gets a ``.meta.json`` sidecar; Parquet
-        carries the metadata in its schema.
+        carries the metadata in its schema. Written in slices of ``WRITE_LANES`` lanes (a
+        Parquet row group each), so writing adds little memory to the run's own.
         """
-        return write_table(self.lanes_frame(), path, self.metadata())
+        csv = Path(path).suffix.lower() == ".csv"
+
+        def parts() -> Iterator[Any]:
+            for part in lane_slices(self.replicates, WRITE_LANES):
+                table = self.lanes_table(part)
+                yield table.to_pandas() if csv else table
+
+        return write_table_parts(parts, path, self.metadata())
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, metadata: dict[str, Any]) -> Path:
-    """Atomically write ``frame`` to CSV or Parquet with ``metadata`` (see RunResult.write)."""
+def _dictionary(codes: np.ndarray, labels: list[str]):
+    """A dictionary-encoded (categorical) arrow column from integer codes and their labels."""
+    import pyarrow as pa
+
+    return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(labels, type=pa.string()))
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """Where a CSV table's metadata goes: ``<name>.meta.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".meta.json")
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class MetadataMismatch(ValueError):
+    """A CSV table's ``.meta.json`` sidecar does not describe the table beside it."""
+
+
+def write_table(frame: Any, path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Atomically write ``frame`` (a DataFrame, or for Parquet also a pyarrow Table) to CSV or
+    Parquet with ``metadata``; see :func:`write_table_parts`."""
+    return write_table_parts(lambda: iter([frame]), path, metadata)
+
+
+def write_table_parts(parts: Callable[[], Iterator[Any]], path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Atomically write the rows of ``parts()`` (DataFrames, or for Parquet pyarrow Tables, all
+    with the same columns) to CSV or Parquet with ``metadata``, one part at a time.
+
+    Parquet keeps the metadata inside the file (one rename). CSV: the table and its sidecar are
+    both written to temporary files; the sidecar records the table's size and SHA-256. Only when
+    both are complete is the old sidecar removed, the table renamed into place, then the
+    sidecar. Whenever the process stops, the target holds the old table with its metadata, the
+    new table with its metadata, or a table without a sidecar, never a table paired with
+    another run's metadata (and :func:`read_metadata` checks the recorded digest)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise ValueError(f"{path}: output must end in .csv or .parquet")
     if suffix == ".csv":
-        atomic_write_text(path.with_name(path.name + ".meta.json"), json.dumps(metadata, indent=2, default=str))
-        return atomic_write(path, lambda temporary: frame.to_csv(temporary, index=False))
+        sidecar = sidecar_path(path)
+        written: dict[str, Any] = {}
+
+        def write_csv(temporary: Path) -> None:
+            for index, frame in enumerate(parts()):
+                frame.to_csv(temporary, index=False, mode="w" if index == 0 else "a", header=index == 0)
+            written["table_bytes"] = temporary.stat().st_size
+            written["table_sha256"] = _file_digest(temporary)
+
+        def write_sidecar(temporary: Path) -> None:
+            temporary.write_text(json.dumps({**metadata, **written}, indent=2, default=str), encoding="utf-8")
+
+        atomic_write_group(
+            [(path, write_csv), (sidecar, write_sidecar)],
+            before_rename=lambda: sidecar.unlink(missing_ok=True),
+        )
+        return path
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    existing = table.schema.metadata or {}
-    table = table.replace_schema_metadata(
-        {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
-    )
-    return atomic_write(path, lambda temporary: pq.write_table(table, temporary))
+    def write_parquet(temporary: Path) -> None:
+        writer = None
+        try:
+            for frame in parts():
+                table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    existing = table.schema.metadata or {}
+                    schema = table.schema.with_metadata(
+                        {**existing, b"unsc_sim": json.dumps(metadata, default=str).encode()}
+                    )
+                    writer = pq.ParquetWriter(temporary, schema)
+                writer.write_table(table.replace_schema_metadata(schema.metadata))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return atomic_write(path, write_parquet)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The metadata written with a table by :func:`write_table`."""
+    """The metadata written with a table by :func:`write_table` ({} if it has none).
+
+    A CSV sidecar whose recorded size or digest does not match the table raises
+    :class:`MetadataMismatch`: it belongs to another table."""
     path = Path(path)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
         raw = pq.read_schema(path).metadata or {}
         return json.loads(raw.get(b"unsc_sim", b"{}"))
-    sidecar = path.with_name(path.name + ".meta.json")
-    return json.loads(sidecar.read_text()) if sidecar.exists() else {}
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():  # absent (or not a regular file: never read a pipe or device)
+        return {}
+    metadata = json.loads(sidecar.read_text(encoding="utf-8"))
+    if "table_sha256" in metadata:
+        if path.stat().st_size != metadata.get("table_bytes") or _file_digest(path) != metadata["table_sha256"]:
+            raise MetadataMismatch(
+                f"{sidecar.name} does not match the table (another run's metadata): rerun to rewrite both"
+            )
+    return metadata

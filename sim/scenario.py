@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -452,10 +454,42 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
     return problems
 
 
+MAX_INPUT_BYTES = 1_000_000
+"""Scenario and preset files larger than this are refused (the bundled ones are under 10 kB)."""
+MAX_NESTING = 16
+"""Tables and arrays nested deeper than this are refused (a scenario needs 4 levels)."""
+
+
+def _nesting(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    # Opened without blocking and checked on the open handle: a FIFO, a device (/dev/zero) or a
+    # socket is refused at once instead of hanging or filling memory; so is a huge file.
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise ScenarioError([f"{label}: not a regular file (a pipe, device or socket), expected a .toml file"])
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise ScenarioError([f"{label}: larger than {MAX_INPUT_BYTES:,} bytes; not a scenario or preset file"])
+        raw = tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ScenarioError([f"{label}: file not found"]) from None
     except IsADirectoryError:
@@ -464,8 +498,13 @@ def _read_toml(path: Path, label: str) -> dict[str, Any]:
         raise ScenarioError([f"{label}: not valid TOML: {exc}"]) from None
     except UnicodeDecodeError:
         raise ScenarioError([f"{label}: not UTF-8 text, expected a TOML file"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"]) from None
     except OSError as exc:
         raise ScenarioError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise ScenarioError([f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"])
+    return raw
 
 
 def _load_members_table(raw: dict[str, Any], label: str) -> dict[str, MemberSpec]:

@@ -23,15 +23,19 @@ table is always built from the saved units, written atomically, and the director
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
+import os
 import shutil
+import signal
 import sys
+import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +64,7 @@ from sim.runner import (
     chunk_seed,
     simulate_chunk,
 )
-from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from sim.scenario import Scenario, ScenarioError, _read_toml, load_scenario, scenario_from_dict
 
 DEFAULT_REPLICATES = 1_000
 TARGET_UNITS = 200
@@ -73,6 +77,13 @@ MAX_UNIT_LANES = 500_000
 MAX_LISTED_PROBLEMS = 20
 UNIT_FORMAT = 1
 """Version of the saved unit files: part of the manifest key."""
+MAX_PIECES = 1_000_000
+"""At most this many (point, chunk) pieces: points x ceil(replicates / chunk lanes). Planning
+holds them all; at the default chunk size this is 50 billion lanes, some ten hours of a core."""
+UNIT_LOG = "units.sha256"
+"""The manifest's record of saved units: one line ``<index> <sha256 of the unit file>`` each,
+appended after the unit file is in place. A unit file without its line, or whose bytes do not
+hash to it (corrupt, truncated, copied from elsewhere), is recomputed, never trusted."""
 
 
 class SweepError(InputError):
@@ -219,8 +230,7 @@ def load_sweep(
     """
     path = Path(path)
     scenario = load_scenario(path)
-    with path.open("rb") as handle:
-        raw = tomllib.load(handle)
+    raw = _read_toml(path, str(path))  # the same checks (regular file, size, nesting)
     table = scenario.spec.sweep
     label = str(path)
     params = list(params or [])
@@ -258,6 +268,13 @@ def load_sweep(
     if problems:
         raise DesignError(problems)
     built = build_design(parameters, name, samples, where=samples_from)
+    pieces = built.size * -(-replicates // chunk_lanes)
+    if pieces > MAX_PIECES:
+        raise DesignError(
+            [f"--replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
+             f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
+             "fewer points or replicates (or larger --chunk-lanes)"]
+        )
     points = tuple(built.points(seed))
     sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes)
     _validate_points(sweep)
@@ -419,16 +436,65 @@ def _run_inline(tasks: Iterator[UnitTask]) -> Iterator[dict[str, np.ndarray]]:
         yield run_unit(task)
 
 
+def _worker_init(parent: int) -> None:
+    """Set up a local worker process so that it never outlives the sweep that started it.
+
+    Ctrl-C goes to the parent alone (it stops the pool); on Linux the kernel kills the worker
+    when the parent dies (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread exits the
+    worker as soon as its parent is gone (``kill -9`` of the parent included)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass  # the watchdog below still applies
+    if os.getppid() != parent:  # the parent died before we got here
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="unsc-sim-watchdog", daemon=True).start()
+
+
+WATCHDOG_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes start, so that they start with it ignored (an
+    ignored signal stays ignored across exec) and a Ctrl-C to the process group while they
+    import does not print a traceback from each; the parent's own handler is restored at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_processes(tasks: Iterator[UnitTask], workers: int) -> Iterator[dict[str, np.ndarray]]:
     """Local processes, started with "spawn" (no fork of a parent holding threads or locks;
     the same on every OS). At most a few units per worker are in flight, so scenarios are
-    built as they are needed."""
+    built as they are needed. Workers die with this process (see :func:`_worker_init`)."""
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    with _sigint_ignored():
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        )
     pending: set = set()
     try:
         for task in tasks:
-            pending.add(pool.submit(run_unit, task))
+            with _sigint_ignored():
+                pending.add(pool.submit(run_unit, task))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -443,7 +509,8 @@ def _run_processes(tasks: Iterator[UnitTask], workers: int) -> Iterator[dict[str
              "rerun the same command to resume"]
         ) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _sigint_ignored():  # a second Ctrl-C while the workers stop would only print tracebacks
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(tasks: Iterator[UnitTask], address: str) -> Iterator[dict[str, np.ndarray]]:
@@ -490,26 +557,89 @@ def _unit_file(work: Path, index: int) -> Path:
     return work / f"unit-{index:06d}.npz"
 
 
-def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    def write(temporary: Path) -> None:
-        with temporary.open("wb") as stream:  # a handle: np.savez would add ".npz" to a name
-            np.savez(stream, **arrays)
+def _save_unit(work: Path, index: int, arrays: dict[str, np.ndarray]) -> None:
+    """Save a unit atomically, then record its checksum in the manifest's unit log."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    data = buffer.getvalue()
+    atomic_write(_unit_file(work, index), lambda temporary: temporary.write_bytes(data))
+    with (work / UNIT_LOG).open("a", encoding="ascii") as log:
+        log.write(f"{index} {hashlib.sha256(data).hexdigest()}\n")
 
-    atomic_write(path, write)
+
+def _recorded_units(work: Path) -> dict[int, str]:
+    """The unit log: index -> checksum (a torn last line, from a kill, is ignored)."""
+    recorded: dict[int, str] = {}
+    try:
+        lines = (work / UNIT_LOG).read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return recorded
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and len(parts[1]) == 64:
+            recorded[int(parts[0])] = parts[1]
+    return recorded
+
+
+def _verified_units(work: Path, units: list[Unit]) -> set[int]:
+    """Units whose saved file hashes to the checksum logged for it; any other file in the work
+    directory (corrupt, foreign, unlogged) is removed so that its unit is recomputed."""
+    recorded = _recorded_units(work)
+    valid = {unit.index for unit in units}
+    done: set[int] = set()
+    for path in work.glob("unit-*.npz"):
+        stem = path.stem.split("-")[-1]
+        index = int(stem) if stem.isdigit() else -1
+        try:
+            good = (
+                index in valid and index in recorded and path.is_file()
+                and hashlib.sha256(path.read_bytes()).hexdigest() == recorded[index]
+            )
+        except OSError:
+            good = False
+        if good:
+            done.add(index)
+        else:
+            path.unlink(missing_ok=True)
+    return done
+
+
+def _load_unit(work: Path, unit: Unit, members: int):
+    """A saved unit's arrays, checked against the unit it should hold (a file that is not what
+    this sweep saved is an error, never silently counted)."""
+    path = _unit_file(work, unit.index)
+    try:
+        with np.load(path) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        points = sorted({piece.point for piece in unit.pieces})
+        lanes = {p: sum(piece.lanes for piece in unit.pieces if piece.point == p) for p in points}
+        ok = (
+            int(arrays["unit"][0]) == unit.index
+            and arrays["points"].tolist() == points
+            and arrays["lanes"].tolist() == [lanes[p] for p in points]
+            and arrays["votes"].shape[1:] == (members, 3)
+        )
+    except Exception as exc:  # a corrupt zip, a missing array, a wrong shape: one line
+        raise SweepError([f"{path}: unreadable unit file ({exc}); rerun the same command to recompute it"]) from None
+    if not ok:
+        path.unlink(missing_ok=True)
+        raise SweepError([f"{path}: does not hold unit {unit.index} of this sweep; removed: rerun the same command to recompute it"])
+    return arrays
 
 
 def _prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[int]:
-    """Create or reopen the work directory; the indices of units already saved there."""
+    """Create or reopen the work directory; the indices of units already saved there (and
+    verified against their checksums)."""
     manifest = work / "manifest.json"
+    if work.exists() and not work.is_dir():
+        raise SweepError([f"{work}: exists and is not a directory (the sweep's work directory); remove it"])
     if work.exists():
         try:
             saved_key = json.loads(manifest.read_text())["key"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             saved_key = None  # never got as far as a manifest: nothing to keep
         if saved_key == key and not restart:
-            return {
-                int(path.stem.split("-")[1]) for path in work.glob("unit-*.npz")
-            }
+            return _verified_units(work, sweep.units())
         if saved_key is not None and saved_key != key and not restart:
             raise SweepError(
                 [f"{work}: holds unfinished work of a different sweep (another scenario, design, "
@@ -520,9 +650,55 @@ def _prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[
     work.mkdir(parents=True)
     atomic_write_text(
         manifest,
-        json.dumps({"key": key, "units": len(sweep.units()), **sweep.metadata()}, indent=1, default=str),
+        json.dumps(
+            {"key": key, "units": len(sweep.units()), "unit_log": UNIT_LOG, **sweep.metadata()},
+            indent=1, default=str,
+        ),
     )
     return set()
+
+
+def lock_path_for(out: Path) -> Path:
+    """The lock held while a sweep writes ``out``: ``.<name>.lock`` beside it."""
+    return out.with_name(f".{out.name}.lock")
+
+
+@contextmanager
+def _sweep_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out``'s work for the whole sweep: a second sweep on the same
+    ``--out`` is refused at once (one line) instead of racing for the same unit files. The lock
+    is released by the kernel if the process dies, so a killed sweep never leaves it held."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock (documented)
+        yield
+        return
+    lock = lock_path_for(out)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise SweepError(
+                [f"--out {out}: locked: another sweep is writing it now ({lock}); wait for it to "
+                 "finish, or give another --out"]
+            ) from None
+        try:  # the previous holder may have removed the file between our open and lock
+            current = os.stat(lock)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(current, os.fstat(fd)):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        try:
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 # ------------------------------------------------------------------------------ the sweep
@@ -542,6 +718,8 @@ class SweepReport:
     units: int
     units_resumed: int
     seconds: float
+    workers: int = 1
+    """Local processes used (``--workers``, at most the units left to run)."""
 
     @property
     def decisions_per_s(self) -> float:
@@ -607,12 +785,21 @@ def run_sweep(
     if workers < 1:
         raise SweepError([f"--workers: must be at least 1, got {workers}"])
     started = time.perf_counter()
+    with _sweep_lock(out):
+        return _run_locked(sweep, out, workers, scheduler, per_lane, restart, progress, on_unit, started)
+
+
+def _run_locked(
+    sweep: Sweep, out: Path, workers: int, scheduler: str | None, per_lane: bool, restart: bool,
+    progress: bool, on_unit: Callable[[int], None] | None, started: float,
+) -> SweepReport:
     units = sweep.units()
     work = work_dir_for(out)
     done = _prepare_work_dir(work, sweep.key(per_lane), sweep, restart)
     done &= {unit.index for unit in units}
     todo = [unit for unit in units if unit.index not in done]
     resumed_lanes = sum(units[i].lanes for i in done)
+    workers = max(1, min(workers, len(todo)))  # never more processes than units to run
 
     seeds = {p: point_seed(sweep.seed, p) for p in range(len(sweep.points))}
 
@@ -636,7 +823,7 @@ def run_sweep(
     try:
         for arrays in results:
             index = int(arrays["unit"][0])
-            _save_atomic(_unit_file(work, index), arrays)
+            _save_unit(work, index, arrays)
             saved += 1
             bar.update(units[index].lanes)
             if on_unit is not None:
@@ -661,7 +848,7 @@ def run_sweep(
     return SweepReport(
         path=out, lanes_path=lanes_path, frame=frame, metadata=metadata, points=len(sweep.points),
         lanes=sweep.total_lanes, lanes_run=sweep.total_lanes - resumed_lanes, units=len(units),
-        units_resumed=len(done), seconds=time.perf_counter() - started,
+        units_resumed=len(done), seconds=time.perf_counter() - started, workers=workers,
     )
 
 
@@ -679,9 +866,9 @@ def sweep_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
     members = len(sweep.scenario.members)
     totals = {p: PointCounts(members) for p in range(len(sweep.points))}
     for unit in units:
-        with np.load(_unit_file(work, unit.index)) as arrays:
-            for point, counts in unit_counts(arrays, members).items():
-                totals[point].merge(counts)
+        arrays = _load_unit(work, unit, members)
+        for point, counts in unit_counts(arrays, members).items():
+            totals[point].merge(counts)
     codes = sweep.scenario.codes
     rows = [
         {"point": p, **sweep.points[p], **totals[p].row(codes)} for p in range(len(sweep.points))
@@ -718,14 +905,15 @@ def lanes_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
         for name in LANE_FIELDS:
             chunks[name].clear()
 
+    members = len(sweep.scenario.members)
     for unit in units:
-        with np.load(_unit_file(work, unit.index)) as arrays:
-            for piece in unit.pieces:
-                if current is not None and piece.point != current:
-                    flush(current)
-                current = piece.point
-                for name in LANE_FIELDS:
-                    chunks[name].append(arrays[f"lanes_{piece.point}_{piece.chunk}_{name}"])
+        arrays = _load_unit(work, unit, members)
+        for piece in unit.pieces:
+            if current is not None and piece.point != current:
+                flush(current)
+            current = piece.point
+            for name in LANE_FIELDS:
+                chunks[name].append(arrays[f"lanes_{piece.point}_{piece.chunk}_{name}"])
     if current is not None:
         flush(current)
     return pd.concat(frames, ignore_index=True)
