@@ -46,7 +46,7 @@ from sim.situation import parse_date
 
 DEFAULT_PARAMS: tuple[str, ...] = tuple(f"decision.{name}" for name in FITTED)
 """What ``calibrate`` fits unless told otherwise: every fitted global parameter."""
-DEFAULT_PRIOR_SD = 1.0
+DEFAULT_PRIOR_SD = 2.0
 ROLLING_FROM = "2009-01-01"
 GRADIENT_STEP = 1e-5
 HESSIAN_STEP = 1e-3

@@ -357,7 +357,7 @@ def compare(
 def calibrate(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
     params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter).")] = None,
-    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of the Gaussian priors centred on the judgement values (on the log of scale parameters; 0: plain maximum likelihood).")] = 1.0,
+    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of the Gaussian priors centred on the judgement values (on the log of scale parameters; 0: plain maximum likelihood).")] = 2.0,
     rolling_forecast: Annotated[bool, typer.Option("--rolling", help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.")] = False,
     write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,

@@ -320,7 +320,7 @@ def command_lines(draw) -> list[str]:
         "plot": ["--x", "--metric", "--out"],
         "report": ["-n", "--seed", "--out"],
         "compare": ["-n", "--seed", "--json", "--preset"],
-        "calibrate": ["--params", "--prior-sd", "--no-loo", "-n", "--out"],
+        "calibrate": ["--params", "--prior-sd", "--out", "--json"],
         "power": ["--rule", "--year", "--json"],
         "version": [],
     }[command]
@@ -340,7 +340,7 @@ def command_lines(draw) -> list[str]:
         elif option in {"--x", "--metric", "--rule", "--params"}:
             args.append(draw(st.sampled_from(
                 ["members.CHN.pressure", "p_vetoed", "CHN_no", "x", "", "$x$", "resolution", "statement",
-                 "members.CHN.pressure,decision.noise_scale", "members.ZZZ.pressure"])))
+                 "members.CHN.pressure,decision.noise_scale", "members.ZZZ.pressure", "decision.nope"])))
         elif option == "--preset":
             args.append(("file", draw(files)))
     return args
@@ -372,8 +372,8 @@ def _cap_work(args: list[str]) -> list[str]:
         if arg in {"-n", "--replicates", "--samples"} and capped[index + 1].isdigit():
             if 400 < int(capped[index + 1]) <= 20_000_000:
                 capped[index + 1] = "400"
-    if capped[0] == "calibrate" and "--no-loo" not in capped:
-        capped.append("--no-loo")
+    if capped[0] == "calibrate" and "--params" not in capped:
+        capped += ["--params", "decision.noise_scale"]  # one parameter: a quick fit
     return capped
 
 
