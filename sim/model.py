@@ -8,9 +8,11 @@ does all of it.
 **One penholder for every file** (the first sponsor), after the setter model (Romer & Rosenthal
 1978) and Council practice (Security Council Report, "The Veto", 2015; Voeten 2001):
 
-- while its canvass gives the draft less than even odds of adoption, it gives up a share
-  ``softening_step`` of the text's remaining strength each round, down to ``min_text_scale`` of
-  its first draft (S/RES/1695 lost Chapter VII; S/RES/2375 traded a full oil ban for caps);
+- while a member who can block the draft (a permanent member on a resolution, anyone in a
+  consensus body) opposes the text, it gives up a share ``softening_step`` of the text's
+  remaining strength each round, down to ``min_text_scale`` of its first draft (S/RES/1695 lost
+  Chapter VII; S/RES/2375 traded a full oil ban for caps; S/2022/431 went from 2M / 250k to
+  3M / 375k barrels);
 - when the talks end it canvasses the intentions members will vote with. A resolution short of
   nine votes in favour is withdrawn rather than lost. The file's penholder puts a draft with
   nine or more to the vote even if a permanent member will veto it: its text went through the
@@ -256,10 +258,20 @@ class CouncilModel(mesa.Model):
         if self.collect:
             self.datacollector.collect(self)
 
+    def objectors(self) -> np.ndarray:
+        """Per lane (compact where lanes agree): whether a member who can block the draft
+        opposes the text as it stands (its utility for it, without noise, is below zero)."""
+        utility, _, _ = self._council_arrays()
+        return (utility[self.blockers] < 0).any(axis=0)
+
     def _penholder_softens(self) -> None:
-        """Where the canvass gives the draft less than even odds, give up a share of the text."""
-        self.objection = None
-        failing = self.p_adopted() < 0.5
+        """Where a member who can block opposes the text, give up a share of it.
+
+        The penholder negotiates to meet the objections of those who can defeat the draft,
+        whether or not they would go as far as a veto: what it concedes depends on their stakes,
+        not on what a veto costs them, so that a costlier veto never leads to a stronger text and
+        more vetoes."""
+        failing = self.objectors()
         if not np.any(failing):
             return
         params = self.params

@@ -89,6 +89,7 @@ PARAMETER_LABELS = {
     "shared_veto_discount": "Discount of a shared objection's cost (0-1)",
     "ga_pressure_mid": "Pressure stance at UNGA ideal point 0",
     "ga_pressure_slope": "Pressure stance per unit of UNGA ideal point",
+    "ga_dprk_weight": "Pressure stance per step of the UNGA DPRK human-rights vote",
     "elected_salience": "Salience of the file to an elected member (0-1)",
     "abstention_band": "Abstention band (utility units)",
     "provocation_half_life_days": "Half-life of a provocation (days)",

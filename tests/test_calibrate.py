@@ -35,7 +35,7 @@ SYNTHETIC = """
 name = "synthetic {i}"
 
 [council]
-members = ["AAA", "BBB", "CCC"]
+members = ["AAA", "USA", "CCC"]
 quota = 2
 
 [members.AAA]
@@ -47,8 +47,8 @@ veto_cost = 0.1
 salience = 1.0
 noise = 0.15
 
-[members.BBB]
-name = "B"
+[members.USA]
+name = "the penholder"
 permanent = false
 pressure = 0.95
 reciprocity = 0.1
@@ -68,7 +68,7 @@ noise = 0.15
 [proposal]
 kind = "resolution"
 title = "synthetic"
-sponsors = ["BBB"]
+sponsors = ["USA"]
 
 [[proposal.measures]]
 type = "custom"
@@ -81,13 +81,18 @@ status_quo_pressure = {status_quo}
 """
 
 
+PINNED_SYNTHETIC = {"stake_weight": 20.0, "consensus_norm": 0.0, "sponsor_affinity": 0.0,
+                    "provocation_response": 0.0, "talks_restraint": 0.0, "steps_response": 0.0}
+"""The other global parameters, fixed in both the generating and the fitted model."""
+
+
 def synthetic_record(n: int, pressure: float, noise_scale: float, seed: int = 0):
     """n decisions whose votes are *simulated* (Monte Carlo engine, one lane each) with the given
     true AAA pressure and noise scale, recorded as [history] tables."""
     scenarios = []
     for i, status_quo in enumerate(np.linspace(0.2, 0.8, n)):
         raw = tomllib.loads(textwrap.dedent(SYNTHETIC.format(i=i, pressure=pressure, day=1 + i % 28, status_quo=status_quo)))
-        raw["decision"] = {"noise_scale": noise_scale}
+        raw["decision"] = {**PINNED_SYNTHETIC, "noise_scale": noise_scale}
         simulated = run(scenario_from_dict(raw, label=f"syn{i}.toml"), 1, seed + i)
         votes = simulated.votes[:, 0]
         labels = {YES: "yes", NO: "no", 0: "abstain"}
@@ -97,9 +102,9 @@ def synthetic_record(n: int, pressure: float, noise_scale: float, seed: int = 0)
             "source": "simulated",
             "outcome": OUTCOME_LABELS[int(simulated.outcome[0])],
             "vetoed_by": ["AAA"] if simulated.defeated_by[0, 0] else [],
-            "votes": {code: labels[int(v)] for code, v in zip(["AAA", "BBB", "CCC"], votes)},
+            "votes": {code: labels[int(v)] for code, v in zip(["AAA", "USA", "CCC"], votes) if int(v) in labels},
         }
-        raw.pop("decision")  # the fit starts from noise scale 1 and pressure of the file...
+        raw["decision"] = dict(PINNED_SYNTHETIC)  # the fit starts from the noise scale's prior...
         raw["members"]["AAA"]["pressure"] = 0.5  # ...and from a wrong pressure
         scenarios.append(scenario_from_dict(raw, label=f"syn{i}.toml"))
     return scenarios
@@ -109,8 +114,8 @@ def test_fit_recovers_the_stances_that_generated_the_votes():
     true_pressure, true_scale = 0.66, 1.5
     scenarios = synthetic_record(80, true_pressure, true_scale, seed=100)
     # AAA's real votes must vary, or there is nothing to learn
-    aaa = [record_of(s).votes["AAA"] for s in scenarios]
-    assert len(set(aaa)) == 3
+    aaa = [record_of(s).votes.get("AAA") for s in scenarios]
+    assert {YES, NO, 0} <= set(aaa)
     params = parse_params(["members.AAA.pressure", "decision.noise_scale"], scenarios)
     result = fit(scenarios, params, prior_sd=0.0)
     pressure, scale = result.values

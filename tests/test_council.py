@@ -124,6 +124,9 @@ def test_a_cap_raised_and_a_sponsor_against_its_own_draft_are_warned_about(write
     assert result.exit_code == 0
     assert "warning:" in result.stderr and "raises the cap (4,000,000 -> 5,000,000)" in result.stderr
     against = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["RUS"]') + """
+[decision]
+sponsor_affinity = 0.0
+
 [members.RUS]
 pressure = 0.0
 reciprocity = 1.0

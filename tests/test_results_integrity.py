@@ -118,6 +118,7 @@ def test_veto_sets_are_right_for_any_council_size(members):
 
 def test_a_70_member_council_runs_with_consistent_veto_figures(tmp_path):
     codes = [chr(65 + i // 26) + chr(65 + i % 26) + "Z" for i in range(70)]
+    codes[0] = "USA"  # the file's penholder sponsors, so a vetoed draft is put to the vote
     lines = ["[scenario]", 'name = "large council"', "[council]",
              "members = [" + ", ".join(f'"{c}"' for c in codes) + "]", "quota = 36", ""]
     for index, code in enumerate(codes):
@@ -126,9 +127,9 @@ def test_a_70_member_council_runs_with_consistent_veto_figures(tmp_path):
         lines += [f"[members.{code}]", f'name = "Member {code}"', f"permanent = {str(permanent).lower()}",
                   f"pressure = {pressure}", "reciprocity = 0.2", "veto_cost = 0.1", "salience = 1.0",
                   "noise = 0.05", ""]
-    lines += ["[proposal]", 'kind = "resolution"', 'title = "t"', f'sponsors = ["{codes[0]}"]',
+    lines += ["[proposal]", 'kind = "resolution"', 'title = "t"', f'sponsors = ["{codes[0]}"]', 'draft = "final"',
               "[[proposal.measures]]", 'type = "crude_oil_cap"', "from = 4_000_000", "to = 1_000_000",
-              "[context]", "status_quo_pressure = 0.5"]
+              "[context]", 'date = "2022-05-26"', "status_quo_pressure = 0.5"]
     path = tmp_path / "big.toml"
     path.write_text("\n".join(lines))
     result = runner.invoke(app, ["run", str(path), "-n", "300", "--json"])

@@ -101,9 +101,9 @@ def test_controls_start_at_the_files_values():
     assert set(tense.situation.overridden) == {"tension", "talks_under_way"}
 
 
-VOTING = "\n[decision]\nconsensus_norm = 1.0\n"
-"""Added to the page's copy of the 2022 file so that it comes to a vote and China's pressure
-stance decides the veto, whatever the shipped parameters are."""
+VOTING = "\n[decision]\nshared_veto_discount = 0.9\n"
+"""Added to the page's copy of the 2022 file: China's pressure stance then moves Russia's veto
+too (a veto shared costs each less), so the slider changes the outcome and not only China's votes."""
 
 
 def free_port() -> int:
