@@ -110,7 +110,7 @@ def random_stances_file(directory: Path) -> Path:
         if "pressure" in member.stances:
             center = member.stances["pressure"].center
         else:
-            center = float(derived_pressure(member.ideal_point, params.ga_pressure_mid, params.ga_pressure_slope))
+            center = float(derived_pressure(member.position, params))
         low, high = max(0.0, center - 0.05), min(1.0, center + 0.05)
         lines.append(f"\n[members.{member.code}]\npressure = {{ low = {low:.4f}, high = {high:.4f} }}\n")
     path = directory / "random-stances.toml"

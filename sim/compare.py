@@ -419,12 +419,33 @@ def _stances_on_draft(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=32)
 def _shapley_shubik(kind: str, quota: int | None, permanent: tuple[bool, ...]) -> np.ndarray:
-    from sim.power import power_indices
+    from sim.power import MAX_ENUMERATED_MEMBERS, power_indices
     from sim.rules import rule_for
 
+    if len(permanent) > MAX_ENUMERATED_MEMBERS:
+        return _shapley_shubik_by_formula(rule_for(kind, quota), np.array(permanent))
     codes = [f"M{i}" for i in range(len(permanent))]
     indices = power_indices(rule_for(kind, quota), np.array(permanent), codes)
     return np.array([float(value) for value in indices.shapley_shubik])
+
+
+def _shapley_shubik_by_formula(rule: Any, permanent: np.ndarray) -> np.ndarray:
+    """Shapley-Shubik indices of a council of k vetoers and m others with quota q, by counting
+    (any size): an elected member is pivotal exactly when the members before it in the order
+    are all k vetoers and q - 1 - k others, so its index is C(m - 1, q - 1 - k) (q - 1)! (n - q)! / n!;
+    the vetoers share the rest. Without vetoes (or under consensus) all members are alike."""
+    n = len(permanent)
+    k = int(permanent.sum())
+    if rule.consensus or not rule.permanent_veto or k == 0 or k == n:
+        return np.full(n, 1.0 / n)
+    q, m = rule.quota, n - k
+    elected = 0.0
+    if 0 <= q - 1 - k <= m - 1:
+        elected = math.exp(
+            math.lgamma(m) - math.lgamma(q - k) - math.lgamma(m - q + k + 1)
+            + math.lgamma(q) + math.lgamma(n - q + 1) - math.lgamma(n + 1)
+        )
+    return np.where(permanent, (1.0 - m * elected) / k, elected)
 
 
 def _last_vote_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecast]:

@@ -369,3 +369,29 @@ def test_compare_bad_files_exit_2_one_line_each(write_scenario, tmp_path):
     ]
     missing = runner.invoke(app, ["compare", str(OIL_CAP_2022), "--preset", str(tmp_path / "none.toml")])
     assert missing.exit_code == 2 and "--preset" in missing.stderr
+
+
+def test_shapley_shubik_by_formula_matches_enumeration_and_serves_large_councils(write_scenario):
+    """The weighted-mean baseline needs Shapley-Shubik indices; enumeration stops at 20 members
+    (compare on a council of 21+ raised ValueError): the counting formula gives the same numbers
+    where both work, and any size beyond."""
+    from sim.compare import _shapley_shubik, _shapley_shubik_by_formula
+    from sim.rules import rule_for
+
+    for permanent, quota in (((True,) * 5 + (False,) * 10, None), ((True,) * 3 + (False,) * 9, 7)):
+        enumerated = _shapley_shubik("resolution", quota, permanent)
+        formula = _shapley_shubik_by_formula(rule_for("resolution", quota), np.array(permanent))
+        assert formula == pytest.approx(enumerated, abs=1e-12)
+    big = _shapley_shubik("resolution", 20, (True,) * 5 + (False,) * 30)
+    assert big.sum() == pytest.approx(1.0) and big[0] > big[-1] > 0
+    codes = ["USA", "CHN", "RUS", "GBR", "FRA"] + [f"E{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(20)]
+    lines = ["[scenario]", 'name = "25 members"', "[council]", f"members = {codes!r}".replace("'", '"'), "quota = 13"]
+    for code in codes[5:]:
+        lines += [f"[members.{code}]", f'name = "{code}"', "permanent = false", "pressure = 0.8",
+                  "reciprocity = 0.2", "veto_cost = 0.8", "noise = 0.1"]
+    lines += ["[proposal]", 'kind = "resolution"', 'title = "t"', 'sponsors = ["USA"]', 'draft = "final"',
+              "[[proposal.measures]]", 'type = "panel_renewal"', "[context]", 'date = "2020-01-01"',
+              "[history]", 'symbol = "X"', 'date = "2020-01-01"', 'source = "test"', 'outcome = "adopted"']
+    result = runner.invoke(app, ["compare", str(write_scenario("\n".join(lines), "big.toml")), "-n", "200", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "weighted_mean" in json.loads(result.stdout)["baselines"]
