@@ -314,30 +314,24 @@ class CustomMeasure(_Measure):
         return self.description
 
 
-Measure = Annotated[
-    Union[
-        CrudeOilCap,
-        RefinedPetroleumCap,
-        ExportBan,
-        AssetFreeze,
-        PanelRenewal,
-        SanctionsRelief,
-        Statement,
-        AgendaItem,
-        ChapterVII,
-        Interdiction,
-        CustomMeasure,
-    ],
-    Field(discriminator="type"),
-]
+MEASURE_CLASSES: tuple[type[_Measure], ...] = (
+    CrudeOilCap,
+    RefinedPetroleumCap,
+    ExportBan,
+    AssetFreeze,
+    PanelRenewal,
+    SanctionsRelief,
+    Statement,
+    AgendaItem,
+    ChapterVII,
+    Interdiction,
+    CustomMeasure,
+)
+"""Every measure type, in the order ``unsc-sim measures`` lists them."""
 
-MEASURE_TYPES: list[str] = [
-    cls.model_fields["type"].default
-    for cls in (
-        CrudeOilCap, RefinedPetroleumCap, ExportBan, AssetFreeze, PanelRenewal, SanctionsRelief,
-        Statement, AgendaItem, ChapterVII, Interdiction, CustomMeasure,
-    )
-]
+Measure = Annotated[Union[MEASURE_CLASSES], Field(discriminator="type")]  # type: ignore[valid-type]
+
+MEASURE_TYPES: list[str] = [cls.model_fields["type"].default for cls in MEASURE_CLASSES]
 
 
 def total_shift(measures: list[_Measure]) -> tuple[float, float]:
@@ -362,20 +356,6 @@ def change_and_reversion(
     )
     return total_shift(measures), reversion
 
-
-MEASURE_CLASSES: tuple[type[_Measure], ...] = (
-    CrudeOilCap,
-    RefinedPetroleumCap,
-    ExportBan,
-    AssetFreeze,
-    PanelRenewal,
-    SanctionsRelief,
-    Statement,
-    AgendaItem,
-    ChapterVII,
-    Interdiction,
-    CustomMeasure,
-)
 
 FIELD_DOCS: dict[str, str] = {
     "from": "cap in force, barrels a year (0 to 1e9)",

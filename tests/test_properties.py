@@ -30,11 +30,16 @@ SETTINGS = [
 ]
 
 
-def _along(path, key: str, values: np.ndarray, overrides: dict) -> np.ndarray:
-    """(5, len(values)) outcome probabilities with ``key`` set to each value, one lane each."""
+def _probabilities(path, key: str, values: np.ndarray, overrides: dict):
+    """Exact probabilities with ``key`` set to each of ``values``, one lane each."""
     scenario = load_scenario(path, overrides=overrides)
     [param] = parse_params([key], [scenario])
-    return lane_probabilities(with_lane_values(scenario, [param], values[None, :]), len(values)).outcome
+    return lane_probabilities(with_lane_values(scenario, [param], values[None, :]), len(values))
+
+
+def _along(path, key: str, values: np.ndarray, overrides: dict) -> np.ndarray:
+    """(5, len(values)) outcome probabilities with ``key`` set to each value."""
+    return _probabilities(path, key, values, overrides).outcome
 
 
 @pytest.mark.parametrize("overrides", SETTINGS)
@@ -46,9 +51,7 @@ def test_a_members_pressure_stance_never_lowers_adoption_of_a_tightening_draft(p
 
 
 def _text_along(path, key: str, values: np.ndarray, overrides: dict) -> np.ndarray:
-    scenario = load_scenario(path, overrides=overrides)
-    [param] = parse_params([key], [scenario])
-    return lane_probabilities(with_lane_values(scenario, [param], values[None, :]), len(values)).text_scale
+    return _probabilities(path, key, values, overrides).text_scale
 
 
 @pytest.mark.parametrize("overrides", SETTINGS)
