@@ -184,3 +184,29 @@ def test_overrides_reach_into_lists_by_position(write_scenario):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, overrides={"proposal.measures.3.to": 1})
     assert info.value.problems == [f"{path}: proposal.measures.3: proposal.measures has 1 items, numbered from 0"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("to = 3_000_000", "to = inf"), "proposal.measures.0.to: Input should be a finite number"),
+        (("from = 4_000_000", "from = nan"), "proposal.measures.0.from: Input should be a finite number"),
+        (("to = 3_000_000", "to = 2_000_000_000"), "proposal.measures.0.to: Input should be less than or equal to 1000000000"),
+        (('date = "2022-05-26"', 'date = "2022-05-26"\nnuclear_test = "yes"'), "context.nuclear_test: Input should be a valid boolean"),
+        (('date = "2022-05-26"', 'date = "2022-05-26"\ngreat_power_tension = "0.5"'), "context.great_power_tension: Input should be a valid number"),
+    ],
+)
+def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, change, message):
+    """Issue 12: `to = inf` validated and made every member abstain; `nuclear_test = "yes"` was
+    coerced to true and flipped S/2022/431 to adopted. Both are errors now, one line each."""
+    problems = problems_of(write_scenario(MINIMAL.replace(*change)))
+    assert any(message in p for p in problems), problems
+
+
+def test_list_lengths_and_counts_have_documented_limits(write_scenario):
+    goods = ", ".join(f'"g{i}"' for i in range(1001))
+    text = MINIMAL.replace('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', f'type = "export_ban"\ngoods = [{goods}]')
+    assert any("proposal.measures.0.goods: List should have at most 1000 items" in p for p in problems_of(write_scenario(text)))
+    text = MINIMAL.replace('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000',
+                           'type = "asset_freeze"\nentities = ["x"]\ncount = 9223372036854775807')
+    assert any("proposal.measures.0.count: Input should be less than or equal to 1000" in p for p in problems_of(write_scenario(text)))
