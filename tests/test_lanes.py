@@ -58,10 +58,12 @@ NOBODY_GOES_ALONG = {"decision.consensus_norm": -5.0, "decision.noise_scale": 0.
     "overrides, expect",
     [
         ({"negotiation.rounds": 3, "members.IND.noise": 1.0}, "votes vary"),
-        # a first draft: Russia's veto cost drawn per lane, so the penholder softens where
-        # its canvass shows a veto coming and not where Russia would let the draft pass
+        # a first draft: Russia's pressure stance drawn per lane, so the penholder softens
+        # where Russia opposes the text and not where it supports it
         ({"proposal.draft": "first", "negotiation.rounds": 5, "members.IND.noise": 1.0,
-          **RUSSIA_OPPOSED, "members.RUS.veto_cost": {"low": 0.0, "high": 1.0}}, "softened"),
+          **RUSSIA_OPPOSED, "members.RUS.pressure": {"low": 0.0, "high": 1.0},
+          "members.RUS.reciprocity": 0.0, "members.CHN.pressure": 1.0, "members.CHN.reciprocity": 0.0},
+         "softened"),
         ({"proposal.draft": "first", "negotiation.rounds": 2, **NOBODY_GOES_ALONG}, "withdrawn"),
         ({"proposal.kind": "statement", "members.IND.noise": 1.0}, "votes vary"),
     ],
@@ -95,9 +97,9 @@ def test_compact_state_gives_the_numbers_full_arrays_give(monkeypatch, write_sce
         scale = compact.text_scale
         assert scale.min() < 1.0 and scale.max() == 1.0  # softened in some lanes, not in others
         assert len({tuple(c) for c in compact.votes.T[:200]}) > 1
-        # the penholder softened where Russia's veto was coming: its veto cost was lower there
-        veto_cost = compact.member("RUS").veto_cost
-        assert veto_cost[scale < 1].mean() < veto_cost[scale == 1].mean()
+        # the penholder softened where Russia opposed the text: its pressure stance was lower there
+        pressure = compact.member("RUS").pressure
+        assert pressure[scale < 1].mean() < pressure[scale == 1].mean()
     else:
         assert compact.withdrawn.all()
         assert compact.text_scale.min() < 1.0  # softened in the talks before withdrawing
