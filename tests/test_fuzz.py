@@ -176,7 +176,8 @@ def base_scenario() -> dict[str, Any]:
         raw = tomllib.load(handle)
     raw.pop("history", None)
     raw.setdefault("members", {})["CHN"] = {"pressure": {"low": 0.4, "high": 0.6}, "name": "China"}
-    raw["negotiation"] = {"rounds": 2, "strategy": "withdraw_if_vetoed"}
+    raw["negotiation"] = {"rounds": 2}
+    raw["proposal"]["draft"] = "first"
     raw["decision"] = {"abstention_band": 0.08, "noise_scale": 1.0}
     return raw
 
@@ -296,7 +297,7 @@ PARAM_SPECS = [
     "members.CHN.pressure=0:1:3", "members.CHN.pressure=0:1:1000000000000", "members.CHN.presure=0:1:3",
     "context.ballistic_launches=0:40:5", "context.ballistic_launches=0:40:7", "x", "=", "members.CHN.pressure=",
     "proposal.measures.0.to=1,2", "proposal.measures.9.to=1", "context.icbm_launch=true,false",
-    "negotiation.strategy=force_vote,seek_adoption", "members.CHN.pressure=nan,inf", "history.outcome=x",
+    "proposal.draft=first,final", "members.CHN.pressure=nan,inf", "history.outcome=x",
     "members.CHN.pressure=0:1", "decision.noise_scale=0:10:3", "council.quota=1,2",
     "members.CHN.ties.RUS=-1,1", "proposal.title=$x$,\x1b[2J",
 ]
