@@ -89,10 +89,6 @@ def format_run(summary: dict, rule_description: str) -> str:
         )
     lines.append("")
     lines.append(f"  Most likely outcome: {summary['most_likely_outcome']}")
-    if summary["outcomes"]["vetoed"]["count"]:
-        lines.append(
-            f"  Vetoed drafts that also fell short of nine votes: {_percent(summary['also_fell_short']).strip()}"
-        )
     if summary["defeated_by"]:
         verb = "Blocked" if summary["proposal_kind"] in {"committee", "statement"} else "Vetoed"
         shares = ", ".join(f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items())
@@ -157,6 +153,12 @@ def run(
 
         echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
         council = summary["council"]
+        if scenario.spec.proposal.draft == "first":
+            strength = summary["mean_text_scale"]
+            echo("")
+            echo(f"  Text after the talks (mean over lanes: {100 * strength:.0f}% of the first draft's strength):")
+            for measure in scenario.spec.proposal.measures:
+                echo(f"    {measure.describe(strength)}")
         echo("")
         echo("\n".join(format_situation(scenario)))
         if council["overridden_parameters"]:

@@ -59,3 +59,14 @@ def test_the_1695_and_2375_first_drafts_are_softened_and_adopted(path):
 def test_the_1695_and_2375_first_drafts_are_adopted(path):
     _, _, comparison = _final(path)
     assert comparison.modal_outcome == "adopted" and comparison.p_outcome > 0.5
+
+
+def test_run_prints_the_text_after_the_talks():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(DRAFT_2022), "-n", "500", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Text after the talks (mean over lanes: 42% of the first draft's strength)" in result.output
+    assert "crude oil cap 4,000,000 -> 3,156,250 bbl/yr" in result.output
