@@ -62,6 +62,11 @@ def load_positions() -> "pd.DataFrame":
     return _positions().copy()
 
 
+def load_states() -> "pd.DataFrame":
+    """Every state in the record, indexed by ISO-3 code; a copy, free to change."""
+    return _states().copy()
+
+
 def _normalised(code: str) -> str:
     """The ISO-3 code in upper case, or UnknownStateError naming it."""
     normal = str(code).strip().upper()

@@ -22,13 +22,12 @@ and the member's source says so. Salience follows one rule: 1 for a permanent me
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
+from sim.gapositions import load_positions, load_states
 from sim.parameters import ModelParameters
 
 ELECTED_DEFAULTS: dict[str, float] = {"veto_cost": 0.85, "noise": 0.08}
@@ -68,34 +67,31 @@ class Position:
 
 
 @lru_cache(maxsize=1)
-def _rows() -> list[dict[str, str]]:
-    text = resources.files("sim.data").joinpath("ga_positions.csv").read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
-
-
-@lru_cache(maxsize=1)
 def _table() -> dict[str, dict[int, float]]:
+    """Code -> year -> ideal point, for the years with an estimate (``sim.gapositions`` reads
+    the shipped table)."""
+    rows = load_positions().dropna(subset=["ideal_point"])
     table: dict[str, dict[int, float]] = {}
-    for row in _rows():
-        if row["ideal_point"]:
-            table.setdefault(row["code"], {})[int(row["year"])] = float(row["ideal_point"])
+    for code, year, value in zip(rows["code"], rows["year"], rows["ideal_point"]):
+        table.setdefault(str(code), {})[int(year)] = float(value)
     return table
 
 
 @lru_cache(maxsize=1)
 def _dprk_votes() -> dict[str, dict[int, int]]:
+    """Code -> year -> the recorded vote on the DPRK human-rights resolution (+1, 0, -1)."""
+    rows = load_positions()
+    rows = rows[rows["dprk_hr_vote"].isin(list(DPRK_VOTE_CODES))]
     votes: dict[str, dict[int, int]] = {}
-    for row in _rows():
-        if row["dprk_hr_vote"] in DPRK_VOTE_CODES:
-            votes.setdefault(row["code"], {})[int(row["year"])] = DPRK_VOTE_CODES[row["dprk_hr_vote"]]
+    for code, year, vote in zip(rows["code"], rows["year"], rows["dprk_hr_vote"]):
+        votes.setdefault(str(code), {})[int(year)] = DPRK_VOTE_CODES[str(vote)]
     return votes
 
 
 @lru_cache(maxsize=1)
 def state_names() -> dict[str, str]:
     """ISO3 code -> name of every state in the General Assembly record."""
-    text = resources.files("sim.data").joinpath("states.csv").read_text(encoding="utf-8")
-    return {row["code"]: row["name"] for row in csv.DictReader(text.splitlines())}
+    return {str(code): str(name) for code, name in load_states()["name"].items()}
 
 
 def position(code: str, year: int) -> Position | None:
