@@ -3,7 +3,6 @@ sweeps that are locked, verified and never leave processes behind, inputs read s
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess

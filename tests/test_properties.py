@@ -4,7 +4,7 @@ with the exact probabilities over many parameter values at once (one lane each).
 import numpy as np
 import pytest
 
-from sim.likelihood import Parameter, lane_probabilities, parse_params, with_lane_values
+from sim.likelihood import lane_probabilities, parse_params, with_lane_values
 from sim.model import CouncilModel
 from sim.rules import Outcome
 from sim.scenario import load_scenario, scenario_from_dict

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.scenario import STANCE_FIELDS, ScenarioError, Stance, builtin_councils, builtin_members, load_scenario
+from sim.scenario import ScenarioError, Stance, builtin_councils, builtin_members, load_scenario
 
 from .conftest import HISTORY, MINIMAL
 
