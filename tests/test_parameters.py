@@ -1,0 +1,46 @@
+"""The global parameters declared as data: one declaration per name, shipped values from the
+file calibrate writes, and that file's round trip."""
+
+import tomllib
+from dataclasses import fields
+
+import pytest
+
+from sim.parameters import (
+    FITTED,
+    PARAMETER_SPECS,
+    SPECS,
+    ModelParameters,
+    default_parameters,
+    parameters_text,
+    prior_parameters,
+)
+
+
+def test_every_declared_parameter_is_a_field_and_nothing_else():
+    assert [f.name for f in fields(ModelParameters)] == [spec.name for spec in PARAMETER_SPECS]
+    for spec in PARAMETER_SPECS:
+        assert spec.low <= spec.prior_center <= spec.high, spec.name
+        assert spec.prior_sd > 0 and spec.doc, spec.name
+
+
+def test_the_shipped_values_are_the_fitted_ones_within_bounds():
+    shipped = default_parameters()
+    assert len(FITTED) == 13
+    for name in FITTED:
+        value = getattr(shipped, name)
+        assert SPECS[name].low <= value <= SPECS[name].high, name
+    for spec in PARAMETER_SPECS:
+        if not spec.fitted:
+            assert getattr(shipped, spec.name) == spec.prior_center, spec.name
+
+
+def test_the_parameters_file_round_trips_and_unknown_names_are_refused():
+    values = {"stake_weight": 12.5, "noise_scale": 0.75}
+    text = parameters_text(values, ["a header"])
+    parsed = tomllib.loads(text)["parameters"]
+    assert parsed["stake_weight"] == 12.5 and parsed["noise_scale"] == 0.75
+    assert parsed["consensus_norm"] == SPECS["consensus_norm"].prior_center
+    assert text.startswith("# a header")
+    with pytest.raises(KeyError, match="unknown model parameters: nope"):
+        prior_parameters().with_values({"nope": 1.0})
