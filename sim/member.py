@@ -21,7 +21,7 @@ a text another member tables has not been through that. Gaussian noise of scale 
 Within the abstention band the member abstains. A member whose "no" defeats the draft (a
 permanent member on a resolution, anyone in a consensus body) objects only if its opposition
 exceeds its objection cost, which is lower when others are likely to object too
-(:meth:`sim.model.CouncilModel.objection_probabilities`): else it abstains, as China and Russia
+(:meth:`sim.model.CouncilModel.settle`): else it abstains, as China and Russia
 let S/RES/1695 to 2397 pass.
 """
 
@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from scipy.special import ndtr
 
 from sim.lanes import PerLane, full_lanes
 from sim.rules import ABSTAIN, NO, NOT_CAST, YES
@@ -133,21 +132,6 @@ class Member(mesa.Agent):
         cost = self._effective_veto_cost * self.model.rule.objection_visibility
         cost = cost * (1.0 - params.shared_veto_discount * others_object)
         return np.maximum(band, cost)
-
-    def probabilities(self, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(P(yes), P(no), P(abstain)) at the vote given the threshold: the vote is
-        ``choose(support + scale * z)`` with z standard normal, so P(yes) = Phi((u - band)/s)
-        and P(no) = Phi((-threshold - u)/s) (step functions where s = 0)."""
-        utility = self._support()
-        band = self.model.params.abstention_band
-        scale = self.scale()
-        safe = np.where(scale > 0, scale, 1.0)
-        p_yes = np.where(scale > 0, ndtr((utility - band) / safe), (utility > band).astype(float))
-        p_no = np.where(
-            scale > 0, ndtr((-threshold - utility) / safe), (utility < -threshold).astype(float)
-        )
-        p_abstain = np.clip(1.0 - p_yes - p_no, 0.0, 1.0)
-        return p_yes, p_no, p_abstain
 
     def choose(self, utility: np.ndarray, threshold: np.ndarray) -> np.ndarray:
         """Map a utility (with or without noise) to yes / no / abstain codes."""

@@ -16,7 +16,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Mapping
 
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -168,10 +167,6 @@ class ModelParameters:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def lanes(self) -> int:
-        """How many lanes the per-lane values span (1 if all are plain numbers)."""
-        return max((np.size(v) for v in self.as_dict().values()), default=1)
 
 
 def prior_parameters() -> ModelParameters:
