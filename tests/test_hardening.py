@@ -174,12 +174,17 @@ def _descendants(pid: int) -> list[int]:
         return []
 
 
+def _two_worker_sweep(out) -> list[str]:
+    """A sweep long enough to be caught with its two workers running."""
+    return [sys.executable, "-m", "sim", "sweep", str(OIL_CAP_2022), "--param",
+            "members.CHN.pressure=0:1:41", "-n", "200000", "--workers", "2", "--no-progress",
+            "--out", str(out)]
+
+
 def test_kill_9_of_a_sweep_parent_leaves_no_process(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "s.parquet"
-    command = [sys.executable, "-m", "sim", "sweep", str(OIL_CAP_2022), "--param",
-               "members.CHN.pressure=0:1:41", "-n", "200000", "--workers", "2", "--no-progress",
-               "--out", str(out)]
+    command = _two_worker_sweep(out)
     parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -265,9 +270,7 @@ def test_control_characters_never_reach_the_terminal(write_scenario):
 def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "s.parquet"
-    command = [sys.executable, "-m", "sim", "sweep", str(OIL_CAP_2022), "--param",
-               "members.CHN.pressure=0:1:41", "-n", "200000", "--workers", "2", "--no-progress",
-               "--out", str(out)]
+    command = _two_worker_sweep(out)
     parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, start_new_session=True)
     family: list[int] = []
