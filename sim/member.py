@@ -121,18 +121,6 @@ class Member(mesa.Agent):
 
     # -- voting -------------------------------------------------------------------------------
 
-    def threshold(self, others_object: np.ndarray | float = 0.0) -> np.ndarray:
-        """A utility below ``-threshold`` is a "no". For a member whose "no" defeats the draft,
-        the threshold is its objection cost, lowered by the probability ``others_object`` that
-        another such member objects too (a shared veto costs each less)."""
-        params = self.model.params
-        band = params.abstention_band
-        if not self.model.blockers[self.index]:
-            return np.asarray(band, dtype=float)
-        cost = self._effective_veto_cost * self.model.rule.objection_visibility
-        cost = cost * (1.0 - params.shared_veto_discount * others_object)
-        return np.maximum(band, cost)
-
     def choose(self, utility: np.ndarray, threshold: np.ndarray) -> np.ndarray:
         """Map a utility (with or without noise) to yes / no / abstain codes."""
         band = self.model.params.abstention_band

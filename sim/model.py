@@ -189,19 +189,16 @@ class CouncilModel(mesa.Model):
     def settle(self) -> np.ndarray:
         """Each member's probability of objecting, (members, lanes or 1), when each knows the
         others': a quantal response equilibrium (McKelvey & Palfrey 1995) in which an objection
-        that others are likely to share costs less (:meth:`Member.threshold`). Iterated best
+        that others are likely to share costs less (:meth:`_thresholds_given`). Iterated best
         responses from "nobody counts on anybody" rise monotonically to the least-objection
         equilibrium."""
-        utility, scale, cost = self._council_arrays()
-        band = np.asarray(self.params.abstention_band, dtype=float)
-        shared = np.asarray(self.params.shared_veto_discount, dtype=float)
+        utility, scale, _ = self._council_arrays()
         blockers = self.blockers
+        shared = np.asarray(self.params.shared_veto_discount, dtype=float)
         safe = np.where(scale > 0, scale, 1.0)
 
         def p_no_given(others: np.ndarray) -> np.ndarray:
-            threshold = np.where(
-                blockers[:, None], np.maximum(band, cost * (1.0 - shared * others)), band
-            )
+            threshold = self._thresholds_given(others)
             z = (-threshold - utility) / safe
             return np.where(scale > 0, ndtr(z), (utility < -threshold).astype(float))
 
@@ -219,11 +216,22 @@ class CouncilModel(mesa.Model):
         self._others = _others_object(p_no, blockers)
         return p_no
 
+    def _thresholds_given(self, others: np.ndarray) -> np.ndarray:
+        """(members, width): a utility below ``-threshold`` is a "no". For a member whose "no"
+        defeats the draft, the threshold is its objection cost, lowered by the probability
+        ``others`` that another such member objects too (a shared veto costs each less); for
+        the others it is the abstention band."""
+        _, _, cost = self._council_arrays()
+        band = np.asarray(self.params.abstention_band, dtype=float)
+        shared = np.asarray(self.params.shared_veto_discount, dtype=float)
+        discounted = np.maximum(band, cost * (1.0 - shared * others))
+        return np.where(self.blockers[:, None], discounted, band)
+
     def thresholds(self) -> list[np.ndarray]:
         """Each member's objection threshold at the equilibrium of :meth:`settle`."""
         if self.objection is None:
             self.settle()
-        return [m.threshold(self._others[m.index]) for m in self.members]
+        return list(self._thresholds_given(self._others))
 
     def vote_probabilities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(P(yes), P(no), P(abstain)), each (members, lanes): the intentions at the current
