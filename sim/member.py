@@ -20,9 +20,10 @@ decision after the penholder has negotiated them with all fifteen (``sim/data/pe
 a text another member tables has not been through that. Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
 Within the abstention band the member abstains. A member whose "no" defeats the draft (a
 permanent member on a resolution, anyone in a consensus body) objects only if its opposition
-exceeds its objection cost, which is lower when others are likely to object too
-(:meth:`sim.model.CouncilModel.settle`): else it abstains, as China and Russia
-let S/RES/1695 to 2397 pass.
+exceeds its objection cost, which is lower when other permanent members are likely to object
+too; an elected member of a consensus body places a hold only where it is needed, none behind a
+permanent member's (:meth:`sim.model.CouncilModel.settle`). Else it abstains, as China and
+Russia let S/RES/1695 to 2397 pass.
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ def file_penholder() -> str:
 EQUILIBRIUM_ITERATIONS = 60
 """Rounds of best responses in the search for the members' joint objection probabilities."""
 EQUILIBRIUM_TOLERANCE = 1e-10
+DEFERENCE_FLOOR = 1e-6
+"""Smallest chance of being needed an elected member's hold is weighed by (keeps thresholds finite)."""
 
 
 @dataclass
@@ -100,6 +102,8 @@ class CouncilModel(mesa.Model):
         self.context_effect = ContextEffect(self.situation, self.params)
         self.permanent = np.array([m.permanent for m in scenario.members], dtype=bool)
         self.blockers = self.rule.is_blocker(self.permanent)
+        self.sharers = self.blockers & self.permanent
+        """Blockers whose objections share their cost: the permanent members."""
 
         status_quo = np.array(
             [self.situation.status_quo_pressure, self.situation.status_quo_reciprocity]
@@ -188,10 +192,12 @@ class CouncilModel(mesa.Model):
 
     def settle(self) -> np.ndarray:
         """Each member's probability of objecting, (members, lanes or 1), when each knows the
-        others': a quantal response equilibrium (McKelvey & Palfrey 1995) in which an objection
-        that others are likely to share costs less (:meth:`_thresholds_given`). Iterated best
-        responses from "nobody counts on anybody" rise monotonically to the least-objection
-        equilibrium."""
+        others': a quantal response equilibrium (McKelvey & Palfrey 1995) in which a permanent
+        member's objection costs less the likelier another permanent member objects too, and an
+        elected member's hold in a consensus body is weighed by the chance that it is needed
+        (:meth:`_thresholds_given`). The permanent members' best responses, iterated from
+        "nobody counts on anybody", rise monotonically to the least-objection equilibrium; the
+        elected members respond to it."""
         utility, scale, _ = self._council_arrays()
         blockers = self.blockers
         shared = np.asarray(self.params.shared_veto_discount, dtype=float)
@@ -202,30 +208,44 @@ class CouncilModel(mesa.Model):
             z = (-threshold - utility) / safe
             return np.where(scale > 0, ndtr(z), (utility < -threshold).astype(float))
 
+        sharers = self.sharers
         others = np.zeros_like(utility)
         p_no = p_no_given(others)
-        if blockers.any() and np.any(shared != 0):
+        if sharers.any() and np.any(shared != 0):
             for _ in range(EQUILIBRIUM_ITERATIONS):
-                others = _others_object(p_no, blockers)
+                others = _others_object(p_no, sharers)
                 updated = p_no_given(others)
                 change = float(np.max(np.abs(updated - p_no)))
                 p_no = updated
                 if change < EQUILIBRIUM_TOLERANCE:
                     break
         self.objection = p_no
-        self._others = _others_object(p_no, blockers)
+        self._others = _others_object(p_no, sharers)
         return p_no
 
     def _thresholds_given(self, others: np.ndarray) -> np.ndarray:
-        """(members, width): a utility below ``-threshold`` is a "no". For a member whose "no"
-        defeats the draft, the threshold is its objection cost, lowered by the probability
-        ``others`` that another such member objects too (a shared veto costs each less); for
-        the others it is the abstention band."""
+        """(members, width): a utility below ``-threshold`` is a "no"; ``others`` is, for each
+        member, the probability that some other permanent member objects.
+
+        - A permanent member whose "no" defeats the draft pays its objection cost, lowered in
+          proportion to ``others``: vetoes and holds cast together cost each less (China and
+          Russia on S/2022/431 and in the 1718 Committee in 2018 and 2019). Its "no" is on the
+          record, so it weighs its whole stake, needed or not.
+        - An elected member of a consensus body (whose hold alone blocks too) weighs its stake by
+          the chance ``1 - others`` that its hold is needed: the calculus of voting (Riker &
+          Ordeshook 1968), p x B > C. It adds no hold behind a permanent member's, and places
+          one where no permanent member objects.
+        - Everyone else (an elected member on a resolution) needs only to clear the abstention
+          band."""
         _, _, cost = self._council_arrays()
         band = np.asarray(self.params.abstention_band, dtype=float)
         shared = np.asarray(self.params.shared_veto_discount, dtype=float)
         discounted = np.maximum(band, cost * (1.0 - shared * others))
-        return np.where(self.blockers[:, None], discounted, band)
+        # An elected member's hold matters only where no permanent member blocks: it weighs its
+        # stake by the chance that it is needed (a hold behind a permanent member's buys nothing).
+        needed = np.maximum(1.0 - others, DEFERENCE_FLOOR)
+        deferring = np.maximum(band, cost / needed)
+        return np.where(self.sharers[:, None], discounted, np.where(self.blockers[:, None], deferring, band))
 
     def thresholds(self) -> list[np.ndarray]:
         """Each member's objection threshold at the equilibrium of :meth:`settle`."""

@@ -16,7 +16,7 @@ from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.runner import chunk_seed, run
 from sim.scenario import load_scenario
 
-from .conftest import MINIMAL, OIL_CAP_2022, RELIEF_2019
+from .conftest import COMMITTEE_2018, MINIMAL, OIL_CAP_2022, RELIEF_2019
 
 UNCERTAIN_CHINA = MINIMAL + """
 [members.CHN]
@@ -192,6 +192,26 @@ def test_a_veto_others_share_costs_less():
 
     assert p_no_china(0.02, 0.8) > p_no_china(1.0, 0.8) + 0.5
     assert p_no_china(0.02, 0.0) == pytest.approx(p_no_china(1.0, 0.0))
+
+
+def test_an_elected_member_holds_a_committee_decision_only_where_no_permanent_member_does():
+    """The calculus of a hold (Riker & Ordeshook 1968): an elected member weighs its stake by the
+    chance that its hold is needed, so it adds none behind a permanent member's, and places one
+    where no permanent member objects."""
+
+    def p_no(overrides: dict[str, object]) -> dict[str, float]:
+        model = CouncilModel(load_scenario(COMMITTEE_2018, overrides={**PINNED, **overrides}), collect=False)
+        p = model.settle()[:, 0]
+        return {m.code: float(p[m.index]) for m in model.members}
+
+    opposed = {"members.BOL.pressure": 0.0, "members.BOL.salience": 1.0, "members.BOL.veto_cost": 0.2}
+    behind_china = p_no({**opposed, "members.CHN.pressure": 0.0, "members.CHN.veto_cost": 0.05})
+    assert behind_china["CHN"] > 0.99
+    assert behind_china["BOL"] < 0.01
+    alone = p_no({**opposed, **{f"members.{c}.{k}": v for c in ("CHN", "FRA", "RUS", "GBR", "USA")
+                                 for k, v in (("pressure", 1.0), ("veto_cost", 1.0))}})
+    assert max(alone[c] for c in ("CHN", "FRA", "RUS", "GBR", "USA")) < 0.01
+    assert alone["BOL"] > 0.99
 
 
 def test_the_penholder_withdraws_a_resolution_short_of_nine_and_others_a_doomed_one():
