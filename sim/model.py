@@ -9,10 +9,10 @@ does all of it.
 1978) and Council practice (Security Council Report, "The Veto", 2015; Voeten 2001):
 
 - while a member who can block the draft (a permanent member on a resolution, anyone in a
-  consensus body) opposes the text, it gives up a share ``softening_step`` of the text's
-  remaining strength each round, down to ``min_text_scale`` of its first draft (S/RES/1695 lost
-  Chapter VII; S/RES/2375 traded a full oil ban for caps; S/2022/431 went from 2M / 250k to
-  3M / 375k barrels);
+  consensus body) would choose a weaker text, it concedes a share ``softening_step`` of the way
+  to the weakest such text each round, never below ``min_text_scale`` of its first draft
+  (S/RES/1695 lost Chapter VII; S/RES/2375 traded a full oil ban for caps; S/2022/431 went from
+  2M / 250k to 3M / 375k barrels);
 - when the talks end it canvasses the intentions members will vote with. A resolution short of
   nine votes in favour is withdrawn rather than lost. The file's penholder puts a draft with
   nine or more to the vote even if a permanent member will veto it: its text went through the
@@ -286,25 +286,49 @@ class CouncilModel(mesa.Model):
         if self.collect:
             self.datacollector.collect(self)
 
+    def preferred_scales(self) -> np.ndarray:
+        """(members, width): the share of the first draft each member would choose if it could,
+        the maximiser of its stake ``2 s d.(x - r) - s^2 |d|^2``: ``s* = d.(x - r) / |d|^2``.
+        Below 0, the member wants the change reversed; above 1, more than the draft asks."""
+        d_p, d_r = float(self.full_change[0]), float(self.full_change[1])
+        size = d_p * d_p + d_r * d_r
+        rows = []
+        for member in self.members:
+            toward = d_p * (member._ideal_pressure - self.reversion[0]) + d_r * (
+                member._ideal_reciprocity - self.reversion[1]
+            )
+            rows.append(np.atleast_1d(toward / size if size > 0 else np.inf * np.ones_like(toward)))
+        width = max(r.shape[-1] for r in rows)
+        return np.stack([np.broadcast_to(r, (width,)) for r in rows])
+
+    def negotiating_target(self) -> np.ndarray:
+        """Per lane (compact where lanes agree): the text the penholder concedes toward, the
+        weakest text a member who can block prefers, no weaker than ``min_text_scale``."""
+        demanded = self.preferred_scales()[self.blockers].min(axis=0)
+        return np.maximum(demanded, self.params.min_text_scale)
+
     def objectors(self) -> np.ndarray:
-        """Per lane (compact where lanes agree): whether a member who can block the draft
-        opposes the text as it stands (its utility for it, without noise, is below zero)."""
-        utility, _, _ = self._council_arrays()
-        return (utility[self.blockers] < 0).any(axis=0)
+        """Per lane (compact where lanes agree): whether a member who can block wants a weaker
+        text than the one on the table (and so presses for concessions)."""
+        return self.negotiating_target() < self._text_scale
 
     def _penholder_softens(self) -> None:
-        """Where a member who can block opposes the text, give up a share of it.
+        """Where a member who can block wants a weaker text, concede part of the way to it.
 
-        The penholder negotiates to meet the objections of those who can defeat the draft,
-        whether or not they would go as far as a veto: what it concedes depends on their stakes,
-        not on what a veto costs them, so that a costlier veto never leads to a stronger text and
-        more vetoes."""
-        failing = self.objectors()
-        if not np.any(failing):
+        Each round the penholder gives up a share ``softening_step`` of the distance between its
+        text and the weakest text a member who can defeat it would choose (bargaining that meets
+        the most demanding veto player part of the way: Nash 1950; the split-the-difference
+        norm of negotiation, Raiffa 1982), never below ``min_text_scale`` of its first draft. China
+        and Russia watered drafts down that they then voted for (S/RES/1695 lost Chapter VII,
+        S/RES/2375 traded a full oil ban for caps), and the US halved its 2022 cut and was still
+        vetoed. What it concedes depends on the blockers' positions, not on what a veto costs
+        them, so that a costlier veto never leads to a stronger text and more vetoes."""
+        target = self.negotiating_target()
+        pressing = target < self._text_scale
+        if not np.any(pressing):
             return
-        params = self.params
-        softened = np.maximum(self._text_scale * (1 - params.softening_step), params.min_text_scale)
-        self.text_scale = np.where(failing, np.minimum(softened, self._text_scale), self._text_scale)
+        softened = self._text_scale - self.params.softening_step * (self._text_scale - target)
+        self.text_scale = np.where(pressing, softened, self._text_scale)
         self.proposal_state = self._proposal_state()
         self.objection = None
         self._arrays = None

@@ -228,7 +228,7 @@ def test_the_penholder_withdraws_a_resolution_short_of_nine_and_others_a_doomed_
         assert np.any(result.outcome == Outcome.VETOED) == penholder
 
 
-def test_a_first_draft_is_softened_down_to_the_floor_and_a_final_text_is_not(write_scenario):
+def test_a_first_draft_is_softened_toward_the_floor_and_a_final_text_is_not(write_scenario):
     first = load_scenario(
         OIL_CAP_2022,
         overrides={**PINNED, "proposal.draft": "first", "negotiation.rounds": 6,
@@ -236,8 +236,9 @@ def test_a_first_draft_is_softened_down_to_the_floor_and_a_final_text_is_not(wri
     )
     model = CouncilModel(first, lanes=1, rng=0)
     model.run_model()
-    floor = float(model.params.min_text_scale)
-    assert float(model.text_scale[0]) == pytest.approx(floor)  # softened to the floor, China still opposed
+    floor, step = float(model.params.min_text_scale), float(model.params.softening_step)
+    # China wants no cut at all: each round concedes a share `step` of the way to the floor
+    assert float(model.text_scale[0]) == pytest.approx(floor + (1 - floor) * (1 - step) ** 6)
     assert bool(np.ravel(model.objectors())[0])
     assert len(model.datacollector.get_model_vars_dataframe()) == 8  # initial + 6 rounds + the vote
     final = CouncilModel(load_scenario(OIL_CAP_2022), lanes=1, rng=0)

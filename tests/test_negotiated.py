@@ -31,27 +31,27 @@ def test_there_are_three_first_drafts_each_with_its_record():
         assert record.softened is True and record.final_text and record.source
 
 
-def test_the_2022_first_draft_is_softened_to_about_the_text_that_was_put_to_the_vote():
-    """2M / 250k softened in the talks; the record's text was 3M / 375k (half the cut)."""
-    scenario, text, _ = _final(DRAFT_2022)
-    assert text < 1.0 and text >= scenario.parameters.min_text_scale - 1e-12
+def test_the_2022_first_draft_is_softened_and_still_vetoed_by_china_and_russia():
+    """2M / 250k softened in the talks (the record's text: 3M / 375k, half the cut) and still
+    vetoed by China and Russia: they want no cut at all, so no concession buys them."""
+    scenario, text, comparison = _final(DRAFT_2022)
+    assert scenario.parameters.min_text_scale - 1e-12 <= text < 0.8
     crude, refined = scenario.spec.proposal.measures[:2]
-    assert "3,156,250" in crude.describe(text) and "394,531" in refined.describe(text)
+    assert "2,693,750" in crude.describe(text) and "336,719" in refined.describe(text)
+    assert comparison.outcome_correct and comparison.modal_outcome == "vetoed"
 
 
-@pytest.mark.xfail(strict=True, reason="the model's China accepts the 2022 text softened to 42% "
-                   "(abstains, 13-0-2); the record: vetoed by China and Russia at about 50%")
-def test_the_2022_first_draft_ends_vetoed_by_china_and_russia():
-    _, _, comparison = _final(DRAFT_2022)
-    assert comparison.outcome_correct
+def test_the_2375_first_draft_is_softened_and_adopted():
+    """The full oil ban of the first US draft is traded down toward China's preferred text."""
+    _, text, comparison = _final(DRAFT_2375)
+    assert comparison.outcome_correct and text < 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="at the calibrated parameters China's ideal pressure after "
-                   "the 2006 launches and the 2017 test lies above these first drafts' midpoints: "
-                   "they pass unsoftened, whereas the record shows a veto threat softened them")
-@pytest.mark.parametrize("path", [DRAFT_1695, DRAFT_2375], ids=lambda p: p.name)
-def test_the_1695_and_2375_first_drafts_are_softened_and_adopted(path):
-    _, text, comparison = _final(path)
+@pytest.mark.xfail(strict=True, reason="at the calibrated parameters China's ideal pressure in July "
+                   "2006 lies far above the Chapter VII text (its stance is a level on the regime's "
+                   "scale, and there was no regime yet): it presses for no concession")
+def test_the_1695_first_draft_is_softened_and_adopted():
+    _, text, comparison = _final(DRAFT_1695)
     assert comparison.outcome_correct and text < 1.0
 
 
@@ -68,5 +68,5 @@ def test_run_prints_the_text_after_the_talks():
 
     result = CliRunner().invoke(app, ["run", str(DRAFT_2022), "-n", "500", "--seed", "1"])
     assert result.exit_code == 0, result.output
-    assert "Text after the talks (mean over lanes: 42% of the first draft's strength)" in result.output
-    assert "crude oil cap 4,000,000 -> 3,156,250 bbl/yr" in result.output
+    assert "Text after the talks (mean over lanes: 65% of the first draft's strength)" in result.output
+    assert "crude oil cap 4,000,000 -> 2,693,750 bbl/yr" in result.output

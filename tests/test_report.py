@@ -74,7 +74,7 @@ def test_outcome_probabilities_and_member_votes_are_the_runs(page):
     oil, hostile = sections(html)
     # the hostile file's China splits its vote: a number that is neither 0 nor 100
     china = [float(cell(hostile, f"{vote}-CHN").rstrip("%")) for vote in ("yes", "no", "abstain")]
-    assert max(china) < 90
+    assert sorted(china)[-2] > 5.0  # at least two kinds of vote, each in more than 5% of lanes
 
 
 def test_comparison_with_history_where_the_file_has_one(page):
