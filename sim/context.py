@@ -6,13 +6,15 @@ DPRK and the great powers have done. The reactions depend on the member's own st
 - **Provocation** raises ideal pressure: half of the reaction is common to all members (the
   non-proliferation norm: China and Russia voted for every resolution that answered a nuclear
   test), half in proportion to the member's pressure stance.
-- **Unreciprocated steps and talks** lower the ideal pressure of reciprocity-minded members: the
-  "action for action" principle China and Russia invoke (S/PV.9048, May 2022: the US "failed to
-  reciprocate" the DPRK's steps), and the restraint members show while talks are under way.
+- **Talks under way** lower the ideal pressure of reciprocity-minded members: the restraint
+  members show while negotiations are on (China and Russia asked for it through 2018-19). The
+  stock of unreciprocated DPRK steps (``sim/situation.py``) is shown with the situation but moves
+  nothing: a response to it fitted to 0 and, switched off, the rolling forecast kept every
+  outcome and gained log-likelihood (README, ablations), so it went.
 - **Great-power tension** lowers the cost of an objection: relations are already bad.
 
 Ideal points live on the regime's own pressure scale (``sim/measures.py``), and have memory
-because the provocation and step stocks fade with half-lives (``sim/situation.py``) instead of
+because the provocation stock fades with half-lives (``sim/situation.py``) instead of
 resetting each year. All functions are vectorised over lanes; the coefficients are the fitted
 global parameters of :mod:`sim.parameters`.
 """
@@ -40,7 +42,7 @@ class ContextEffect:
     def ideal_pressure(self, pressure: np.ndarray, reciprocity: np.ndarray) -> np.ndarray:
         s, p = self.situation, self.params
         reaction = p.provocation_response * s.provocation * (NORM_SHARE + (1 - NORM_SHARE) * pressure)
-        restraint = p.steps_response * s.unreciprocated_steps + p.talks_restraint * float(s.talks_under_way)
+        restraint = p.talks_restraint * float(s.talks_under_way)
         return pressure + reaction - reciprocity * restraint
 
     def ideal_reciprocity(self, reciprocity: np.ndarray) -> np.ndarray:

@@ -114,17 +114,17 @@ def _situation(**changes) -> Situation:
 
 def test_context_moves_ideal_points_by_members_own_stances():
     params = prior_parameters().with_values(
-        {"provocation_response": 0.2, "steps_response": 0.2, "talks_restraint": 0.1, "tension_veto_discount": 0.5}
+        {"provocation_response": 0.2, "talks_restraint": 0.1, "tension_veto_discount": 0.5}
     )
     pressure = np.array([0.2, 0.9])
     reciprocity = np.array([0.9, 0.1])
     calm = ContextEffect(_situation(), params)
     tested = ContextEffect(_situation(provocation=1.0), params)
-    owed = ContextEffect(_situation(unreciprocated_steps=2.0), params)
+    owed = ContextEffect(_situation(talks_under_way=True), params)
     rise = tested.ideal_pressure(pressure, reciprocity) - calm.ideal_pressure(pressure, reciprocity)
     assert np.all(rise > 0) and rise[1] > rise[0]  # everyone reacts to a test, hawks more
     fall = calm.ideal_pressure(pressure, reciprocity) - owed.ideal_pressure(pressure, reciprocity)
-    assert np.all(fall > 0) and fall[0] > fall[1]  # the reciprocity-minded want to answer steps
+    assert np.all(fall > 0) and fall[0] > fall[1]  # restraint in talks, the reciprocity-minded most
     tense = ContextEffect(_situation(tension=1.0), params)
     assert tense.veto_cost(np.array([0.5]))[0] < calm.veto_cost(np.array([0.5]))[0]
 
@@ -185,7 +185,7 @@ def test_a_veto_others_share_costs_less():
     (China's own stances unchanged), and not at all through this channel without the discount."""
 
     def p_no_china(russia_cost: float, discount: float) -> float:
-        overrides = {**PINNED, "members.CHN.pressure": 0.4, "members.RUS.veto_cost": russia_cost,
+        overrides = {**PINNED, "members.CHN.pressure": 0.3, "members.RUS.veto_cost": russia_cost,
                      "decision.shared_veto_discount": discount}
         model = CouncilModel(load_scenario(OIL_CAP_2022, overrides=overrides), collect=False)
         return float(np.ravel(model.settle()[model.member("CHN").index])[0])
