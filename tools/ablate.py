@@ -4,6 +4,7 @@ the figures of README's ablation table and of its comparison with the old fitted
     python tools/ablate.py                                   # the model as shipped
     python tools/ablate.py --off talks_restraint              # a mechanism held at 0, not fitted
     python tools/ablate.py --preset old-members.toml         # stances from a preset file
+    python tools/ablate.py --without deference               # elected members' holds not weighed by need
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+
+from sim import model as council_model
 from sim.calibrate import default_params, rolling, rolling_summary
 from sim.compare import by_date
 from sim.scenario import load_scenario
@@ -20,11 +24,34 @@ from sim.scenario import load_scenario
 HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "history"
 
 
+def _without_deference() -> None:
+    """An elected member of a consensus body objects whenever its stake exceeds its objection
+    cost, needed or not (the model before elected members weighed a hold by its need)."""
+
+    def thresholds(self, others):
+        _, _, cost = self._council_arrays()
+        band = np.asarray(self.params.abstention_band, dtype=float)
+        shared = np.asarray(self.params.shared_veto_discount, dtype=float)
+        discounted = np.maximum(band, cost * (1.0 - shared * others))
+        plain = np.maximum(band, cost)
+        return np.where(self.sharers[:, None], discounted, np.where(self.blockers[:, None], plain, band))
+
+    council_model.CouncilModel._thresholds_given = thresholds
+
+
+STRUCTURAL = {"deference": _without_deference}
+"""Structural mechanisms ``--without`` can switch off (each by replacing one model method)."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--off", nargs="*", default=[], help="global parameters held at 0 and not fitted")
     parser.add_argument("--preset", help="a stance preset file applied to every decision (council.preset)")
+    parser.add_argument("--without", nargs="*", default=[], choices=sorted(STRUCTURAL),
+                        help="structural mechanisms switched off")
     args = parser.parse_args()
+    for name in args.without:
+        STRUCTURAL[name]()
     overrides = {"council.preset": str(Path(args.preset).resolve())} if args.preset else None
     scenarios = by_date([load_scenario(path, overrides=overrides) for path in sorted(HISTORY.glob("*.toml"))])
     off = {name: 0.0 for name in args.off}
@@ -36,6 +63,7 @@ def main() -> None:
     summary = rolling_summary(rolling(scenarios, params))
     print(json.dumps({
         "off": args.off,
+        "without": args.without,
         "preset": args.preset,
         "fitted": len(params),
         "decisions": summary["decisions"],
