@@ -571,3 +571,34 @@ def version() -> None:
     """Print the version."""
     echo(__version__)
 
+
+
+# --- strongest / discover (issue 10) -----------------------------------------------------------
+
+
+@app.command()
+def strongest(
+    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    max_veto_risk: Annotated[float, typer.Option("--max-veto-risk", min=0.0, max=1.0, help="Bound on P(vetoed or failed) of the text put to the vote.")] = 0.1,
+    measure: Annotated[Optional[list[str]], typer.Option("--measure", "-m", metavar="NAME", help="Scale only this measure (its type, or its position from 0); repeat for more. Default: all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Draw the curve (.png or .svg).")] = None,
+) -> None:
+    """The strongest text of the draft whose P(vetoed or failed) stays under the bound."""
+    from sim.plots import FIGURE_FORMATS
+    from sim.strongest import format_strongest, plot_strongest, strongest_text
+
+    check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
+    scenario = load_or_fail(scenario_file)
+    try:
+        result = strongest_text(scenario, max_veto_risk, measure)
+    except InputError as exc:
+        fail(exc.problems)
+    if plot_path is not None:
+        plot_strongest(result).save(plot_path)
+    if as_json:
+        echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        echo(format_strongest(result))
+        if plot_path is not None:
+            echo(f"\n  Curve drawn to {plot_path}")
