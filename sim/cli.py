@@ -132,6 +132,7 @@ def run(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Each member's utility in its parts, and who was pivotal where the draft failed.")] = False,
 ) -> None:
     """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
     from sim.runner import run as run_scenario
@@ -144,6 +145,12 @@ def run(
     from sim.council import council_summary, format_situation, format_stances
 
     summary["council"] = council_summary(scenario)
+    explanation = None
+    if explain:
+        from sim.explain import explain_run
+
+        explanation = explain_run(scenario, result)
+        summary["explain"] = explanation.to_dict()
     if out is not None:
         result.write(out)
     if as_json:
@@ -169,6 +176,11 @@ def run(
             + ", file = this scenario, like X = template, rule = salience rule):"
         )
         echo("\n".join(format_stances(council["stances"])))
+        if explanation is not None:
+            from sim.explain import format_explanation
+
+            echo("")
+            echo(format_explanation(explanation))
         if out is not None:
             echo(f"\n  Per-lane table written to {out}")
 
