@@ -614,3 +614,31 @@ def strongest(
         echo(format_strongest(result))
         if plot_path is not None:
             echo(f"\n  Curve drawn to {plot_path}")
+
+
+@app.command()
+def discover(
+    sweep_table: Annotated[Path, typer.Argument(metavar="SWEEP_TABLE", help="Table from unsc-sim sweep --out (random or lhs design).")],
+    metric: Annotated[str, typer.Option("--metric", help="Column of the table, e.g. p_adopted, p_vetoed, CHN_no.")],
+    above: Annotated[float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")],
+    threshold_density: Annotated[float, typer.Option("--threshold-density", help="Density the box must reach: the box of highest coverage that does.")] = 0.8,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Peeling trajectory and box limits (.png or .svg).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """PRIM scenario discovery: the swept conditions under which a metric exceeds a value."""
+    from sim.discover import discover as run_discovery, format_discovery, plot_discovery
+    from sim.plots import FIGURE_FORMATS
+
+    check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
+    try:
+        result = run_discovery(sweep_table, metric, above, threshold_density)
+    except InputError as exc:
+        fail(exc.problems)
+    if plot_path is not None:
+        plot_discovery(result).save(plot_path)
+    if as_json:
+        echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        echo(format_discovery(result))
+        if plot_path is not None:
+            echo(f"\n  Trajectory and box drawn to {plot_path}")
