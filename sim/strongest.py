@@ -246,16 +246,23 @@ def strongest_text(
 
 def format_strongest(result: StrongestText, every: int = 20) -> str:
     """The human-readable report: the text, the bound at and above it, and the curve."""
-    lines = [result.scenario, f"  bound: P(vetoed or failed) <= {result.bound:g}"]
+    consensus = "blocked" in result.curve[0].probabilities
+    risk = "P(blocked)" if consensus else "P(vetoed or failed)"
+    lines = [
+        result.scenario,
+        f"  bound: {risk} <= {result.bound:g}, the text put to the vote as it stands (no further talks"
+        + ("" if consensus else "; failed = short of nine votes, which the penholder's canvass would withdraw")
+        + ")",
+    ]
     if result.scale is None:
         lines.append(f"  {result.notes[0]}")
     else:
         assert result.at_scale is not None
         lines.append(
-            f"  strongest text: {100 * result.scale:.2f}% of the draft's change "
-            f"(P(vetoed or failed) {result.at_scale.risk:.4f}"
+            f"  strongest text: {100 * result.scale:.3f}% of the draft's change "
+            f"({risk} {result.at_scale.risk:.5f}"
             + (
-                f"; just above, at {100 * result.scale_above:.2f}%: {result.above_scale.risk:.4f})"
+                f"; just above, at {100 * result.scale_above:.3f}%: {result.above_scale.risk:.5f})"
                 if result.scale_above is not None and result.above_scale is not None
                 else ")"
             )
