@@ -228,6 +228,11 @@ def strongest_text(
                 low = middle
             else:
                 high = middle
+    if len(intervals) == 1 and intervals[0][0] > 0.0:
+        result.notes.append(
+            f"the curve is not monotone: texts weaker than {intervals[0][0]:.3f} break the bound too "
+            "(too little in them to carry nine votes)"
+        )
     if len(intervals) > 1:
         spans = ", ".join(f"[{a:.3f}, {b:.3f}]" for a, b in intervals)
         result.notes.append(

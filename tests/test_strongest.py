@@ -105,3 +105,17 @@ def test_cli_bad_options():
     assert runner.invoke(app, ["strongest", str(OIL_CAP_2022), "--max-veto-risk", "1.5"]).exit_code == 2
     bad = runner.invoke(app, ["strongest", str(OIL_CAP_2022), "-m", "nothing"])
     assert bad.exit_code == 2 and "nothing" in bad.output
+
+
+def test_a_curve_that_rises_then_falls_is_reported_as_such():
+    """Every interval of scales meeting the bound is listed; a weak text breaking it is noted."""
+    from .conftest import HISTORY
+
+    result = strongest_text(load_scenario(HISTORY / "2006-07-15-s-res-1695.toml"), 0.1, grid_points=41)
+    risks = {round(p.scale, 9): p.risk for p in result.curve}
+    for low, high in result.feasible_intervals:
+        assert all(risk <= 0.1 for scale, risk in risks.items() if low <= scale <= high)
+    meets = [scale for scale, risk in risks.items() if risk <= 0.1]
+    assert sum(1 for s in meets if any(a <= s <= b for a, b in result.feasible_intervals)) == len(meets)
+    weak_breaks = risks[0.0] > 0.1
+    assert weak_breaks == any("not monotone" in note for note in result.notes)
