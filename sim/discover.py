@@ -139,13 +139,13 @@ def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, A
 
 
 def _inputs(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The swept keys as PRIM reads them: numbers stay numbers, anything else is a category."""
+    """The swept keys as PRIM reads them: numbers as floats, anything else (true/false, text
+    choices) as a category. Whole numbers are given as floats too: EMA Workbench 2.5's pasting
+    writes a midpoint such as 0.5 into an integer column, which pandas 2 refuses."""
     x = frame[keys].copy()
     for key in keys:
         if pd.api.types.is_bool_dtype(x[key]) or not pd.api.types.is_numeric_dtype(x[key]):
             x[key] = x[key].astype(str)
-        elif pd.api.types.is_integer_dtype(x[key]):
-            x[key] = x[key].astype(np.int64)
         else:
             x[key] = x[key].astype(np.float64)
     return x

@@ -21,7 +21,7 @@ has no pivotal member: neither switch alone adopts it. Withdrawn lanes have no v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -111,31 +111,49 @@ def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.nda
     }
 
 
-def pivotal_lanes(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
-    """(failed lane indices, (members, failed lanes) bool): whether each member's switch to yes
-    would have adopted the draft in each lane where it was put to the vote and not adopted."""
+def _pivotal_slices(result: RunResult) -> Iterator[np.ndarray]:
+    """(members, lanes) bool for successive slices of the failed lanes: whether each member's
+    switch to yes would have adopted the draft in each lane put to the vote and not adopted."""
     from sim.rules import rule_for
 
     spec = result.scenario.spec
     rule = rule_for(spec.proposal.kind, spec.council.quota)
     permanent = np.array([m.permanent for m in result.scenario.members], dtype=bool)
     failed = np.flatnonzero(np.isin(result.outcome, [int(o) for o in NOT_ADOPTED]))
-    pivotal = np.zeros((len(permanent), failed.size), dtype=bool)
     for start in range(0, failed.size, PIVOTAL_SLICE):
-        lanes = failed[start : start + PIVOTAL_SLICE]
-        votes = result.votes[:, lanes]
+        votes = result.votes[:, failed[start : start + PIVOTAL_SLICE]]
+        pivotal = np.zeros(votes.shape, dtype=bool)
         for i in range(len(permanent)):
             switched = votes.copy()
             switched[i] = YES
-            pivotal[i, start : start + lanes.size] = decide(rule, switched, permanent).outcome == Outcome.ADOPTED
-    return failed, pivotal
+            pivotal[i] = decide(rule, switched, permanent).outcome == Outcome.ADOPTED
+        yield pivotal
+
+
+def pivotal_lanes(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """(failed lane indices, (members, failed lanes) bool): who was pivotal in each failed lane."""
+    failed = np.flatnonzero(np.isin(result.outcome, [int(o) for o in NOT_ADOPTED]))
+    slices = list(_pivotal_slices(result))
+    members = len(result.scenario.members)
+    return failed, np.concatenate(slices, axis=1) if slices else np.zeros((members, 0), dtype=bool)
+
+
+def pivotal_counts(result: RunResult) -> tuple[int, np.ndarray, int]:
+    """(failed lanes, per-member pivotal lanes, lanes with no pivotal member), counted slice by
+    slice so that a long run never holds a mask of all its failed lanes."""
+    failed, counts, none = 0, np.zeros(len(result.scenario.members), dtype=np.int64), 0
+    for pivotal in _pivotal_slices(result):
+        failed += pivotal.shape[1]
+        counts += pivotal.sum(axis=1)
+        none += int((~pivotal.any(axis=0)).sum())
+    return failed, counts, none
 
 
 def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
     """Every member's utility in its parts and its pivotal share in the failed lanes of ``result``."""
     lanes = min(result.replicates, CHUNK_LANES)
     parts = utility_parts(scenario, lanes, chunk_seed(result.seed, 0))
-    failed, pivotal = pivotal_lanes(result)
+    failed, pivotal, no_pivotal = pivotal_counts(result)
     counts = {o.label: int(np.sum(result.outcome == o)) for o in NOT_ADOPTED if np.any(result.outcome == o)}
     mean = lambda name, i: float(np.mean(parts[name][i]))  # noqa: E731
     members = [
@@ -145,7 +163,7 @@ def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
             **{name: mean(name, i) for name in (
                 "salience", "gain", "stake", "consensus_norm", "ties", "utility", "threshold",
                 "objection_cost", "noise_sd", "p_yes", "p_no", "p_abstain")},
-            pivotal_share=float(pivotal[i].mean()) if failed.size else None,
+            pivotal_share=float(pivotal[i] / failed) if failed else None,
         )
         for i, profile in enumerate(scenario.members)
     ]
@@ -156,7 +174,7 @@ def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
         text_scale=float(np.mean(parts["text_scale"])),
         lanes_explained=lanes,
         failed_lanes=counts,
-        no_pivotal_share=float((~pivotal.any(axis=0)).mean()) if failed.size else None,
+        no_pivotal_share=no_pivotal / failed if failed else None,
         members=members,
     )
 

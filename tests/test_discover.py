@@ -117,3 +117,25 @@ def test_cli_on_a_real_lhs_sweep(tmp_path):
     assert "coverage" in text.output and "<- the box" in text.output
     bad = runner.invoke(app, ["discover", str(table), "--metric", "p_adopted", "--above", "2"])
     assert bad.exit_code == 2 and "no point" in bad.output
+
+
+def test_whole_number_and_choice_keys(tmp_path):
+    """An integer key (PRIM's pasting writes midpoints into it) and a text choice (a category)."""
+    rng = np.random.default_rng(4)
+    points = 300
+    frame = pd.DataFrame({
+        "point": np.arange(points),
+        "negotiation.rounds": rng.integers(0, 6, size=points).astype(np.int64),
+        "proposal.draft": rng.choice(["first", "final"], size=points),
+        "members.CHN.pressure": rng.uniform(size=points),
+    })
+    frame["p_adopted"] = np.where((frame["proposal.draft"] == "first") & (frame["negotiation.rounds"] >= 2), 1.0, 0.0)
+    keys = ["negotiation.rounds", "proposal.draft", "members.CHN.pressure"]
+    path = tmp_path / "mixed.parquet"
+    write_table(frame, path, {"table": "sweep", "design": {"name": "lhs"}, "parameters": [{"key": k} for k in keys]})
+    result = discover(path, "p_adopted", 0.5)
+    limits = {limit.key: limit for limit in result.limits}
+    assert limits["proposal.draft"].restricted and set(limits["proposal.draft"].low) == {"first"}
+    assert limits["negotiation.rounds"].restricted and 1 < limits["negotiation.rounds"].low <= 2
+    assert result.density >= 0.8
+    json.dumps(result.to_dict())  # sets of categories come out as lists
