@@ -6,8 +6,8 @@ A member's deterministic utility for the draft (:meth:`sim.member.Member._suppor
 
 and at the vote it adds a Gaussian shock of sd ``noise``; it votes no below ``-threshold`` (for a
 member whose "no" defeats the draft, its objection cost at the equilibrium of
-:meth:`sim.model.CouncilModel.settle`, discounted by the chance that another blocker objects
-too; for the others, the abstention band) and yes above the abstention band. Every number here is
+:meth:`sim.model.CouncilModel.settle`, as :meth:`CouncilModel._thresholds_given` sets it; for the
+others, the abstention band) and yes above the abstention band. Every number here is
 read from the model's own arrays after the talks (:meth:`CouncilModel._council_arrays`,
 :meth:`CouncilModel.thresholds`), built as the run's first chunk was (same seed, so the same
 stance draws), and averaged over its lanes where stances are random.
