@@ -119,3 +119,21 @@ def test_a_curve_that_rises_then_falls_is_reported_as_such():
     assert sum(1 for s in meets if any(a <= s <= b for a, b in result.feasible_intervals)) == len(meets)
     weak_breaks = risks[0.0] > 0.1
     assert weak_breaks == any("not monotone" in note for note in result.notes)
+
+
+def test_random_stances_are_averaged_over_draws(write_scenario):
+    path = write_scenario(f"""
+extends = "{OIL_CAP_2022}"
+[scenario]
+name = "S/2022/431 with China's pressure stance uncertain"
+[members.CHN]
+pressure = {{ low = 0.3, high = 0.9, source = "what-if" }}
+""")
+    scenario = load_scenario(path)
+    evaluator = TextEvaluator(scenario)
+    assert evaluator.draws > 1
+    result = strongest_text(scenario, 0.2, grid_points=21)
+    assert result.scale is not None
+    assert evaluator.at(result.scale).risk <= 0.2
+    if result.scale_above is not None:
+        assert evaluator.at(result.scale_above).risk > 0.2
