@@ -132,6 +132,7 @@ def run(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Each member's utility in its parts, and who was pivotal where the draft failed.")] = False,
 ) -> None:
     """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
     from sim.runner import run as run_scenario
@@ -144,6 +145,12 @@ def run(
     from sim.council import council_summary, format_situation, format_stances
 
     summary["council"] = council_summary(scenario)
+    explanation = None
+    if explain:
+        from sim.explain import explain_run
+
+        explanation = explain_run(scenario, result)
+        summary["explain"] = explanation.to_dict()
     if out is not None:
         result.write(out)
     if as_json:
@@ -169,6 +176,11 @@ def run(
             + ", file = this scenario, like X = template, rule = salience rule):"
         )
         echo("\n".join(format_stances(council["stances"])))
+        if explanation is not None:
+            from sim.explain import format_explanation
+
+            echo("")
+            echo(format_explanation(explanation))
         if out is not None:
             echo(f"\n  Per-lane table written to {out}")
 
@@ -571,3 +583,62 @@ def version() -> None:
     """Print the version."""
     echo(__version__)
 
+
+
+# --- strongest / discover (issue 10) -----------------------------------------------------------
+
+
+@app.command()
+def strongest(
+    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    max_veto_risk: Annotated[float, typer.Option("--max-veto-risk", min=0.0, max=1.0, help="Bound on P(vetoed or failed) of the text put to the vote.")] = 0.1,
+    measure: Annotated[Optional[list[str]], typer.Option("--measure", "-m", metavar="NAME", help="Scale only this measure (its type, or its position from 0); repeat for more. Default: all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Draw the curve (.png or .svg).")] = None,
+) -> None:
+    """The strongest text of the draft whose P(vetoed or failed) stays under the bound."""
+    from sim.plots import FIGURE_FORMATS
+    from sim.strongest import format_strongest, plot_strongest, strongest_text
+
+    check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
+    scenario = load_or_fail(scenario_file)
+    try:
+        result = strongest_text(scenario, max_veto_risk, measure)
+    except InputError as exc:
+        fail(exc.problems)
+    if plot_path is not None:
+        plot_strongest(result).save(plot_path)
+    if as_json:
+        echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        echo(format_strongest(result))
+        if plot_path is not None:
+            echo(f"\n  Curve drawn to {plot_path}")
+
+
+@app.command()
+def discover(
+    sweep_table: Annotated[Path, typer.Argument(metavar="SWEEP_TABLE", help="Table from unsc-sim sweep --out (random or lhs design).")],
+    metric: Annotated[str, typer.Option("--metric", help="Column of the table, e.g. p_adopted, p_vetoed, CHN_no.")],
+    above: Annotated[float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")],
+    threshold_density: Annotated[float, typer.Option("--threshold-density", help="Density the box must reach: the box of highest coverage that does.")] = 0.8,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Peeling trajectory and box limits (.png or .svg).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """PRIM scenario discovery: the swept conditions under which a metric exceeds a value."""
+    from sim.discover import discover as run_discovery, format_discovery, plot_discovery
+    from sim.plots import FIGURE_FORMATS
+
+    check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
+    try:
+        result = run_discovery(sweep_table, metric, above, threshold_density)
+    except InputError as exc:
+        fail(exc.problems)
+    if plot_path is not None:
+        plot_discovery(result).save(plot_path)
+    if as_json:
+        echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        echo(format_discovery(result))
+        if plot_path is not None:
+            echo(f"\n  Trajectory and box drawn to {plot_path}")

@@ -335,6 +335,27 @@ def _history_section(entry: ReportEntry) -> str:
     return f"<h3>Comparison with history</h3>{table}" + (f'<ul class="note">{notes}</ul>' if notes else "")
 
 
+def _explain_section(entry: ReportEntry) -> str:
+    """Each member's utility in its parts and its pivotal share (``run --explain``)."""
+    from sim.explain import explain_run
+
+    explanation = explain_run(entry.scenario, entry.result)
+    names = ("stake", "consensus_norm", "ties", "utility", "threshold", "noise_sd")
+    headers = [("Member", "")] + [(name.replace("_", " "), "num") for name in names] + [("pivotal", "num")]
+    rows = [
+        [(f"{_e(m.name)} ({_e(m.code)})", "")]
+        + [(f"{getattr(m, name):.3f}", "num") for name in names]
+        + [("-" if m.pivotal_share is None else _percent(m.pivotal_share), "num")]
+        for m in explanation.members
+    ]
+    note = (
+        f'<p class="note">Utility = stake (stake weight {explanation.stake_weight:.3g} x salience x gain) + '
+        "consensus norm + ties to the sponsors; a no below -threshold, a yes above the abstention band. "
+        "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
+    )
+    return f"<h3>Why: each member's utility</h3>{_table(headers, rows, 'explain')}{note}"
+
+
 def _entry_section(index: int, entry: ReportEntry) -> str:
     scenario = entry.scenario
     made = (
@@ -346,7 +367,7 @@ def _entry_section(index: int, entry: ReportEntry) -> str:
     return (
         f'<section id="s{index}"><h2>{index}. {_e(scenario.name)}</h2>{made}{description}'
         f"{_proposal_section(scenario)}{_council_section(scenario)}{_outcome_section(entry.result)}"
-        f"{_votes_section(entry)}{_history_section(entry)}</section>"
+        f"{_votes_section(entry)}{_explain_section(entry)}{_history_section(entry)}</section>"
     )
 
 

@@ -1,0 +1,215 @@
+"""Why a run came out as it did: each member's utility in its parts, and who was pivotal.
+
+A member's deterministic utility for the draft (:meth:`sim.member.Member._support`) is
+
+    stake_weight * salience * gain  +  consensus_norm * [penholder's draft]  +  ties to the sponsors
+
+and at the vote it adds a Gaussian shock of sd ``noise``; it votes no below ``-threshold`` (for a
+member whose "no" defeats the draft, its objection cost at the equilibrium of
+:meth:`sim.model.CouncilModel.settle`, as :meth:`CouncilModel._thresholds_given` sets it; for the
+others, the abstention band) and yes above the abstention band. Every number here is
+read from the model's own arrays after the talks (:meth:`CouncilModel._council_arrays`,
+:meth:`CouncilModel.thresholds`), built as the run's first chunk was (same seed, so the same
+stance draws), and averaged over its lanes where stances are random.
+
+**Pivotal.** In a lane where the draft was put to the vote and not adopted (vetoed, failed,
+blocked), a member is pivotal if switching its vote to yes would have changed the outcome to
+adopted, under the same rule (:func:`sim.rules.decide`). A draft vetoed by two permanent members
+has no pivotal member: neither switch alone adopts it. Withdrawn lanes have no votes to switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+
+from sim.likelihood import negotiated_model
+from sim.results import RunResult
+from sim.rules import YES, Outcome, decide
+from sim.runner import CHUNK_LANES, chunk_seed
+from sim.scenario import Scenario
+
+PIVOTAL_SLICE = 200_000
+"""Failed lanes re-decided at once per member (bounds the memory of the switched votes)."""
+NOT_ADOPTED = (Outcome.VETOED, Outcome.FAILED, Outcome.BLOCKED)
+
+
+@dataclass(frozen=True)
+class MemberParts:
+    """One member's utility in its parts (means over lanes) and its pivotal share."""
+
+    code: str
+    name: str
+    permanent: bool
+    blocker: bool
+    salience: float
+    gain: float
+    stake: float
+    consensus_norm: float
+    ties: float
+    utility: float
+    threshold: float
+    objection_cost: float
+    noise_sd: float
+    p_yes: float
+    p_no: float
+    p_abstain: float
+    pivotal_share: float | None
+    """Share of the failed lanes in which this member was pivotal (None: no failed lane)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    scenario: str
+    stake_weight: float
+    abstention_band: float
+    text_scale: float
+    lanes_explained: int
+    failed_lanes: dict[str, int]
+    no_pivotal_share: float | None
+    """Share of the failed lanes in which no single member's switch would have adopted the draft."""
+    members: list[MemberParts]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "stake_weight": self.stake_weight,
+            "abstention_band": self.abstention_band,
+            "text_scale": self.text_scale,
+            "lanes_explained": self.lanes_explained,
+            "failed_lanes": self.failed_lanes,
+            "no_pivotal_share": self.no_pivotal_share,
+            "members": [m.to_dict() for m in self.members],
+        }
+
+
+def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.ndarray]:
+    """(members, lanes or 1) arrays of every part of the members' utilities after the talks,
+    from the model built as the run's chunk of ``lanes`` lanes from ``seed`` is."""
+    model = negotiated_model(scenario, lanes, seed)
+    params = model.params
+    utility, noise_sd, cost = model._council_arrays()
+    width = utility.shape[1]
+    as_rows = lambda rows: np.stack([np.broadcast_to(np.atleast_1d(r), (width,)) for r in rows])  # noqa: E731
+    salience = as_rows([m._salience for m in model.members])  # compact where lanes agree
+    gain = as_rows([m.gain() for m in model.members])
+    stake = np.asarray(params.stake_weight, dtype=float) * salience * gain
+    norm = np.broadcast_to(np.asarray(params.consensus_norm * model.penholder_draft, dtype=float), stake.shape)
+    ties = np.broadcast_to(model.sponsor_pull, stake.shape)
+    yes, no, abstain = model._intent_probabilities()
+    return {
+        "salience": salience, "gain": gain, "stake": stake, "consensus_norm": norm, "ties": ties,
+        "utility": utility, "threshold": np.stack(model.thresholds()), "objection_cost": cost,
+        "noise_sd": noise_sd, "p_yes": yes, "p_no": no, "p_abstain": abstain,
+        "blocker": model.blockers, "text_scale": np.atleast_1d(model.text_scale),
+        "stake_weight": np.atleast_1d(params.stake_weight), "abstention_band": np.atleast_1d(params.abstention_band),
+    }
+
+
+def _pivotal_slices(result: RunResult) -> Iterator[np.ndarray]:
+    """(members, lanes) bool for successive slices of the failed lanes: whether each member's
+    switch to yes would have adopted the draft in each lane put to the vote and not adopted."""
+    from sim.rules import rule_for
+
+    spec = result.scenario.spec
+    rule = rule_for(spec.proposal.kind, spec.council.quota)
+    permanent = np.array([m.permanent for m in result.scenario.members], dtype=bool)
+    failed = np.flatnonzero(np.isin(result.outcome, [int(o) for o in NOT_ADOPTED]))
+    for start in range(0, failed.size, PIVOTAL_SLICE):
+        votes = result.votes[:, failed[start : start + PIVOTAL_SLICE]]
+        pivotal = np.zeros(votes.shape, dtype=bool)
+        for i in range(len(permanent)):
+            switched = votes.copy()
+            switched[i] = YES
+            pivotal[i] = decide(rule, switched, permanent).outcome == Outcome.ADOPTED
+        yield pivotal
+
+
+def pivotal_lanes(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """(failed lane indices, (members, failed lanes) bool): who was pivotal in each failed lane."""
+    failed = np.flatnonzero(np.isin(result.outcome, [int(o) for o in NOT_ADOPTED]))
+    slices = list(_pivotal_slices(result))
+    members = len(result.scenario.members)
+    return failed, np.concatenate(slices, axis=1) if slices else np.zeros((members, 0), dtype=bool)
+
+
+def pivotal_counts(result: RunResult) -> tuple[int, np.ndarray, int]:
+    """(failed lanes, per-member pivotal lanes, lanes with no pivotal member), counted slice by
+    slice so that a long run never holds a mask of all its failed lanes."""
+    failed, counts, none = 0, np.zeros(len(result.scenario.members), dtype=np.int64), 0
+    for pivotal in _pivotal_slices(result):
+        failed += pivotal.shape[1]
+        counts += pivotal.sum(axis=1)
+        none += int((~pivotal.any(axis=0)).sum())
+    return failed, counts, none
+
+
+def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
+    """Every member's utility in its parts and its pivotal share in the failed lanes of ``result``."""
+    lanes = min(result.replicates, CHUNK_LANES)
+    parts = utility_parts(scenario, lanes, chunk_seed(result.seed, 0))
+    failed, pivotal, no_pivotal = pivotal_counts(result)
+    counts = {o.label: int(np.sum(result.outcome == o)) for o in NOT_ADOPTED if np.any(result.outcome == o)}
+    mean = lambda name, i: float(np.mean(parts[name][i]))  # noqa: E731
+    members = [
+        MemberParts(
+            code=profile.code, name=profile.name, permanent=profile.permanent,
+            blocker=bool(parts["blocker"][i]),
+            **{name: mean(name, i) for name in (
+                "salience", "gain", "stake", "consensus_norm", "ties", "utility", "threshold",
+                "objection_cost", "noise_sd", "p_yes", "p_no", "p_abstain")},
+            pivotal_share=float(pivotal[i] / failed) if failed else None,
+        )
+        for i, profile in enumerate(scenario.members)
+    ]
+    return Explanation(
+        scenario=scenario.name,
+        stake_weight=float(np.mean(parts["stake_weight"])),
+        abstention_band=float(np.mean(parts["abstention_band"])),
+        text_scale=float(np.mean(parts["text_scale"])),
+        lanes_explained=lanes,
+        failed_lanes=counts,
+        no_pivotal_share=no_pivotal / failed if failed else None,
+        members=members,
+    )
+
+
+def format_explanation(explanation: Explanation) -> str:
+    """The table printed by ``run --explain``."""
+    failed = sum(explanation.failed_lanes.values())
+    lines = [
+        "  Each member's utility for the draft (means over lanes): stake = stake weight "
+        f"{explanation.stake_weight:.3g} x salience x gain, + consensus norm + ties to the sponsors.",
+        "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
+        f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",
+        f"  Text after the talks: {100 * explanation.text_scale:.0f}% of the first draft's strength.",
+        "",
+        f"  {'member':<30} {'salience':>8} {'gain':>8} {'stake':>8} {'norm':>7} {'ties':>7} {'utility':>8} "
+        f"{'threshold':>9} {'noise':>6} {'P(no)':>6} {'pivotal':>7}",
+    ]
+    for m in explanation.members:
+        name = f"{m.name} ({m.code}{', P5' if m.permanent else ''})"
+        pivotal = "-" if m.pivotal_share is None else f"{100 * m.pivotal_share:.1f}%"
+        lines.append(
+            f"  {name[:30]:<30} {m.salience:>8.2f} {m.gain:>8.4f} {m.stake:>8.3f} {m.consensus_norm:>7.3f} "
+            f"{m.ties:>7.3f} {m.utility:>8.3f} {m.threshold:>9.3f} {m.noise_sd:>6.3f} {100 * m.p_no:>5.1f}% {pivotal:>7}"
+        )
+    if failed:
+        kinds = ", ".join(f"{count:,} {label}" for label, count in explanation.failed_lanes.items())
+        lines.append(
+            f"  pivotal: share of the {failed:,} lanes not adopted ({kinds}) in which the member's switch to yes "
+            "alone would have adopted the draft"
+        )
+        if explanation.no_pivotal_share:
+            lines.append(
+                f"  in {100 * explanation.no_pivotal_share:.1f}% of them no single switch would have "
+                "(e.g. a veto cast by two permanent members)"
+            )
+    else:
+        lines.append("  pivotal: no lane was put to the vote and not adopted")
+    return "\n".join(lines)
