@@ -199,7 +199,6 @@ class CouncilModel(mesa.Model):
         "nobody counts on anybody", rise monotonically to the least-objection equilibrium; the
         elected members respond to it."""
         utility, scale, _ = self._council_arrays()
-        blockers = self.blockers
         shared = np.asarray(self.params.shared_veto_discount, dtype=float)
         safe = np.where(scale > 0, scale, 1.0)
 
@@ -219,8 +218,11 @@ class CouncilModel(mesa.Model):
                 p_no = updated
                 if change < EQUILIBRIUM_TOLERANCE:
                     break
-        self.objection = p_no
+        # The elected members' holds respond to the permanent members' equilibrium (with no
+        # shared discount the loop above does not run, and this is their only response).
         self._others = _others_object(p_no, sharers)
+        p_no = p_no_given(self._others)
+        self.objection = p_no
         return p_no
 
     def _thresholds_given(self, others: np.ndarray) -> np.ndarray:

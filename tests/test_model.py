@@ -194,13 +194,15 @@ def test_a_veto_others_share_costs_less():
     assert p_no_china(0.02, 0.0) == pytest.approx(p_no_china(1.0, 0.0))
 
 
-def test_an_elected_member_holds_a_committee_decision_only_where_no_permanent_member_does():
+@pytest.mark.parametrize("discount", [0.0, 0.8])
+def test_an_elected_member_holds_a_committee_decision_only_where_no_permanent_member_does(discount):
     """The calculus of a hold (Riker & Ordeshook 1968): an elected member weighs its stake by the
     chance that its hold is needed, so it adds none behind a permanent member's, and places one
     where no permanent member objects."""
 
     def p_no(overrides: dict[str, object]) -> dict[str, float]:
-        model = CouncilModel(load_scenario(COMMITTEE_2018, overrides={**PINNED, **overrides}), collect=False)
+        overrides = {**PINNED, "decision.shared_veto_discount": discount, **overrides}
+        model = CouncilModel(load_scenario(COMMITTEE_2018, overrides=overrides), collect=False)
         p = model.settle()[:, 0]
         return {m.code: float(p[m.index]) for m in model.members}
 
