@@ -34,6 +34,8 @@ MAX_RUN_REPLICATES = 20_000_000
 """``run`` keeps every lane in memory: about 45 bytes a lane above the interpreter's 175 MB, a
 peak of 1.0 GB at this size (1.1 GB with --out; ``benchmarks/run_memory.py``); ``sweep`` keeps
 only counts."""
+POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
+                         "include parameter uncertainty.")
 
 
 def echo(text: object = "", err: bool = False) -> None:
@@ -132,14 +134,16 @@ def run(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
     from sim.runner import run as run_scenario
 
     check_output_path(out)
     scenario = load_or_fail(scenario_file)
+    draws = load_posterior_or_fail(posterior)
     warn_about(scenario)
-    result = run_scenario(scenario, replicates=replicates, seed=seed)
+    result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
     summary = result.summary()
     from sim.council import council_summary, format_situation, format_stances
 
@@ -152,6 +156,8 @@ def run(
         from sim.rules import rule_for
 
         echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
+        if draws is not None:
+            echo(f"  {draws.describe()}")
         council = summary["council"]
         if scenario.spec.proposal.draft == "first":
             strength = summary["mean_text_scale"]
@@ -364,8 +370,14 @@ def calibrate(
     write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).")] = None,
+    walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 32,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
+    burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
 ) -> None:
-    """Fit the model's free parameters to the record by maximum likelihood; rolling forecast."""
+    """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
+    with --posterior, sample their posterior around the fit."""
     from sim.calibrate import (
         DEFAULT_PARAMS,
         DEFAULTS_PATH,
@@ -381,6 +393,9 @@ def calibrate(
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])
     check_output_path(out, suffixes=(".toml",))
+    check_output_path(posterior, "--posterior")
+    if posterior is not None and not 0 <= burn < steps:
+        fail([f"--burn: {burn}: must be less than --steps ({steps})"])
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:
@@ -402,10 +417,48 @@ def calibrate(
         for target in targets:
             write_parameters(target, text)
         report = dataclasses.replace(report, written=", ".join(str(t) for t in targets))
+    sample = None
+    if posterior is not None:
+        from sim.posterior import sample_posterior, write_posterior
+
+        try:
+            sample = sample_posterior(scenarios, parameters, report.fit.values, prior_sd, walkers, steps, burn, seed, progress=not as_json)
+        except InputError as exc:
+            fail(exc.problems)
+        write_posterior(posterior, sample, _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed))
     if as_json:
-        echo(json.dumps(report.to_dict(), indent=2))
+        data = report.to_dict()
+        if sample is not None:
+            data["posterior"] = {"file": str(posterior), **sample.metadata("")}
+        echo(json.dumps(data, indent=2))
     else:
         echo(format_calibration(report))
+        if sample is not None:
+            from sim.posterior import format_sample
+
+            echo("")
+            echo(format_sample(sample, posterior))
+
+
+def _posterior_command(files: list[Path], params: Optional[str], prior_sd: float, out: Path, walkers: int, steps: int, burn: int, seed: int) -> str:
+    """The command line that remakes a posterior file (recorded in its metadata)."""
+    return (
+        "unsc-sim calibrate " + " ".join(str(f) for f in files) + (f" --params {params}" if params else "")
+        + f" --prior-sd {prior_sd:g} --posterior {out} --walkers {walkers} --steps {steps} --burn {burn} --seed {seed}"
+    )
+
+
+def load_posterior_or_fail(path: Optional[Path]):
+    """The draws of ``--posterior FILE`` (None without the option); bad file: exit 2."""
+    if path is None:
+        return None
+    from sim.posterior import PosteriorError, load_posterior
+
+    try:
+        return load_posterior(path)
+    except PosteriorError as exc:
+        fail(exc.problems)
+
 
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
