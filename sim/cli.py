@@ -349,12 +349,14 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios, format_report
 
     scenarios = _load_history_files(scenario_files, preset)
-    report = compare_scenarios(scenarios, replicates=replicates, seed=seed)
+    draws = load_posterior_or_fail(posterior)
+    report = compare_scenarios(scenarios, replicates=replicates, seed=seed, posterior=draws)
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -489,6 +491,7 @@ def sweep(
     restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -507,9 +510,12 @@ def sweep(
         echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
              "the extra processes only cost memory", err=True)
     try:
+        draws = load_posterior_or_fail(posterior)
         plan = load_sweep(
             scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
         )
+        if draws is not None:
+            plan = dataclasses.replace(plan, posterior=draws)
         report = run_sweep(
             plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
             progress=progress and not as_json,
@@ -531,6 +537,8 @@ def sweep(
         echo(json.dumps(report.summary(runner), indent=2))
     else:
         echo(report.describe(runner))
+        if draws is not None:
+            echo(f"  {draws.describe()}")
 
 
 # --- plot / report / ui (issue 5) --------------------------------------------------------------
@@ -567,6 +575,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
     from sim.report import REPORT_FORMATS, report as write_study_report
@@ -583,8 +592,11 @@ def report(
             problems.extend(exc.problems)
     if problems:
         fail(problems)
-    write_study_report(scenarios, out, replicates=replicates, seed=seed)
+    draws = load_posterior_or_fail(posterior)
+    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws)
     echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
+    if draws is not None:
+        echo(draws.describe())
 
 
 UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui]"'

@@ -299,6 +299,14 @@ class Posterior:
             "(each lane draws its own parameter set); intervals include parameter and vote uncertainty"
         )
 
+    def digest(self) -> str:
+        """SHA-256 of the draws and their columns: what a resumable sweep's key must include."""
+        import hashlib
+
+        digest = hashlib.sha256(",".join(p.key for p in self.params).encode())
+        digest.update(np.ascontiguousarray(self.draws).tobytes())
+        return digest.hexdigest()
+
     def summary(self) -> dict[str, Any]:
         """What a result's metadata records about the posterior it used."""
         return {
