@@ -404,6 +404,8 @@ def calibrate(
         parameters = parse_params(keys, scenarios)
     except CalibrationError as exc:
         fail([problem.replace("params:", "--params:", 1) for problem in exc.problems])
+    if posterior is not None and walkers < 2 * len(parameters):
+        fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
     def progress(done: int, total: int) -> None:
         if not as_json:
