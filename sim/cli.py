@@ -373,7 +373,7 @@ def calibrate(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).")] = None,
-    walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 32,
+    walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 64,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
     burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
