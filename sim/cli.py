@@ -80,6 +80,12 @@ def format_run(summary: dict, rule_description: str) -> str:
         f"  {summary['scenario_file']}",
         f"  {summary['proposal_kind']}: {rule_description}",
         f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
+        *(
+            [f"  parameter uncertainty: {summary['posterior']['draws']:,} posterior draws from "
+             f"{summary['posterior']['file']}, one per lane; intervals include parameter and vote uncertainty"]
+            if summary.get("posterior")
+            else []
+        ),
         "",
         f"  {'outcome':<10} {'probability':>11}   95% interval",
     ]
@@ -156,8 +162,6 @@ def run(
         from sim.rules import rule_for
 
         echo(format_run(summary, rule_for(scenario.spec.proposal.kind).description))
-        if draws is not None:
-            echo(f"  {draws.describe()}")
         council = summary["council"]
         if scenario.spec.proposal.draft == "first":
             strength = summary["mean_text_scale"]
