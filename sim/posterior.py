@@ -3,7 +3,8 @@
 **Sampling** (``unsc-sim calibrate --posterior OUT``): emcee's ensemble sampler with
 differential-evolution moves (80% DEMove, 20% DESnookerMove: on the 32 decisions they mixed
 faster than the default stretch move, autocorrelation times of about 32 steps against 41 and
-R-hat 1.43 against 2.40 after 800 steps of 64 walkers) on the same target the fit maximises, the exact log-likelihood of the
+R-hat 1.43 against 2.40 after 800 steps of 64 walkers, measured on the model before commit
+412f14c) on the same target the fit maximises, the exact log-likelihood of the
 recorded decisions plus the Gaussian priors of :mod:`sim.parameters` (widths times ``prior_sd``),
 in the same search space as the fit (the log of scale parameters, where the priors are Gaussian,
 so no Jacobian enters) and zero density outside the bounds. Every walker is evaluated in one
