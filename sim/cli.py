@@ -433,11 +433,12 @@ def calibrate(
             sample = sample_posterior(scenarios, parameters, report.fit.values, prior_sd, walkers, steps, burn, seed, progress=not as_json)
         except InputError as exc:
             fail(exc.problems)
-        write_posterior(posterior, sample, _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed))
+        command = _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed)
+        write_posterior(posterior, sample, command)
     if as_json:
         data = report.to_dict()
         if sample is not None:
-            data["posterior"] = {"file": str(posterior), **sample.metadata("")}
+            data["posterior"] = {"file": str(posterior), **sample.metadata(command)}
         echo(json.dumps(data, indent=2))
     else:
         echo(format_calibration(report))
