@@ -110,7 +110,7 @@ def test_lanes_use_the_draws_the_intervals_are_computed_over(posterior_file) -> 
     assert table.loc["vetoed", "ci_low"] <= result.parameter_uncertainty.low[OUTCOME_LABELS.index("vetoed")]
 
 
-def test_sweep_and_compare_record_the_posterior(posterior_file, tmp_path) -> None:
+def test_sweep_compare_and_report_record_the_posterior(posterior_file, tmp_path) -> None:
     out = tmp_path / "sweep.parquet"
     swept = runner.invoke(app, ["sweep", str(OIL_CAP_2022), "-p", "decision.noise_scale=0.5,1", "-n", "500",
                                 "-o", str(out), "--no-progress", "--posterior", str(posterior_file)])
@@ -119,6 +119,11 @@ def test_sweep_and_compare_record_the_posterior(posterior_file, tmp_path) -> Non
     compared = runner.invoke(app, ["compare", str(OIL_CAP_2022), "-n", "500", "--json", "--posterior", str(posterior_file)])
     assert compared.exit_code == 0, compared.output
     assert json.loads(compared.stdout)["posterior"]["draws"] == WALKERS * (STEPS - BURN)
+    page = tmp_path / "report.html"
+    reported = runner.invoke(app, ["report", str(OIL_CAP_2022), "-n", "300", "-o", str(page), "--posterior", str(posterior_file)])
+    assert reported.exit_code == 0, reported.output
+    html = page.read_text(encoding="utf-8")
+    assert "posterior draws from" in html and "95% interval (parameters and votes)" in html
 
 
 def _bad_files(posterior_file, tmp_path):
