@@ -34,6 +34,8 @@ MAX_RUN_REPLICATES = 20_000_000
 """``run`` keeps every lane in memory: about 45 bytes a lane above the interpreter's 175 MB, a
 peak of 1.0 GB at this size (1.1 GB with --out; ``benchmarks/run_memory.py``); ``sweep`` keeps
 only counts."""
+POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
+                         "include parameter uncertainty.")
 
 
 def echo(text: object = "", err: bool = False) -> None:
@@ -78,6 +80,12 @@ def format_run(summary: dict, rule_description: str) -> str:
         f"  {summary['scenario_file']}",
         f"  {summary['proposal_kind']}: {rule_description}",
         f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
+        *(
+            [f"  parameter uncertainty: {summary['posterior']['draws']:,} posterior draws from "
+             f"{summary['posterior']['file']}, one per lane; intervals include parameter and vote uncertainty"]
+            if summary.get("posterior")
+            else []
+        ),
         "",
         f"  {'outcome':<10} {'probability':>11}   95% interval",
     ]
@@ -133,14 +141,16 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Each member's utility in its parts, and who was pivotal where the draft failed.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
     from sim.runner import run as run_scenario
 
     check_output_path(out)
     scenario = load_or_fail(scenario_file)
+    draws = load_posterior_or_fail(posterior)
     warn_about(scenario)
-    result = run_scenario(scenario, replicates=replicates, seed=seed)
+    result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
     summary = result.summary()
     from sim.council import council_summary, format_situation, format_stances
 
@@ -355,12 +365,14 @@ def compare(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios, format_report
 
     scenarios = _load_history_files(scenario_files, preset)
-    report = compare_scenarios(scenarios, replicates=replicates, seed=seed)
+    draws = load_posterior_or_fail(posterior)
+    report = compare_scenarios(scenarios, replicates=replicates, seed=seed, posterior=draws)
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -376,8 +388,14 @@ def calibrate(
     write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).")] = None,
+    walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 64,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
+    burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
 ) -> None:
-    """Fit the model's free parameters to the record by maximum likelihood; rolling forecast."""
+    """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
+    with --posterior, sample their posterior around the fit."""
     from sim.calibrate import (
         DEFAULT_PARAMS,
         DEFAULTS_PATH,
@@ -393,12 +411,17 @@ def calibrate(
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])
     check_output_path(out, suffixes=(".toml",))
+    check_output_path(posterior, "--posterior")
+    if posterior is not None and not 0 <= burn < steps:
+        fail([f"--burn: {burn}: must be less than --steps ({steps})"])
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     try:
         parameters = parse_params(keys, scenarios)
     except CalibrationError as exc:
         fail([problem.replace("params:", "--params:", 1) for problem in exc.problems])
+    if posterior is not None and walkers < 2 * len(parameters):
+        fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
     def progress(done: int, total: int) -> None:
         if not as_json:
@@ -414,10 +437,49 @@ def calibrate(
         for target in targets:
             write_parameters(target, text)
         report = dataclasses.replace(report, written=", ".join(str(t) for t in targets))
+    sample = None
+    if posterior is not None:
+        from sim.posterior import sample_posterior, write_posterior
+
+        try:
+            sample = sample_posterior(scenarios, parameters, report.fit.values, prior_sd, walkers, steps, burn, seed, progress=not as_json)
+        except InputError as exc:
+            fail(exc.problems)
+        command = _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed)
+        write_posterior(posterior, sample, command)
     if as_json:
-        echo(json.dumps(report.to_dict(), indent=2))
+        data = report.to_dict()
+        if sample is not None:
+            data["posterior"] = {"file": str(posterior), **sample.metadata(command)}
+        echo(json.dumps(data, indent=2))
     else:
         echo(format_calibration(report))
+        if sample is not None:
+            from sim.posterior import format_sample
+
+            echo("")
+            echo(format_sample(sample, posterior))
+
+
+def _posterior_command(files: list[Path], params: Optional[str], prior_sd: float, out: Path, walkers: int, steps: int, burn: int, seed: int) -> str:
+    """The command line that remakes a posterior file (recorded in its metadata)."""
+    return (
+        "unsc-sim calibrate " + " ".join(str(f) for f in files) + (f" --params {params}" if params else "")
+        + f" --prior-sd {prior_sd:g} --posterior {out} --walkers {walkers} --steps {steps} --burn {burn} --seed {seed}"
+    )
+
+
+def load_posterior_or_fail(path: Optional[Path]):
+    """The draws of ``--posterior FILE`` (None without the option); bad file: exit 2."""
+    if path is None:
+        return None
+    from sim.posterior import PosteriorError, load_posterior
+
+    try:
+        return load_posterior(path)
+    except PosteriorError as exc:
+        fail(exc.problems)
+
 
 
 # --- sweep (issue 4) ---------------------------------------------------------------------------
@@ -448,6 +510,7 @@ def sweep(
     restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -466,9 +529,12 @@ def sweep(
         echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
              "the extra processes only cost memory", err=True)
     try:
+        draws = load_posterior_or_fail(posterior)
         plan = load_sweep(
             scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
         )
+        if draws is not None:
+            plan = dataclasses.replace(plan, posterior=draws)
         report = run_sweep(
             plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
             progress=progress and not as_json,
@@ -490,6 +556,8 @@ def sweep(
         echo(json.dumps(report.summary(runner), indent=2))
     else:
         echo(report.describe(runner))
+        if draws is not None:
+            echo(f"  {draws.describe()}")
 
 
 # --- plot / report / ui (issue 5) --------------------------------------------------------------
@@ -526,6 +594,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
+    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
     from sim.report import REPORT_FORMATS, report as write_study_report
@@ -542,8 +611,11 @@ def report(
             problems.extend(exc.problems)
     if problems:
         fail(problems)
-    write_study_report(scenarios, out, replicates=replicates, seed=seed)
+    draws = load_posterior_or_fail(posterior)
+    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws)
     echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
+    if draws is not None:
+        echo(draws.describe())
 
 
 UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui]"'

@@ -572,6 +572,8 @@ class ComparisonReport:
     floor: float
     replicates: int | None
     seed: int | None
+    posterior: dict[str, Any] | None = None
+    """The posterior file the lanes drew their parameters from (``--posterior``), if any."""
 
     def to_dict(self) -> dict[str, Any]:
         from sim import __version__
@@ -580,6 +582,7 @@ class ComparisonReport:
             "method": self.method,
             "replicates": self.replicates,
             "seed": self.seed,
+            "posterior": self.posterior,
             "floor": self.floor,
             "version": __version__,
             "files": [c.to_dict() for c in self.files],
@@ -596,24 +599,27 @@ class ComparisonReport:
 
 
 def compare_scenarios(
-    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0
+    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0, posterior: Any = None
 ) -> ComparisonReport:
-    """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``) and score it and the
-    baselines against the record, in date order."""
+    """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``; each lane at its own
+    draw of a :class:`sim.posterior.Posterior` if given) and score it and the baselines against
+    the record, in date order."""
     from sim.runner import run
 
     ordered = by_date(scenarios)
     for scenario in ordered:
         record_of(scenario)  # fail early on a file without [history]
-    files = [compare_result(run(s, replicates=replicates, seed=seed)) for s in ordered]
+    files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in ordered]
     floor = 1.0 / (2 * replicates)
+    drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""
     return ComparisonReport(
         files=files,
         baselines=baseline_comparisons(ordered, floor),
-        method=f"monte carlo ({replicates} replicates per file, seed {seed})",
+        method=f"monte carlo ({replicates} replicates per file, seed {seed}{drawn})",
         floor=floor,
         replicates=replicates,
         seed=seed,
+        posterior=posterior.summary() if posterior is not None else None,
     )
 
 
@@ -669,6 +675,12 @@ def format_report(report: ComparisonReport) -> str:
         f"Model vs the historical record: {n} decision{'s' if n != 1 else ''}, {report.method}",
         f"(probabilities of 0 are floored at {report.floor:.2g} in log-likelihoods; 'ok' = the most likely",
         " outcome, with the same vetoing / blocking members where the record names them, is what happened)",
+        *(
+            [f"parameter uncertainty: {report.posterior['draws']:,} posterior draws from {report.posterior['file']}; "
+             "each lane draws its own parameter set, so the probabilities include parameter and vote uncertainty"]
+            if report.posterior
+            else []
+        ),
         "",
         *format_files(report.files),
     ]

@@ -66,11 +66,14 @@ class ReportEntry:
     comparison: FileComparison | None
 
 
-def build_entries(scenarios: Sequence[Scenario], replicates: int, seed: int) -> list[ReportEntry]:
-    """Run every scenario with the same replicates and seed and compare it with its record."""
+def build_entries(
+    scenarios: Sequence[Scenario], replicates: int, seed: int, posterior: Any = None
+) -> list[ReportEntry]:
+    """Run every scenario with the same replicates and seed (and posterior draws, if given: see
+    :mod:`sim.posterior`) and compare it with its record."""
     entries = []
     for scenario in scenarios:
-        result = run(scenario, replicates=replicates, seed=seed)
+        result = run(scenario, replicates=replicates, seed=seed, posterior=posterior)
         try:
             comparison: FileComparison | None = compare_result(result)
         except CompareError:
@@ -239,7 +242,12 @@ def _outcome_section(result: RunResult) -> str:
         for row in outcomes.itertuples()
     ]
     table = _table(
-        [("Outcome", ""), ("Probability", "num"), ("95% interval (Wilson)", "num"), ("Lanes", "num")],
+        [
+            ("Outcome", ""),
+            ("Probability", "num"),
+            ("95% interval (Wilson)" if result.parameter_uncertainty is None else "95% interval (parameters and votes)", "num"),
+            ("Lanes", "num"),
+        ],
         rows,
         "outcomes",
     )
@@ -423,7 +431,13 @@ def render_report(entries: Sequence[ReportEntry], title: str | None = None) -> s
     made = (
         f'<p class="meta">Made by unsc-sim {_e(__version__)} with {first.replicates:,} replicates '
         f"per scenario, seed {first.seed}. Each lane is an independent replicate of the council; "
-        "probabilities are shares of lanes, intervals 95% Wilson intervals.</p>"
+        + (
+            "probabilities are shares of lanes, intervals 95% Wilson intervals.</p>"
+            if first.parameter_uncertainty is None
+            else f"probabilities are shares of lanes. Parameter uncertainty: {first.parameter_uncertainty.posterior['draws']:,} "
+            f"posterior draws from {_e(first.parameter_uncertainty.posterior['file'])}, each lane its own; "
+            f"{_e(first.parameter_uncertainty.note)}.</p>"
+        )
     )
     overview = _overview(entries) if len(entries) > 1 else ""
     sections = "".join(_entry_section(i, e) for i, e in enumerate(entries, start=1))
@@ -443,7 +457,9 @@ def write_report(html: str, path: str | Path) -> Path:
     return atomic_write_text(path, html)
 
 
-def report(scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0) -> Path:
+def report(
+    scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0, posterior: Any = None
+) -> Path:
     """Run, compare and write the report for ``scenarios``."""
-    return write_report(render_report(build_entries(scenarios, replicates, seed)), path)
+    return write_report(render_report(build_entries(scenarios, replicates, seed, posterior)), path)
 

@@ -74,6 +74,8 @@ class RunResult:
     defeated_by: np.ndarray
     fell_short: np.ndarray
     text_scale: np.ndarray
+    parameter_uncertainty: Any = None
+    """A :class:`sim.posterior.ParameterUncertainty` when each lane drew its own parameters."""
 
     @classmethod
     def from_arrays(cls, scenario: Scenario, seed: int, **arrays: np.ndarray) -> "RunResult":
@@ -105,6 +107,11 @@ class RunResult:
             "stance_sources": {
                 member.code: member.sources for member in self.scenario.members if member.sources
             },
+            **(
+                {"posterior": self.parameter_uncertainty.posterior, "intervals": self.parameter_uncertainty.note}
+                if self.parameter_uncertainty is not None
+                else {}
+            ),
         }
 
     # -- analysis -------------------------------------------------------------------------------
@@ -113,6 +120,9 @@ class RunResult:
         """Probability of each outcome with its 95% Wilson interval."""
         counts = np.array([np.count_nonzero(self.outcome == code) for code in range(len(OUTCOME_LABELS))])
         low, high = wilson_interval(counts, self.replicates)
+        if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
+            low = np.minimum(low, self.parameter_uncertainty.low)
+            high = np.maximum(high, self.parameter_uncertainty.high)
         return pd.DataFrame(
             {
                 "outcome": OUTCOME_LABELS,

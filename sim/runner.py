@@ -8,13 +8,18 @@ the first N lanes of a longer run equal a run of N lanes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model import CouncilModel
 from sim.results import RunResult
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.posterior import Posterior
 
 CHUNK_LANES = 50_000
 """Lanes per model instance: large enough for numpy to pay, small enough to bound memory."""
@@ -70,9 +75,14 @@ def _release(model: CouncilModel) -> None:
 
 
 def run(
-    scenario: Scenario, replicates: int = 10_000, seed: int = 0, chunk_lanes: int = CHUNK_LANES
+    scenario: Scenario,
+    replicates: int = 10_000,
+    seed: int = 0,
+    chunk_lanes: int = CHUNK_LANES,
+    posterior: "Posterior | None" = None,
 ) -> RunResult:
-    """Simulate ``replicates`` independent lanes of ``scenario`` from ``seed``."""
+    """Simulate ``replicates`` independent lanes of ``scenario`` from ``seed``; with a
+    ``posterior``, each lane at its own parameter draw (chosen from the seed and its chunk)."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     if seed < 0:
@@ -81,11 +91,20 @@ def run(
     # its lanes twice (a list of chunks and their concatenation).
     arrays: dict[str, np.ndarray] = {}
     for index, (start, stop) in enumerate(chunk_bounds(replicates, chunk_lanes)):
-        output = simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
+        lanes_scenario = scenario
+        if posterior is not None:
+            lanes_scenario = posterior.scenario_for_lanes(scenario, posterior.lane_draws(seed, index, stop - start))
+        output = simulate_chunk(lanes_scenario, stop - start, chunk_seed(seed, index))
         for name in ("votes", "outcome", "defeated_by", "fell_short", "text_scale"):
             chunk = np.asarray(getattr(output, name))
             if name not in arrays:
                 arrays[name] = np.empty(chunk.shape[:-1] + (replicates,), dtype=chunk.dtype)
             arrays[name][..., start:stop] = chunk
         del output
-    return RunResult.from_arrays(scenario, seed=seed, **arrays)
+    result = RunResult.from_arrays(scenario, seed=seed, **arrays)
+    if posterior is not None:
+        from sim.posterior import parameter_uncertainty
+
+        uncertainty = parameter_uncertainty(posterior, scenario, replicates, seed, chunk_lanes)
+        result = dataclasses.replace(result, parameter_uncertainty=uncertainty)
+    return result

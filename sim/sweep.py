@@ -78,6 +78,8 @@ MAX_LISTED_PROBLEMS = 20
 UNIT_FORMAT = 1
 """Version of the saved unit files: part of the manifest key."""
 MAX_PIECES = 1_000_000
+POSTERIOR_INTERVALS = ("with --posterior: p_*_low/high span the 2.5-97.5% range over lanes of the outcome's exact "
+                       "probability at each lane's parameter draw, and the Wilson interval of the share")
 """At most this many (point, chunk) pieces: points x ceil(replicates / chunk lanes). Planning
 holds them all; at the default chunk size this is 50 billion lanes, some ten hours of a core."""
 UNIT_LOG = "units.sha256"
@@ -145,6 +147,8 @@ class Sweep:
     replicates: int
     seed: int
     chunk_lanes: int = CHUNK_LANES
+    posterior: Any = None
+    """A :class:`sim.posterior.Posterior`: each lane at its own parameter draw (``--posterior``)."""
 
     @property
     def total_lanes(self) -> int:
@@ -196,6 +200,8 @@ class Sweep:
             "lanes": self.total_lanes,
             "seeds": "point p: SeedSequence(seed, spawn_key=(p,)); its chunk c: "
                      "sim.runner.chunk_seed(point seed, c)",
+            **({"posterior": self.posterior.summary(), "posterior_sha256": self.posterior.digest(),
+                "intervals": POSTERIOR_INTERVALS} if self.posterior is not None else {}),
         }
 
     def key(self, per_lane: bool) -> str:
@@ -385,6 +391,7 @@ class UnitTask:
     scenarios: dict[int, Scenario]
     seeds: dict[int, int]
     per_lane: bool
+    posterior: Any = None
 
 
 LANE_FIELDS = ("votes", "outcome", "defeated_by", "fell_short", "text_scale")
@@ -397,7 +404,11 @@ def run_unit(task: UnitTask) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for piece in task.unit.pieces:
         scenario = task.scenarios[piece.point]
-        output = simulate_chunk(scenario, piece.lanes, chunk_seed(task.seeds[piece.point], piece.chunk))
+        lanes_scenario = scenario
+        if task.posterior is not None:  # the same draws as sim.runner.run with this posterior
+            draws = task.posterior.lane_draws(task.seeds[piece.point], piece.chunk, piece.lanes)
+            lanes_scenario = task.posterior.scenario_for_lanes(scenario, draws)
+        output = simulate_chunk(lanes_scenario, piece.lanes, chunk_seed(task.seeds[piece.point], piece.chunk))
         counts.setdefault(piece.point, PointCounts(len(scenario.members))).add_chunk(output)
         if task.per_lane:
             for name in LANE_FIELDS:
@@ -739,6 +750,7 @@ class SweepReport:
             "decisions_per_s": round(self.decisions_per_s),
             "runner": runner,
             **{k: self.metadata[k] for k in ("scenario", "seed", "replicates", "design", "version")},
+            **{k: self.metadata[k] for k in ("posterior", "intervals") if k in self.metadata},
         }
 
     def describe(self, runner: str = "") -> str:
@@ -809,7 +821,7 @@ def _run_locked(
             wanted = sorted({piece.point for piece in unit.pieces})
             scenarios = {p: cache[p] if p in cache else sweep.point_scenario(p) for p in wanted}
             cache = {wanted[-1]: scenarios[wanted[-1]]}  # a point may continue in the next unit
-            yield UnitTask(unit, scenarios, {p: seeds[p] for p in wanted}, per_lane)
+            yield UnitTask(unit, scenarios, {p: seeds[p] for p in wanted}, per_lane, sweep.posterior)
 
     if scheduler is not None:
         results = _run_dask(tasks(), scheduler)
@@ -873,6 +885,16 @@ def sweep_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
     rows = [
         {"point": p, **sweep.points[p], **totals[p].row(codes)} for p in range(len(sweep.points))
     ]
+    if sweep.posterior is not None:
+        from sim.posterior import parameter_uncertainty
+
+        for p, row in enumerate(rows):
+            spread = parameter_uncertainty(
+                sweep.posterior, sweep.point_scenario(p), sweep.replicates, point_seed(sweep.seed, p), sweep.chunk_lanes
+            )
+            for i, label in enumerate(OUTCOME_LABELS):
+                row[f"p_{label}_low"] = min(row[f"p_{label}_low"], float(spread.low[i]))
+                row[f"p_{label}_high"] = max(row[f"p_{label}_high"], float(spread.high[i]))
     frame = pd.DataFrame(rows)
     for parameter in sweep.design.parameters:
         if parameter.kind == "int":
