@@ -511,6 +511,7 @@ def sweep(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    engine: Annotated[str, typer.Option("--engine", help="points: one model per point; lanes: blocks of points as lanes of one model (stances, decision.*, context numbers; sim/sweep_lanes.py).")] = "points",
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -531,7 +532,8 @@ def sweep(
     try:
         draws = load_posterior_or_fail(posterior)
         plan = load_sweep(
-            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
+            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes,
+            engine=engine,
         )
         if draws is not None:
             plan = dataclasses.replace(plan, posterior=draws)
