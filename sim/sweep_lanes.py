@@ -82,20 +82,24 @@ def lane_key(key: str) -> LaneKey | None:
     return None
 
 
-def lane_problems(keys: Sequence[str], kinds: Sequence[str], codes: Sequence[str]) -> list[str]:
-    """Why these keys cannot run as lanes: one line per key (empty if they can)."""
+def lane_problems(
+    keys: Sequence[str], kinds: Sequence[str], codes: Sequence[str] | None,
+    label: str = "--engine lanes: ", advice: str = "; use --engine points",
+) -> list[str]:
+    """Why these keys cannot run as lanes: one line per key (empty if they can); ``codes``
+    (the council) None skips the check that a member key names a seated member."""
     problems: list[str] = []
     for key, kind in zip(keys, kinds):
         found = lane_key(key)
         if found is None or kind != "float":
             problems.append(
-                f"--engine lanes: {key}: cannot take a value per lane (the lanes engine takes "
+                f"{label}{key}: cannot take a value per lane (the lanes engine takes "
                 "members.CODE.{" + ",".join(STANCE_FIELDS) + "}, decision.NAME, "
                 "negotiation.softening_step/min_text_scale, context."
-                + "/".join(CONTEXT_FIELDS) + "); use --engine points"
+                + "/".join(CONTEXT_FIELDS) + f"){advice}"
             )
-        elif found.kind == "stance" and found.code not in codes:
-            problems.append(f"--engine lanes: {key}: {found.code} does not sit on this council")
+        elif found.kind == "stance" and codes is not None and found.code not in codes:
+            problems.append(f"{label}{key}: {found.code} does not sit on this council")
     return problems
 
 
@@ -143,10 +147,16 @@ def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, A
     thresholds = per_point(model.thresholds())
     shocks = model.rng.standard_normal((count, width * replicates)).reshape(count, width, replicates)
     band = np.broadcast_to(np.asarray(model.params.abstention_band, dtype=float), (width,))[None, :, None]
-    utility = per_point([m.support() for m in members]) + per_point([m.scale() for m in members]) * shocks
-    intents = np.where(
-        utility > band, np.int8(YES), np.where(utility < -thresholds, np.int8(NO), np.int8(ABSTAIN))
-    ).reshape(count, width * replicates)
+    utility = np.multiply(shocks, per_point([m.scale() for m in members]), out=shocks)
+    utility += per_point([m.support() for m in members])  # support + scale * shock, as Member.intend
+    yes = utility > band
+    no = utility < -thresholds
+    if (YES, NO, ABSTAIN) == (1, -1, 0):  # yes wins where both hold, as in Member.choose
+        no &= ~yes
+        intents = (yes.view(np.int8) - no.view(np.int8)).reshape(count, width * replicates)
+    else:
+        intents = np.where(yes, np.int8(YES), np.where(no, np.int8(NO), np.int8(ABSTAIN))).reshape(
+            count, width * replicates)
     rule = model.rule
     withdrawn = np.zeros(width * replicates, dtype=bool)
     if not rule.consensus:
