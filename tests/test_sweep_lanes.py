@@ -1,0 +1,153 @@
+"""The lanes engine (sim/sweep_lanes.py): a block of sweep points as lanes of one model gives
+the per-point engine's distributions, the full-width model's numbers, and one table for any
+number of workers."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import sim.sweep as sweep_module
+from sim.cli import app
+from sim.design import DesignError
+from sim.results import read_metadata
+from sim.runner import simulate_chunk
+from sim.scenario import _read_toml, load_scenario, scenario_from_dict
+from sim.sweep import SweepError, _save_unit, load_sweep, run_sweep, sweep_table, work_dir_for
+from sim.sweep_lanes import (
+    blocks,
+    has_random_stances,
+    lane_scenario,
+    lane_sweep_table,
+    run_lane_unit,
+    simulate_block,
+)
+
+from .conftest import COMMITTEE_2018, OIL_CAP_2022, RELIEF_2019
+
+KEYS = ["members.CHN.pressure", "decision.noise_scale", "context.great_power_tension",
+        "negotiation.softening_step"]
+VALUES = np.array([[0.2, 0.5, 0.55, 0.9], [0.5, 1.0, 1.5, 2.0], [0.1, 0.5, 0.9, 1.0], [0.1, 0.2, 0.3, 0.5]])
+
+
+def _first_draft(path, rounds=4):
+    raw = _read_toml(path, str(path))
+    return scenario_from_dict(raw, str(path), path.parent,
+                              overrides={"proposal.draft": "first", "negotiation.rounds": rounds})
+
+
+@pytest.mark.parametrize("scenario", [
+    pytest.param(lambda: load_scenario(OIL_CAP_2022), id="final-draft"),
+    pytest.param(lambda: _first_draft(OIL_CAP_2022), id="rounds-of-talks"),
+    pytest.param(lambda: _first_draft(RELIEF_2019), id="another-sponsor-withdraws-vetoed"),
+    pytest.param(lambda: _first_draft(COMMITTEE_2018), id="consensus"),
+])
+def test_a_compact_block_is_the_full_width_model_number_for_number(scenario):
+    base = scenario()
+    replicates = 700
+    votes, outcome = simulate_block(base, KEYS, VALUES, replicates, seed=11)
+    full = simulate_chunk(lane_scenario(base, KEYS, np.repeat(VALUES, replicates, axis=1)), 4 * replicates, 11)
+    assert np.array_equal(votes, full.votes)
+    assert np.array_equal(outcome, full.outcome)
+    shares = [np.bincount(outcome[i * replicates:(i + 1) * replicates], minlength=5) for i in range(4)]
+    assert len({tuple(s) for s in shares}) > 1  # the values reach the lanes: points differ
+
+
+def test_a_random_stance_left_unswept_runs_the_full_width_model():
+    raw = _read_toml(OIL_CAP_2022, str(OIL_CAP_2022))
+    base = scenario_from_dict(raw, str(OIL_CAP_2022), OIL_CAP_2022.parent,
+                              overrides={"members.RUS.pressure": {"low": 0.0, "high": 0.6}})
+    assert has_random_stances(base)
+    assert not has_random_stances(lane_scenario(base, ["members.RUS.pressure"], np.array([[0.3, 0.4]])))
+    votes, outcome = simulate_block(base, KEYS, VALUES, 300, seed=2)
+    assert votes.shape == (15, 1200) and outcome.shape == (1200,)
+
+
+def test_blocks_cover_every_point_and_replicate_once():
+    for points, replicates, lanes in [(10, 3, 7), (5, 20, 7), (3, 1000, 400), (1, 1, 50)]:
+        seen = np.zeros((points, replicates), dtype=int)
+        for block in blocks(points, replicates, lanes):
+            assert block.lanes <= max(lanes, replicates)
+            seen[block.first:block.first + block.count, block.start:block.stop] += 1
+        assert (seen == 1).all()
+
+
+def _lanes_sweep(path=OIL_CAP_2022, **kwargs):
+    settings = dict(params=["members.CHN.pressure=0.4:0.6:3", "context.great_power_tension=0,1"],
+                    replicates=4000, seed=3, engine="lanes")
+    settings.update(kwargs)
+    return load_sweep(path, **settings)
+
+
+def test_the_lanes_engine_gives_the_per_point_distributions(tmp_path):
+    lanes = run_sweep(_lanes_sweep(), tmp_path / "lanes.parquet").frame
+    points = run_sweep(_lanes_sweep(engine="points"), tmp_path / "points.parquet").frame
+    assert lanes["CHN_no"].max() - lanes["CHN_no"].min() > 0.3  # the points differ: a mix-up would show
+    for column in ("p_vetoed", "p_adopted", "CHN_no", "RUS_no", "CHN_abstain"):
+        a, b = lanes[column].to_numpy(), points[column].to_numpy()
+        pooled = (a + b) / 2
+        se = np.sqrt(np.maximum(pooled * (1 - pooled), 1e-4) * 2 / 4000)
+        assert np.all(np.abs(a - b) < 4.5 * se), column
+    assert (lanes["replicates"] == 4000).all()
+    assert list(lanes.columns) == list(points.columns)
+    assert read_metadata(tmp_path / "lanes.parquet")["engine"] == "lanes"
+
+
+def test_one_and_two_workers_give_the_same_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)  # many units, as a big sweep has
+    sweep = _lanes_sweep(replicates=150, chunk_lanes=400, params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
+                         design="random", samples=40)
+    one = run_sweep(sweep, tmp_path / "one.parquet", workers=1)
+    two = run_sweep(sweep, tmp_path / "two.parquet", workers=2)
+    assert one.units > 4
+    pd.testing.assert_frame_equal(one.frame, two.frame)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+    other = run_sweep(_lanes_sweep(replicates=150, chunk_lanes=400, seed=4, design="random", samples=40,
+                                   params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"]),
+                      tmp_path / "other.parquet")
+    assert not one.frame["CHN_no"].equals(other.frame["CHN_no"])  # another seed, other numbers
+
+
+def test_a_point_split_over_blocks_is_counted_once(tmp_path):
+    report = run_sweep(_lanes_sweep(replicates=1000, chunk_lanes=300), tmp_path / "split.parquet")
+    assert (report.frame["replicates"] == 1000).all()
+    shares = report.frame[[c for c in report.frame if c.startswith("p_") and not c.endswith(("_low", "_high"))]]
+    assert np.allclose(shares.sum(axis=1), 1.0)
+
+
+def test_the_array_table_is_the_point_by_point_table(tmp_path):
+    sweep = _lanes_sweep(replicates=200, chunk_lanes=500)
+    work = tmp_path / "work"
+    work.mkdir()
+    units = sweep.units()
+    from sim.sweep_lanes import lane_tasks
+
+    for task in lane_tasks(sweep, units):
+        _save_unit(work, task.index, run_lane_unit(task))
+    pd.testing.assert_frame_equal(lane_sweep_table(sweep, work, units), sweep_table(sweep, work, units))
+
+
+def test_keys_that_cannot_go_per_lane_are_named(tmp_path):
+    with pytest.raises(DesignError) as caught:
+        load_sweep(OIL_CAP_2022, ["negotiation.rounds=0:4:5", "members.CHN.ties.RUS=0,1"], engine="lanes")
+    assert len(caught.value.problems) == 2
+    assert "negotiation.rounds" in caught.value.problems[0] and "--engine points" in caught.value.problems[0]
+    with pytest.raises(SweepError, match="--per-lane"):
+        run_sweep(_lanes_sweep(replicates=10), tmp_path / "x.parquet", per_lane=True)
+    assert not (tmp_path / "x.parquet").exists() and not work_dir_for(tmp_path / "x.parquet").exists()
+
+
+def test_a_bad_value_is_found_without_building_every_point():
+    with pytest.raises(Exception) as caught:
+        load_sweep(OIL_CAP_2022, ["members.CHN.pressure=0:1.2:7"], engine="lanes")
+    assert "members.CHN.pressure" in str(caught.value.problems) and "1.2" in str(caught.value.problems)
+
+
+def test_the_command_takes_the_engine(tmp_path):
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:5",
+                                      "-n", "200", "--engine", "lanes", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 5
