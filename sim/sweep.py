@@ -214,11 +214,15 @@ class Sweep:
 
     def key(self, per_lane: bool) -> str:
         """Hash of everything that determines the saved units (the work directory's key)."""
+        if self.engine == "lanes":  # numbers only: hash the array (200,000 points in JSON take a second)
+            from sim.sweep_lanes import point_matrix
+
+            values = hashlib.sha256(json.dumps(self.design.keys).encode() + point_matrix(self).tobytes()).hexdigest()
+        else:
+            values = hashlib.sha256(json.dumps(self.points, sort_keys=True, default=str).encode()).hexdigest()
         identity = {
             **{k: v for k, v in self.metadata().items() if k != "scenario_file"},  # content counts, not path
-            "point_values": hashlib.sha256(
-                json.dumps(self.points, sort_keys=True, default=str).encode()
-            ).hexdigest(),
+            "point_values": values,
             "per_lane": per_lane,
             "unit_format": UNIT_FORMAT,
             "units": len(self.units()),

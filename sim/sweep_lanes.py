@@ -31,6 +31,7 @@ vote alone. With random stances the block is the full ``points x R``-lane model.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -233,24 +234,44 @@ def block_seed(seed: int, block: int) -> int:
 def lane_units(sweep: "Sweep") -> list["Unit"]:
     """Work units of whole blocks, about as large as the per-point engine's; each unit's
     pieces name its points and replicates so that saved units are checked the same way."""
-    from sim.sweep import MAX_UNIT_LANES, MIN_UNIT_LANES, TARGET_UNITS, Piece, Unit
+    from sim.sweep import MAX_UNIT_LANES, MIN_UNIT_LANES, TARGET_UNITS
 
     budget = min(MAX_UNIT_LANES, max(MIN_UNIT_LANES, sweep.total_lanes // TARGET_UNITS, 1))
+    return list(_lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, budget))
+
+
+@functools.lru_cache(maxsize=4)
+def _lane_units(points: int, replicates: int, chunk_lanes: int, budget: int) -> tuple["Unit", ...]:
+    """:func:`lane_units`, kept: a sweep asks for its units several times, and a sample of
+    200,000 points has as many pieces."""
+    from sim.sweep import Piece, Unit
+
     units: list[Unit] = []
     current: list[Piece] = []
     lanes = 0
-    for block in blocks(len(sweep.points), sweep.replicates, sweep.chunk_lanes):
+    for block in blocks(points, replicates, chunk_lanes):
         if current and lanes + block.lanes > budget:
             units.append(Unit(len(units), tuple(current)))
             current, lanes = [], 0
-        chunk = block.start // sweep.chunk_lanes
+        chunk = block.start // chunk_lanes
         current.extend(
             Piece(point, chunk, block.start, block.stop) for point in range(block.first, block.first + block.count)
         )
         lanes += block.lanes
     if current:
         units.append(Unit(len(units), tuple(current)))
-    return units
+    return tuple(units)
+
+
+def point_matrix(sweep: "Sweep") -> np.ndarray:
+    """(keys, points) float values of the sweep's points, built once per sweep object."""
+    cached = sweep.__dict__.get("_point_matrix")
+    if cached is None:
+        keys = sweep.design.keys
+        cached = np.array([[float(point[key]) for key in keys] for point in sweep.points],
+                          dtype=float).reshape(len(sweep.points), len(keys)).T.copy()
+        object.__setattr__(sweep, "_point_matrix", cached)  # a frozen dataclass: a private cache
+    return cached
 
 
 @dataclass(frozen=True)
@@ -279,9 +300,7 @@ def lane_tasks(sweep: "Sweep", todo: Sequence["Unit"]) -> Any:
         pieces = unit.pieces
         first = min(p.point for p in pieces)
         last = max(p.point for p in pieces)
-        values = np.array(
-            [[float(sweep.points[p][key]) for p in range(first, last + 1)] for key in keys], dtype=float
-        ).reshape(len(keys), last - first + 1)
+        values = point_matrix(sweep)[:, first:last + 1]
         unit_blocks = tuple(
             by_start[(p.point, p.start)] for p in pieces if (p.point, p.start) in by_start
         )
@@ -406,8 +425,8 @@ def lane_sweep_table(sweep: "Sweep", work: Any, units: Sequence["Unit"]) -> Any:
         np.add.at(votes, points, arrays["votes"])
         tallies.append(arrays["tallies"])
     columns: dict[str, Any] = {"point": np.arange(total)}
-    for parameter in sweep.design.parameters:
-        columns[parameter.key] = np.array([point[parameter.key] for point in sweep.points], dtype=np.float64)
+    for row, parameter in enumerate(sweep.design.parameters):
+        columns[parameter.key] = point_matrix(sweep)[row]
     columns["replicates"] = lanes
     n = lanes if np.all(lanes == lanes[0]) else None
     for i, label in enumerate(OUTCOME_LABELS):
