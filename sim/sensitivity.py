@@ -359,6 +359,6 @@ def sensitivity_plot(result: SensitivityResult) -> Any:
     ax.set_yticks(rows, labels)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize="small")
-    ax.set_title(f"Sensitivity of {metric_label(result.plan.metric, names)}: {mathtext_safe(result.plan.sweep.scenario.name)}",
+    ax.set_title(f"Sensitivity of {metric_label(result.plan.metric, names)}\n{mathtext_safe(result.plan.sweep.scenario.name)}",
                  fontsize="medium")
     return Plot(figure, f"sensitivity_{result.plan.method}", {"indices": frame.copy()})
