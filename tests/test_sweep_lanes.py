@@ -110,6 +110,36 @@ def test_one_and_two_workers_give_the_same_table(tmp_path, monkeypatch):
     assert not one.frame["CHN_no"].equals(other.frame["CHN_no"])  # another seed, other numbers
 
 
+class Stop(Exception):
+    pass
+
+
+def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
+    sweep = _lanes_sweep(replicates=150, chunk_lanes=400, design="random", samples=40,
+                         params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"])
+    whole = tmp_path / "whole.parquet"
+    run_sweep(sweep, whole)
+    finished: list[int] = []
+
+    def stop_after_three(index: int) -> None:
+        finished.append(index)
+        if len(finished) == 3:
+            raise Stop
+
+    out = tmp_path / "resumed.parquet"
+    with pytest.raises(Stop):
+        run_sweep(sweep, out, on_unit=stop_after_three)
+    assert not out.exists()
+    again = run_sweep(sweep, out)
+    assert again.units_resumed == 3 and out.read_bytes() == whole.read_bytes()
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1, host="127.0.0.1",
+                                  protocol="tcp", dashboard_address=None) as cluster:
+        run_sweep(sweep, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address)
+    assert (tmp_path / "dask.parquet").read_bytes() == whole.read_bytes()
+
+
 def test_a_point_split_over_blocks_is_counted_once(tmp_path):
     report = run_sweep(_lanes_sweep(replicates=1000, chunk_lanes=300), tmp_path / "split.parquet")
     assert (report.frame["replicates"] == 1000).all()
