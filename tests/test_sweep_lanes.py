@@ -181,3 +181,36 @@ def test_the_command_takes_the_engine(tmp_path):
                                       "-n", "200", "--engine", "lanes", "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out)) == 5
+
+
+LANE_KEYS = {
+    "members.CHN.pressure": [0.3, 0.6], "members.RUS.reciprocity": [0.2, 0.9],
+    "members.CHN.veto_cost": [0.1, 0.8], "members.GHA.salience": [0.2, 1.0], "members.RUS.noise": [0.05, 0.4],
+    "decision.provocation_half_life_days": [100.0, 2000.0], "decision.ga_pressure_mid": [0.2, 0.9],
+    "decision.elected_salience": [0.1, 0.9], "decision.stake_weight": [5.0, 60.0],
+    "negotiation.min_text_scale": [0.2, 0.8], "negotiation.softening_step": [0.1, 0.6],
+    "context.great_power_tension": [0.1, 0.9], "context.provocation": [0.5, 3.0],
+    "context.unreciprocated_steps": [0.0, 2.0],
+}
+
+
+@pytest.mark.parametrize("key", sorted(LANE_KEYS))
+def test_a_lane_holds_exactly_the_scenario_with_its_value_set(key):
+    """Before the vote everything is deterministic: each lane's vote probabilities are those of
+    the point's own scenario (the file with the value set), for every kind of lane key."""
+    from sim.likelihood import negotiated_model
+
+    raw = _read_toml(OIL_CAP_2022, str(OIL_CAP_2022))
+    settings = {"proposal.draft": "first", "negotiation.rounds": 3,
+                "decision.steps_response": 0.3}  # fitted at 0, which would leave the steps idle
+    base = scenario_from_dict(raw, str(OIL_CAP_2022), OIL_CAP_2022.parent, overrides=settings)
+    values = np.array([LANE_KEYS[key]])
+    lanes = negotiated_model(lane_scenario(base, [key], values), lanes=2).vote_probabilities()
+    for j, value in enumerate(LANE_KEYS[key]):
+        point = scenario_from_dict(copy.deepcopy(raw), str(OIL_CAP_2022), OIL_CAP_2022.parent,
+                                   overrides={**settings, key: value})
+        alone = negotiated_model(point, lanes=1).vote_probabilities()
+        for lane_p, point_p in zip(lanes, alone):
+            # within the equilibrium's tolerance (1e-10): a model iterates until all its lanes settle
+            assert np.allclose(lane_p[:, j], point_p[:, 0], rtol=0, atol=1e-9), key
+    assert any(not np.array_equal(p[:, 0], p[:, 1]) for p in lanes), key  # the value reaches the lane
