@@ -340,15 +340,24 @@ def run_sensitivity(
 
 def sensitivity_plot(result: SensitivityResult) -> Any:
     """A bar chart of the indices with their 95% intervals (a :class:`sim.plots.Plot`)."""
-    from sim.plots import Plot, mathtext_safe, member_names, metric_label, new_figure, parameter_label
+    return indices_plot(result.indices, result.metadata())
 
-    names = member_names({"scenario_file": result.plan.sweep.scenario.path})
-    frame = result.indices
+
+def indices_plot(frame: pd.DataFrame, metadata: dict[str, Any]) -> Any:
+    """Bars of S1 and ST (Sobol) or mu* and sigma (Morris) per key, with 95% intervals, from an
+    indices table and its metadata (``unsc-sim plot`` on a ``sensitivity --out`` table too)."""
+    from sim.plots import Plot, PlotError, mathtext_safe, member_names, metric_label, new_figure, parameter_label
+
+    sobol = metadata.get("method", "sobol") == "sobol"
+    needed = {"key", "S1", "S1_conf", "ST", "ST_conf"} if sobol else {"key", "mu_star", "mu_star_conf", "sigma"}
+    if not needed <= set(frame.columns):
+        raise PlotError(f"sensitivity table lacks columns {sorted(needed - set(frame.columns))}")
+    names = member_names(metadata)
     labels = [parameter_label(key, names) for key in frame["key"]]
-    figure = new_figure(7.5, 1.2 + 0.42 * len(frame))
+    figure = new_figure(7.5, 1.4 + 0.42 * len(frame))
     ax = figure.add_subplot()
     rows = np.arange(len(frame))
-    if result.plan.method == "sobol":
+    if sobol:
         ax.barh(rows - 0.2, frame["S1"], 0.4, xerr=frame["S1_conf"], label="first order (S1)", color="#1565c0")
         ax.barh(rows + 0.2, frame["ST"], 0.4, xerr=frame["ST_conf"], label="total (ST)", color="#90caf9")
         ax.set_xlabel("Sobol index (share of variance), 95% interval")
@@ -359,6 +368,6 @@ def sensitivity_plot(result: SensitivityResult) -> Any:
     ax.set_yticks(rows, labels)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize="small")
-    ax.set_title(f"Sensitivity of {metric_label(result.plan.metric, names)}\n{mathtext_safe(result.plan.sweep.scenario.name)}",
-                 fontsize="medium")
-    return Plot(figure, f"sensitivity_{result.plan.method}", {"indices": frame.copy()})
+    ax.set_title(f"Sensitivity of {metric_label(str(metadata.get('metric', '')), names)}\n"
+                 f"{mathtext_safe(metadata.get('scenario', ''))}", fontsize="medium")
+    return Plot(figure, f"sensitivity_{'sobol' if sobol else 'morris'}", {"indices": frame.copy()})

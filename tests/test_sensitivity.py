@@ -87,6 +87,13 @@ def test_the_command_writes_the_indices_the_sample_and_the_chart(tmp_path):
     assert read_metadata(out)["table"] == "sensitivity"
     assert len(pd.read_parquet(tmp_path / "s.sample.parquet")) == 32 * 4
     assert chart.stat().st_size > 1000
+    again = CliRunner().invoke(app, ["plot", str(out), "--out", str(tmp_path / "again.svg")])
+    assert again.exit_code == 0, again.output
+    from sim.plots import plot_results
+
+    drawn = plot_results(out)
+    assert drawn.kind == "sensitivity_sobol"
+    assert list(drawn.data["indices"]["key"]) == ["members.CHN.pressure", "members.GHA.veto_cost"]
 
 
 @pytest.mark.parametrize("options, fragment", [
