@@ -894,7 +894,7 @@ def _run_locked(
         bar.close()
 
     if sweep.engine == "lanes":
-        from sim.sweep_lanes import lane_sweep_table
+        from sim.lanes_table import lane_sweep_table
 
         frame = lane_sweep_table(sweep, work, units)
     else:

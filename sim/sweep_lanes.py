@@ -9,9 +9,11 @@ points as the lanes of ONE model and splits the counts per point.
 
 **Keys that go per lane** (:func:`lane_key`): members' stances ``members.CODE.FIELD`` (FIELD in
 pressure, reciprocity, veto_cost, salience, noise), the global parameters ``decision.NAME`` and
-``negotiation.softening_step`` / ``negotiation.min_text_scale``, and the context numbers
-``context.great_power_tension``, ``context.provocation``, ``context.unreciprocated_steps``.
-Anything else (integers, texts, ties, measures, the status quo) runs on the per-point engine.
+``negotiation.softening_step`` / ``negotiation.min_text_scale``, the context numbers
+``context.great_power_tension``, ``context.provocation``, ``context.unreciprocated_steps``, and
+a measure's number fields (``proposal.measures.0.to``: each lane then debates its own text,
+:func:`measure_lanes`). Anything else (integers, texts, ties, the status quo) runs on the
+per-point engine.
 
 **Blocks and seeds.** With ``R`` replicates and ``chunk_lanes`` lanes a model (``--chunk-lanes``),
 a block holds ``max(1, chunk_lanes // R)`` consecutive points, all their replicates, point-major
@@ -80,6 +82,8 @@ def lane_key(key: str) -> LaneKey | None:
         return LaneKey(key, "global", None, parts[1])
     if len(parts) == 2 and parts[0] == "context" and parts[1] in CONTEXT_FIELDS:
         return LaneKey(key, "context", None, CONTEXT_FIELDS[parts[1]])
+    if len(parts) == 4 and parts[:2] == ["proposal", "measures"] and parts[2].isdigit():
+        return LaneKey(key, "measure", None, f"{parts[2]}.{parts[3]}")  # a number field of a measure
     return None
 
 
@@ -97,7 +101,7 @@ def lane_problems(
                 f"{label}{key}: cannot take a value per lane (the lanes engine takes "
                 "members.CODE.{" + ",".join(STANCE_FIELDS) + "}, decision.NAME, "
                 "negotiation.softening_step/min_text_scale, context."
-                + "/".join(CONTEXT_FIELDS) + f"){advice}"
+                + "/".join(CONTEXT_FIELDS) + f", proposal.measures.N.to and other number fields){advice}"
             )
         elif found.kind == "stance" and codes is not None and found.code not in codes:
             problems.append(f"{label}{key}: {found.code} does not sit on this council")
@@ -108,11 +112,12 @@ def lane_scenario(base: Scenario, keys: Sequence[str], values: np.ndarray) -> Sc
     """``base`` with lane j holding ``values[k, j]`` for key ``keys[k]`` (values: keys x lanes)."""
     found = [lane_key(key) for key in keys]
     assert all(f is not None for f in found), keys
+    per_lane = ("stance", "global")
     params = [
         LaneParameter(f.key, f.code, f.field, -np.inf, np.inf)
-        for f in found if f is not None and f.kind != "context"
+        for f in found if f is not None and f.kind in per_lane
     ]
-    rows = np.array([values[k] for k, f in enumerate(found) if f is not None and f.kind != "context"])
+    rows = np.array([values[k] for k, f in enumerate(found) if f is not None and f.kind in per_lane])
     scenario = with_lane_values(base, params, rows.reshape(len(params), -1)) if params else base
     context = {f.field: values[k] for k, f in enumerate(found) if f is not None and f.kind == "context"}
     if context:
@@ -120,6 +125,47 @@ def lane_scenario(base: Scenario, keys: Sequence[str], values: np.ndarray) -> Sc
         situation = dataclasses.replace(scenario.situation, **context)
         scenario = dataclasses.replace(scenario, situation=situation)
     return scenario
+
+
+def measure_lanes(base: Scenario, keys: Sequence[str], values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(change, reversion), each (2, lanes), of the draft with each lane's measure values, or
+    None if no measure is swept: what ``CouncilModel`` computes once from the file's measures
+    (``sim.measures.change_and_reversion``), per lane."""
+    from sim.measures import change_and_reversion
+
+    swept = [(k, found) for k, found in enumerate(lane_key(key) for key in keys)
+             if found is not None and found.kind == "measure"]
+    if not swept:
+        return None
+    measures = list(base.spec.proposal.measures)
+    situation = base.situation
+    assert situation is not None
+    status_quo = (situation.status_quo_pressure, situation.status_quo_reciprocity)
+    names = []
+    for _, found in swept:
+        index, field = found.field.split(".")
+        model = type(measures[int(index)])
+        name = next(n for n, f in model.model_fields.items() if (f.alias or n) == field)
+        names.append((int(index), name))
+    lanes = values.shape[1]
+    change, reversion = np.empty((2, lanes)), np.empty((2, lanes))
+    for j in range(lanes):
+        current = list(measures)
+        for (k, _), (index, name) in zip(swept, names):
+            current[index] = current[index].model_copy(update={name: float(values[k, j])})
+        change[:, j], reversion[:, j] = change_and_reversion(current, status_quo)
+    return change, reversion
+
+
+def lane_model(scenario: Scenario, lanes: int, seed: int, draft: tuple[np.ndarray, np.ndarray] | None) -> CouncilModel:
+    """A model of ``lanes`` lanes; with ``draft`` (change, reversion per lane) each lane debates
+    its own text: set before the first round, where the model would use its file's."""
+    model = CouncilModel(scenario, lanes=lanes, rng=seed, collect=False)
+    if draft is not None:
+        model.full_change, model.reversion = draft
+        model.proposal_state = model._proposal_state()
+        model._arrays = None
+    return model
 
 
 def has_random_stances(scenario: Scenario) -> bool:
@@ -179,15 +225,22 @@ def simulate_block(
     """(votes (members, points x R), outcome (points x R,)) of one block: ``values`` is keys x
     points; lanes are point-major."""
     compact = lane_scenario(base, keys, values)
+    draft = measure_lanes(base, keys, values)
     if not has_random_stances(compact):
-        model = CouncilModel(compact, lanes=values.shape[1], rng=seed, collect=False)
+        model = lane_model(compact, values.shape[1], seed, draft)
         while model.round < model.rounds:
             model.step()
         votes, decision = replicated_vote(model, replicates)
         return votes, decision.outcome
     full = lane_scenario(base, keys, np.repeat(values, replicates, axis=1))
-    output = simulate_chunk(full, values.shape[1] * replicates, seed)
-    return output.votes, output.outcome
+    if draft is None:
+        output = simulate_chunk(full, values.shape[1] * replicates, seed)
+        return output.votes, output.outcome
+    model = lane_model(full, values.shape[1] * replicates, seed,
+                       (np.repeat(draft[0], replicates, axis=1), np.repeat(draft[1], replicates, axis=1)))
+    model.run_model()
+    assert model.votes is not None and model.outcome is not None
+    return model.votes, model.outcome.outcome
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -374,89 +427,3 @@ def validate_lane_points(sweep: "Sweep") -> None:
                 problems.append(f"{key}: changes who sits on the council; a sweep keeps one council")
     if problems:
         raise ScenarioError(problems)
-
-
-# ------------------------------------------------------------------------------ the table
-
-def load_lane_unit(work: Any, unit: "Unit", members: int) -> dict[str, np.ndarray]:
-    """A saved unit's arrays, checked as :func:`sim.sweep._load_unit` checks them, in time
-    linear in its pieces (a lanes unit names hundreds of points)."""
-    from sim.sweep import SweepError, _unit_file
-
-    path = _unit_file(work, unit.index)
-    lanes: dict[int, int] = {}
-    for piece in unit.pieces:
-        lanes[piece.point] = lanes.get(piece.point, 0) + piece.lanes
-    try:
-        with np.load(path) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-        points = sorted(lanes)
-        ok = (
-            int(arrays["unit"][0]) == unit.index
-            and arrays["points"].tolist() == points
-            and arrays["lanes"].tolist() == [lanes[p] for p in points]
-            and arrays["votes"].shape[1:] == (members, 3)
-        )
-    except Exception as exc:  # a corrupt zip, a missing array, a wrong shape: one line
-        raise SweepError([f"{path}: unreadable unit file ({exc}); rerun the same command to recompute it"]) from None
-    if not ok:
-        path.unlink(missing_ok=True)
-        raise SweepError([f"{path}: does not hold unit {unit.index} of this sweep; removed: rerun the same command to recompute it"])
-    return arrays
-
-
-def lane_sweep_table(sweep: "Sweep", work: Any, units: Sequence["Unit"]) -> Any:
-    """:func:`sim.sweep.sweep_table` (the same frame, column for column), with the counts of all
-    points added up and turned into columns as arrays rather than point by point."""
-    import pandas as pd
-
-    from sim.results import wilson_interval
-
-    members, total = len(sweep.scenario.members), len(sweep.points)
-    lanes = np.zeros(total, dtype=np.int64)
-    outcomes = np.zeros((total, len(OUTCOME_LABELS)), dtype=np.int64)
-    votes = np.zeros((total, members, 3), dtype=np.int64)
-    tallies: list[np.ndarray] = []
-    for unit in units:
-        arrays = load_lane_unit(work, unit, members)
-        points = arrays["points"]
-        np.add.at(lanes, points, arrays["lanes"])
-        np.add.at(outcomes, points, arrays["outcomes"])
-        np.add.at(votes, points, arrays["votes"])
-        tallies.append(arrays["tallies"])
-    columns: dict[str, Any] = {"point": np.arange(total)}
-    for row, parameter in enumerate(sweep.design.parameters):
-        columns[parameter.key] = point_matrix(sweep)[row]
-    columns["replicates"] = lanes
-    n = lanes if np.all(lanes == lanes[0]) else None
-    for i, label in enumerate(OUTCOME_LABELS):
-        share = outcomes[:, i] / lanes
-        if n is not None:
-            low, high = wilson_interval(outcomes[:, i], int(lanes[0]))
-        else:
-            pairs = [wilson_interval(outcomes[p, i], int(lanes[p])) for p in range(total)]
-            low, high = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
-        columns[f"p_{label}"], columns[f"p_{label}_low"], columns[f"p_{label}_high"] = share, low, high
-    columns["modal_tally"] = modal_tallies(np.concatenate(tallies) if tallies else np.zeros((0, 3), np.int64), total, members)
-    for index, code in enumerate(sweep.scenario.codes):
-        for j, vote in enumerate(("yes", "no", "abstain")):
-            columns[f"{code}_{vote}"] = votes[:, index, j] / lanes
-    frame = pd.DataFrame(columns)
-    frame["modal_tally"] = frame["modal_tally"].astype(object)
-    return frame
-
-
-def modal_tallies(rows: np.ndarray, points: int, members: int) -> list[str]:
-    """Each point's most common tally from (point, key, count) rows, ties to the smallest key
-    (as :meth:`sim.sweep.PointCounts.modal_tally`); "" where a point never went to the vote."""
-    labels = [""] * points
-    if not len(rows):
-        return labels
-    pairs, inverse = np.unique(rows[:, :2], axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=rows[:, 2])
-    order = np.lexsort((pairs[:, 1], -counts, pairs[:, 0]))  # by point, then most common, then key
-    first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
-    n = members + 1
-    for point, key in pairs[first]:
-        labels[int(point)] = f"{key // (n * n)}-{(key // n) % n}-{key % n}"
-    return labels

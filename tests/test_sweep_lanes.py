@@ -19,11 +19,14 @@ from sim.sweep import SweepError, _save_unit, load_sweep, run_sweep, sweep_table
 from sim.sweep_lanes import (
     blocks,
     has_random_stances,
+    lane_model,
     lane_scenario,
-    lane_sweep_table,
+    measure_lanes,
     run_lane_unit,
     simulate_block,
 )
+
+from sim.lanes_table import lane_sweep_table
 
 from .conftest import COMMITTEE_2018, OIL_CAP_2022, RELIEF_2019
 
@@ -63,6 +66,10 @@ def test_a_random_stance_left_unswept_runs_the_full_width_model():
     assert not has_random_stances(lane_scenario(base, ["members.RUS.pressure"], np.array([[0.3, 0.4]])))
     votes, outcome = simulate_block(base, KEYS, VALUES, 300, seed=2)
     assert votes.shape == (15, 1200) and outcome.shape == (1200,)
+    # a measure's magnitude per lane on the full-width model: a deep cut against a token one
+    votes, outcome = simulate_block(base, ["proposal.measures.0.to"], np.array([[0.0, 3_990_000.0]]), 2000, seed=3)
+    deep, token = (np.mean(votes[0, i * 2000:(i + 1) * 2000] == -1) for i in range(2))
+    assert deep > token + 0.1  # China says no to the deeper cut more often
 
 
 def test_blocks_cover_every_point_and_replicate_once():
@@ -191,6 +198,7 @@ LANE_KEYS = {
     "negotiation.min_text_scale": [0.2, 0.8], "negotiation.softening_step": [0.1, 0.6],
     "context.great_power_tension": [0.1, 0.9], "context.provocation": [0.5, 3.0],
     "context.unreciprocated_steps": [0.0, 2.0],
+    "proposal.measures.0.to": [1_000_000.0, 3_500_000.0], "proposal.measures.1.from": [400_000.0, 900_000.0],
 }
 
 
@@ -205,7 +213,10 @@ def test_a_lane_holds_exactly_the_scenario_with_its_value_set(key):
                 "decision.steps_response": 0.3}  # fitted at 0, which would leave the steps idle
     base = scenario_from_dict(raw, str(OIL_CAP_2022), OIL_CAP_2022.parent, overrides=settings)
     values = np.array([LANE_KEYS[key]])
-    lanes = negotiated_model(lane_scenario(base, [key], values), lanes=2).vote_probabilities()
+    model = lane_model(lane_scenario(base, [key], values), 2, 0, measure_lanes(base, [key], values))
+    while model.round < model.rounds:
+        model.step()
+    lanes = model.vote_probabilities()
     for j, value in enumerate(LANE_KEYS[key]):
         point = scenario_from_dict(copy.deepcopy(raw), str(OIL_CAP_2022), OIL_CAP_2022.parent,
                                    overrides={**settings, key: value})
