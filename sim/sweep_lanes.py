@@ -11,8 +11,9 @@ points as the lanes of ONE model and splits the counts per point.
 pressure, reciprocity, veto_cost, salience, noise), the global parameters ``decision.NAME`` and
 ``negotiation.softening_step`` / ``negotiation.min_text_scale``, the context numbers
 ``context.great_power_tension``, ``context.provocation``, ``context.unreciprocated_steps``, and
-a measure's number fields (``proposal.measures.0.to``: each lane then debates its own text,
-:func:`measure_lanes`). Anything else (integers, texts, ties, the status quo) runs on the
+a measure's number fields (``proposal.measures.0.to``: each lane then votes on its own text,
+:func:`measure_lanes`; final drafts only, since the penholder's concessions read one text per
+model). Anything else (integers, texts, ties, the status quo) runs on the
 per-point engine.
 
 **Blocks and seeds.** With ``R`` replicates and ``chunk_lanes`` lanes a model (``--chunk-lanes``),
@@ -158,8 +159,9 @@ def measure_lanes(base: Scenario, keys: Sequence[str], values: np.ndarray) -> tu
 
 
 def lane_model(scenario: Scenario, lanes: int, seed: int, draft: tuple[np.ndarray, np.ndarray] | None) -> CouncilModel:
-    """A model of ``lanes`` lanes; with ``draft`` (change, reversion per lane) each lane debates
-    its own text: set before the first round, where the model would use its file's."""
+    """A model of ``lanes`` lanes; with ``draft`` (change, reversion per lane) each lane votes on
+    its own text, set where the model would use its file's (a final draft: no rounds of talks,
+    see :func:`validate_lane_points`)."""
     model = CouncilModel(scenario, lanes=lanes, rng=seed, collect=False)
     if draft is not None:
         model.full_change, model.reversion = draft
@@ -415,6 +417,13 @@ def validate_lane_points(sweep: "Sweep") -> None:
     key, not one a point). Raises ScenarioError naming the key."""
     problems: list[str] = []
     label = sweep.scenario.path or "<scenario>"
+    spec = sweep.scenario.spec
+    if spec.proposal.draft == "first" and spec.negotiation.rounds > 0:
+        problems.extend(
+            f"--engine lanes: {key}: a measure goes per lane only for a final draft (the penholder's "
+            "concessions in rounds of talks read one text per model); use --engine points"
+            for key in sweep.design.keys if (found := lane_key(key)) is not None and found.kind == "measure"
+        )
     for key in sweep.design.keys:
         column = [point[key] for point in sweep.points]
         for value in sorted({min(column), max(column)}):
