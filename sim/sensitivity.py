@@ -270,11 +270,11 @@ def load_sensitivity(
                "bounds": [[p.low, p.high] for p in parameters]}
     corners = tuple({p.key: float(getattr(p, end)) for p in parameters} for end in ("low", "high"))
     check_points(Sweep(scenario, raw, path.parent, Design(method, tuple(parameters), 2),  # type: ignore[arg-type]
-                       corners, replicates, seed, chunk_lanes, "lanes"))  # the bounds themselves, named as given
+                       corners, replicates, seed, chunk_lanes, engine="lanes"))  # the bounds themselves, named as given
     sample = draw_sample(method, problem, samples, seed)  # type: ignore[arg-type]
     points = tuple({p.key: float(v) for p, v in zip(parameters, row)} for row in sample)
     design = Design(name=method, parameters=tuple(parameters), samples=len(points))  # type: ignore[arg-type]
-    sweep = Sweep(scenario, raw, path.parent, design, points, replicates, seed, chunk_lanes, "lanes")
+    sweep = Sweep(scenario, raw, path.parent, design, points, replicates, seed, chunk_lanes, engine="lanes")
     check_points(sweep)
     return SensitivityPlan(sweep, method, column, samples, sample)  # type: ignore[arg-type]
 

@@ -836,6 +836,8 @@ def run_sweep(
         raise SweepError([f"--workers: must be at least 1, got {workers}"])
     if per_lane and sweep.engine == "lanes":
         raise SweepError(["--per-lane: not with --engine lanes (it keeps counts per point only)"])
+    if sweep.posterior is not None and sweep.engine == "lanes":
+        raise SweepError(["--posterior: not with --engine lanes (its lanes hold the points' values)"])
     started = time.perf_counter()
     with _sweep_lock(out):
         return _run_locked(sweep, out, workers, scheduler, per_lane, restart, progress, on_unit, started)

@@ -176,6 +176,10 @@ def test_keys_that_cannot_go_per_lane_are_named(tmp_path):
     with pytest.raises(SweepError, match="--per-lane"):
         run_sweep(_lanes_sweep(replicates=10), tmp_path / "x.parquet", per_lane=True)
     assert not (tmp_path / "x.parquet").exists() and not work_dir_for(tmp_path / "x.parquet").exists()
+    import dataclasses
+
+    with pytest.raises(SweepError, match="--posterior"):  # its lanes hold parameter draws, ours points
+        run_sweep(dataclasses.replace(_lanes_sweep(replicates=10), posterior=object()), tmp_path / "x.parquet")
 
 
 def test_a_measure_per_lane_needs_a_final_draft():
