@@ -511,6 +511,7 @@ def sweep(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    engine: Annotated[str, typer.Option("--engine", help="points: one model per point; lanes: blocks of points as lanes of one model (stances, decision.*, context numbers; sim/sweep_lanes.py).")] = "points",
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -531,7 +532,8 @@ def sweep(
     try:
         draws = load_posterior_or_fail(posterior)
         plan = load_sweep(
-            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes
+            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes,
+            engine=engine,
         )
         if draws is not None:
             plan = dataclasses.replace(plan, posterior=draws)
@@ -558,6 +560,64 @@ def sweep(
         echo(report.describe(runner))
         if draws is not None:
             echo(f"  {draws.describe()}")
+
+
+# --- sensitivity (issue 10) ------------------------------------------------------------------
+
+
+@app.command()
+def sensitivity(
+    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", metavar="KEY=LOW:HIGH", help="A key and its range; repeat for more keys.")] = None,
+    method: Annotated[str, typer.Option("--method", help="sobol (first and total order) or morris (mu*, sigma).")] = "sobol",
+    metric: Annotated[str, typer.Option("--metric", help="A sweep column: p_vetoed, p_adopted, CHN_no (or no:CHN), ...")] = "p_vetoed",
+    samples: Annotated[Optional[int], typer.Option("--samples", help="Sobol: base samples N, a power of 2 (points N(D+2)) [1024]; Morris: trajectories [200].")] = None,
+    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per sample point.")] = 1_000,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (sample, lanes, bootstrap).")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Indices table (.csv or .parquet); the evaluated sample is kept (and resumable) at <stem>.sample.parquet.")] = None,
+    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Bar chart of the indices (.png or .svg).")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster.")] = None,
+    restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another analysis at the same --out.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the indices as one JSON object.")] = False,
+) -> None:
+    """Global sensitivity (SALib): Sobol indices or Morris effects of a sweep metric over key ranges."""
+    from sim.plots import FIGURE_FORMATS
+    from sim.sensitivity import load_sensitivity, run_sensitivity, sample_path_for, sensitivity_plot
+    from sim.sweep import SweepInterrupted
+
+    if out is not None:
+        check_output_path(out)
+        check_output_path(sample_path_for(out), "--out (its sample table)")
+    if plot_path is not None:
+        if plot_path.suffix.lower() not in FIGURE_FORMATS:
+            fail([f"--plot: {plot_path}: must end in .png or .svg"])
+        check_output_path(plot_path, "--plot", suffixes=tuple(FIGURE_FORMATS))
+    if scheduler is not None and workers != 1:
+        fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    try:
+        plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
+        result = run_sensitivity(plan, out, workers=workers, scheduler=scheduler, restart=restart,
+                                 progress=progress and not as_json)
+    except InputError as exc:
+        fail(exc.problems)
+    except SweepInterrupted as exc:
+        echo(f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
+             "run the same command again to resume", err=True)
+        raise typer.Exit(130)
+    if plot_path is not None:
+        sensitivity_plot(result).save(plot_path)
+    runner = f"dask cluster {scheduler}" if scheduler else f"{result.report.workers} process{'es' if result.report.workers > 1 else ''}"
+    if as_json:
+        echo(json.dumps(result.summary(runner), indent=2, default=float))
+    else:
+        echo(result.describe(runner))
+        if out is not None:
+            echo(f"  Indices written to {out}; the evaluated sample to {sample_path_for(out)}")
+        if plot_path is not None:
+            echo(f"  Bar chart written to {plot_path}")
 
 
 # --- plot / report / ui (issue 5) --------------------------------------------------------------

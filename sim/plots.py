@@ -252,7 +252,7 @@ def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             kind = "lanes"
         elif "point" in frame.columns:
             kind = "sweep"
-    if kind not in {"lanes", "sweep"}:
+    if kind not in {"lanes", "sweep", "sensitivity"}:
         raise PlotError(f"{path}: not a run (lanes) or sweep table (metadata table = {kind!r})")
     metadata["table"] = kind
     return frame, metadata
@@ -631,5 +631,11 @@ def plot_results(
         if missing or not any(c.startswith("vote_") for c in frame.columns):
             raise PlotError(f"{path}: run table lacks columns {sorted(missing) or ['vote_<CODE>']}")
         return plot_lanes(frame, metadata)
+    if metadata["table"] == "sensitivity":  # unsc-sim sensitivity --out: the indices as bars
+        if x or y or metric:
+            raise PlotError(f"{path}: --x, --y and --metric apply to sweep tables; this is a sensitivity table")
+        from sim.sensitivity import indices_plot
+
+        return indices_plot(frame, metadata)
     return plot_sweep(frame, metadata, x, y, metric, label=str(path))
 

@@ -149,6 +149,9 @@ class Sweep:
     chunk_lanes: int = CHUNK_LANES
     posterior: Any = None
     """A :class:`sim.posterior.Posterior`: each lane at its own parameter draw (``--posterior``)."""
+    engine: str = "points"
+    """"points": one model per point; "lanes": blocks of points as lanes of one model
+    (:mod:`sim.sweep_lanes`, its own seeds)."""
 
     @property
     def total_lanes(self) -> int:
@@ -163,6 +166,10 @@ class Sweep:
 
     def units(self) -> list[Unit]:
         """The work units (see the module docstring): a function of the sweep alone."""
+        if self.engine == "lanes":
+            from sim.sweep_lanes import lane_units
+
+            return lane_units(self)
         budget = min(MAX_UNIT_LANES, max(MIN_UNIT_LANES, self.total_lanes // TARGET_UNITS, 1))
         bounds = chunk_bounds(self.replicates, self.chunk_lanes)
         units: list[Unit] = []
@@ -202,20 +209,32 @@ class Sweep:
                      "sim.runner.chunk_seed(point seed, c)",
             **({"posterior": self.posterior.summary(), "posterior_sha256": self.posterior.digest(),
                 "intervals": POSTERIOR_INTERVALS} if self.posterior is not None else {}),
+            **(_LANES_METADATA if self.engine == "lanes" else {}),
         }
 
     def key(self, per_lane: bool) -> str:
         """Hash of everything that determines the saved units (the work directory's key)."""
+        if self.engine == "lanes":  # numbers only: hash the array (200,000 points in JSON take a second)
+            from sim.sweep_lanes import point_matrix
+
+            values = hashlib.sha256(json.dumps(self.design.keys).encode() + point_matrix(self).tobytes()).hexdigest()
+        else:
+            values = hashlib.sha256(json.dumps(self.points, sort_keys=True, default=str).encode()).hexdigest()
         identity = {
             **{k: v for k, v in self.metadata().items() if k != "scenario_file"},  # content counts, not path
-            "point_values": hashlib.sha256(
-                json.dumps(self.points, sort_keys=True, default=str).encode()
-            ).hexdigest(),
+            "point_values": values,
             "per_lane": per_lane,
             "unit_format": UNIT_FORMAT,
             "units": len(self.units()),
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+_LANES_METADATA = {
+    "engine": "lanes",
+    "seeds": "blocks of max(1, chunk_lanes // replicates) points (sim.sweep_lanes); block b: "
+             "SeedSequence(seed, spawn_key=(0x6C616E6573, b))",
+}
 
 
 def load_sweep(
@@ -226,6 +245,7 @@ def load_sweep(
     replicates: int | None = None,
     seed: int | None = None,
     chunk_lanes: int = CHUNK_LANES,
+    engine: str = "points",
 ) -> Sweep:
     """Read a scenario and its sweep: ``params`` (``KEY=SPEC`` texts, as ``--param``) replace
     the file's ``[sweep]`` parameters; ``design``, ``samples``, ``replicates`` and ``seed``
@@ -282,9 +302,25 @@ def load_sweep(
              "fewer points or replicates (or larger --chunk-lanes)"]
         )
     points = tuple(built.points(seed))
-    sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes)
-    _validate_points(sweep)
+    sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes, engine=engine)
+    check_points(sweep)
     return sweep
+
+
+def check_points(sweep: Sweep) -> None:
+    """Validate a sweep's points (the lanes engine checks each key's extremes, not every point)."""
+    if sweep.engine == "lanes":
+        from sim.sweep_lanes import lane_problems, validate_lane_points
+
+        kinds = [parameter.kind for parameter in sweep.design.parameters]
+        problems = lane_problems(sweep.design.keys, kinds, sweep.scenario.codes)
+        if problems:
+            raise DesignError(problems)
+        validate_lane_points(sweep)
+    elif sweep.engine == "points":
+        _validate_points(sweep)
+    else:
+        raise DesignError([f"--engine: expected points or lanes, got {sweep.engine!r}"])
 
 
 def _validate_points(sweep: Sweep) -> None:
@@ -400,6 +436,8 @@ LANE_FIELDS = ("votes", "outcome", "defeated_by", "fell_short", "text_scale")
 def run_unit(task: UnitTask) -> dict[str, np.ndarray]:
     """Simulate one unit and return its counts per point (and its lanes if asked) as arrays
     ready to save. Runs in whichever process or dask worker gets it."""
+    if not isinstance(task, UnitTask):  # the lanes engine's task (sim.sweep_lanes)
+        return task.run()
     counts: dict[int, PointCounts] = {}
     arrays: dict[str, np.ndarray] = {}
     for piece in task.unit.pieces:
@@ -796,6 +834,10 @@ def run_sweep(
         raise SweepError([f"--out: {out}: must end in .csv or .parquet"])
     if workers < 1:
         raise SweepError([f"--workers: must be at least 1, got {workers}"])
+    if per_lane and sweep.engine == "lanes":
+        raise SweepError(["--per-lane: not with --engine lanes (it keeps counts per point only)"])
+    if sweep.posterior is not None and sweep.engine == "lanes":
+        raise SweepError(["--posterior: not with --engine lanes (its lanes hold the points' values)"])
     started = time.perf_counter()
     with _sweep_lock(out):
         return _run_locked(sweep, out, workers, scheduler, per_lane, restart, progress, on_unit, started)
@@ -813,9 +855,14 @@ def _run_locked(
     resumed_lanes = sum(units[i].lanes for i in done)
     workers = max(1, min(workers, len(todo)))  # never more processes than units to run
 
-    seeds = {p: point_seed(sweep.seed, p) for p in range(len(sweep.points))}
+    seeds = {p: point_seed(sweep.seed, p) for p in range(len(sweep.points))} if sweep.engine == "points" else {}
 
     def tasks() -> Iterator[UnitTask]:
+        if sweep.engine == "lanes":
+            from sim.sweep_lanes import lane_tasks
+
+            yield from lane_tasks(sweep, todo)
+            return
         cache: dict[int, Scenario] = {}
         for unit in todo:
             wanted = sorted({piece.point for piece in unit.pieces})
@@ -848,7 +895,12 @@ def _run_locked(
             close()
         bar.close()
 
-    frame = sweep_table(sweep, work, units)
+    if sweep.engine == "lanes":
+        from sim.lanes_table import lane_sweep_table
+
+        frame = lane_sweep_table(sweep, work, units)
+    else:
+        frame = sweep_table(sweep, work, units)
     metadata = sweep.metadata()
     lanes_path = None
     if per_lane:
