@@ -214,12 +214,13 @@ class LaneProbabilities:
         return np.log(np.maximum(self.p_record(record), floor))
 
 
-def _withdraw(outcome: np.ndarray, penholder_draft: bool) -> None:
-    """The penholder's final canvass, in distribution: lanes short of the quota are withdrawn,
-    and so are vetoed lanes of a draft the file's penholder did not table (in place)."""
+def _withdraw(outcome: np.ndarray, calls_vetoed_vote: bool) -> None:
+    """The drafter's final canvass (:func:`sim.penholders.canvass_withdraws`), in distribution:
+    lanes short of the quota are withdrawn, and so are vetoed lanes unless the drafter calls
+    vetoed votes (in place)."""
     outcome[Outcome.WITHDRAWN] = outcome[Outcome.FAILED]
     outcome[Outcome.FAILED] = 0.0
-    if not penholder_draft:
+    if not calls_vetoed_vote:
         outcome[Outcome.WITHDRAWN] += outcome[Outcome.VETOED]
         outcome[Outcome.VETOED] = 0.0
 
@@ -259,10 +260,10 @@ def lane_probabilities(scenario: Scenario, lanes: int = 1, seed: int = 0) -> Lan
     if rule.consensus:
         member[:, 0], member[:, 1], member[:, 2] = yes, no, abstain
     else:
-        _withdraw(outcome, bool(model.penholder_draft))
+        _withdraw(outcome, model.calls_vetoed_vote)
         # Cast votes: only where the draft is put to the vote. For the penholder's draft that is
         # the quota reached; for another sponsor's, the quota reached with no permanent "no".
-        vetoes_withdrawn = not model.penholder_draft and rule.permanent_veto
+        vetoes_withdrawn = not model.calls_vetoed_vote and rule.permanent_veto
         kept_no = np.where(model.permanent[:, None], 0.0, no) if vetoes_withdrawn else no
         counts = _count_distribution(yes, kept_no, abstain)
         counts[: rule.quota] = 0.0
@@ -368,7 +369,7 @@ def event_log_likelihood(
     rule = model.rule
     if record.defeaters and record.outcome in {"vetoed", "blocked"}:
         wanted = np.array([code in record.defeaters for code in scenario.codes])
-        if not model.blockers[wanted].all() or not (rule.consensus or model.penholder_draft):
+        if not model.blockers[wanted].all() or not (rule.consensus or model.calls_vetoed_vote):
             p = np.zeros(lanes)
         elif rule.consensus:
             p = np.prod(np.where(wanted[:, None], no, 1.0 - no), axis=0)
@@ -377,7 +378,7 @@ def event_log_likelihood(
     else:
         outcome = outcome_probabilities(rule, yes, no, abstain, model.permanent)
         if not rule.consensus:
-            _withdraw(outcome, bool(model.penholder_draft))
+            _withdraw(outcome, model.calls_vetoed_vote)
         p = outcome[OUTCOME_LABELS.index(record.outcome)]
     return np.log(np.maximum(p, floor))
 

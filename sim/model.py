@@ -5,7 +5,8 @@ object (:meth:`CouncilModel.settle`), and the penholder reads that canvass and s
 where the draft would not be adopted. The step after the last round is the vote. ``run_model()``
 does all of it.
 
-**One penholder for every file** (the first sponsor), after the setter model (Romer & Rosenthal
+**One penholder behaviour for every file** (the first sponsor drafts; its behaviour is a class of
+:mod:`sim.penholders`, the default for every shipped file), after the setter model (Romer & Rosenthal
 1978) and Council practice (Security Council Report, "The Veto", 2015; Voeten 2001):
 
 - while a member who can block the draft (a permanent member on a resolution, anyone in a
@@ -39,7 +40,8 @@ from sim.context import ContextEffect
 from sim.lanes import PerLane, full_lanes
 from sim.measures import change_and_reversion
 from sim.member import Member
-from sim.rules import NO, NOT_CAST, YES, Decision, Outcome, decide, outcome_probabilities, rule_for
+from sim.penholders import canvass_withdraws, penholder
+from sim.rules import NOT_CAST, Decision, Outcome, decide, outcome_probabilities, rule_for
 from sim.scenario import Scenario
 
 @functools.lru_cache(maxsize=1)
@@ -127,6 +129,9 @@ class CouncilModel(mesa.Model):
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
         self.penholder_draft = float(spec.proposal.sponsors[0] == file_penholder())
         """1 if the file's penholder tabled the draft (the consensus norm carries it), else 0."""
+        self.penholder = penholder(spec.negotiation.penholder)
+        """The drafter's behaviour in the talks and at the canvass (:mod:`sim.penholders`)."""
+        self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))
 
         self.round = 0
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -306,6 +311,8 @@ class CouncilModel(mesa.Model):
     def negotiating_target(self) -> np.ndarray:
         """Per lane (compact where lanes agree): the text the penholder concedes toward, the
         weakest text a member who can block prefers, no weaker than ``min_text_scale``."""
+        if not self.blockers.any():  # a procedural vote: no one can defeat it alone, no one presses
+            return np.full(1, np.inf)
         demanded = self.preferred_scales()[self.blockers].min(axis=0)
         return np.maximum(demanded, self.params.min_text_scale)
 
@@ -315,41 +322,25 @@ class CouncilModel(mesa.Model):
         return self.negotiating_target() < self._text_scale
 
     def _penholder_softens(self) -> None:
-        """Where a member who can block wants a weaker text, concede part of the way to it.
-
-        Each round the penholder gives up a share ``softening_step`` of the distance between its
-        text and the weakest text a member who can defeat it would choose (bargaining that meets
-        the most demanding veto player part of the way: Nash 1950; the split-the-difference
-        norm of negotiation, Raiffa 1982), never below ``min_text_scale`` of its first draft. China
-        and Russia watered drafts down that they then voted for (S/RES/1695 lost Chapter VII,
-        S/RES/2375 traded a full oil ban for caps), and the US halved its 2022 cut and was still
-        vetoed. What it concedes depends on the blockers' positions, not on what a veto costs
-        them, so that a costlier veto never leads to a stronger text and more vetoes."""
-        target = self.negotiating_target()
-        pressing = target < self._text_scale
-        if not np.any(pressing):
+        """One round of talks: the penholder's behaviour (:mod:`sim.penholders`) may soften."""
+        softened = self.penholder.soften(self)
+        if softened is None:
             return
-        softened = self._text_scale - self.params.softening_step * (self._text_scale - target)
-        self.text_scale = np.where(pressing, softened, self._text_scale)
+        self.text_scale = np.minimum(softened, self._text_scale)
         self.proposal_state = self._proposal_state()
         self.objection = None
         self._arrays = None
 
     def _hold_vote(self) -> None:
-        """The final canvass reads the intentions members will vote with; the penholder withdraws
-        a resolution short of the quota, else calls the vote."""
+        """The final canvass reads the intentions members will vote with; the drafter withdraws
+        where :func:`sim.penholders.canvass_withdraws` says so, else calls the vote."""
         thresholds = self.thresholds()
         self.vote_shocks = self.rng.standard_normal((len(self.members), self.lanes))
         intents = np.stack(
             [m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)]
         )
-        if not self.rule.consensus:
-            short = (intents == YES).sum(axis=0) < self.rule.quota
-            if self.penholder_draft:
-                self.withdrawn = short
-            else:
-                vetoed = ((intents == NO) & self.permanent[:, None]).any(axis=0) if self.rule.permanent_veto else False
-                self.withdrawn = short | vetoed
+        withdraws = canvass_withdraws(self.rule, intents, self.permanent, self.calls_vetoed_vote)
+        self.withdrawn = np.atleast_1d(np.asarray(withdraws, dtype=bool))
         withdrawn = self._withdrawn
         if withdrawn.any():
             intents = np.where(full_lanes(withdrawn, self.lanes)[None, :], np.int8(NOT_CAST), intents)

@@ -271,6 +271,17 @@ class NegotiationSpec(_Strict):
     """Rounds of talks before the vote, in each of which the penholder may soften its text."""
     softening_step: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)
     min_text_scale: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    penholder: str | None = None
+    """The drafter's behaviour (:mod:`sim.penholders`); the default concedes toward blockers."""
+
+    @field_validator("penholder")
+    @classmethod
+    def _known_penholder(cls, name: str | None) -> str | None:
+        from sim.penholders import PENHOLDERS
+
+        if name is not None and name not in PENHOLDERS:
+            raise ValueError(f"must be one of {', '.join(sorted(PENHOLDERS))}, got {name!r}")
+        return name
 
 
 class DecisionSpec(_Strict):
@@ -393,7 +404,7 @@ class Scenario:
     def overridden_parameters(self) -> list[str]:
         """Global parameters this file sets itself (instead of the calibrated values)."""
         set_here = self.spec.decision.model_dump(exclude_none=True)
-        set_here.update(self.spec.negotiation.model_dump(exclude_none=True, exclude={"rounds"}))
+        set_here.update(self.spec.negotiation.model_dump(exclude_none=True, exclude={"rounds", "penholder"}))
         return sorted(set_here)
 
     @property
@@ -676,7 +687,7 @@ def parameters_for(spec: ScenarioSpec) -> ModelParameters:
     """The shipped global parameters with the file's ``[decision]`` and ``[negotiation]``
     overrides."""
     values = spec.decision.model_dump(exclude_none=True)
-    values.update(spec.negotiation.model_dump(exclude_none=True, exclude={"rounds"}))
+    values.update(spec.negotiation.model_dump(exclude_none=True, exclude={"rounds", "penholder"}))
     return default_parameters().with_values(values)
 
 

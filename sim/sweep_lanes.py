@@ -43,6 +43,7 @@ import numpy as np
 from sim.likelihood import Parameter as LaneParameter
 from sim.likelihood import PerLaneStance, with_lane_values
 from sim.model import CouncilModel
+from sim.penholders import canvass_withdraws
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, decide
 from sim.runner import simulate_chunk
 from sim.scenario import STANCE_FIELDS, DecisionSpec, Scenario, ScenarioError, scenario_from_dict
@@ -207,14 +208,9 @@ def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, A
         intents = np.where(yes, np.int8(YES), np.where(no, np.int8(NO), np.int8(ABSTAIN))).reshape(
             count, width * replicates)
     rule = model.rule
-    withdrawn = np.zeros(width * replicates, dtype=bool)
-    if not rule.consensus:
-        short = (intents == YES).sum(axis=0) < rule.quota
-        if model.penholder_draft:
-            withdrawn = short
-        else:
-            vetoed = ((intents == NO) & model.permanent[:, None]).any(axis=0) if rule.permanent_veto else False
-            withdrawn = short | vetoed
+    withdrawn = np.broadcast_to(
+        canvass_withdraws(rule, intents, model.permanent, model.calls_vetoed_vote), (width * replicates,)
+    )
     if withdrawn.any():
         intents = np.where(withdrawn[None, :], np.int8(NOT_CAST), intents)
         return intents, decide(rule, intents, model.permanent, withdrawn)
