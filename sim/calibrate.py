@@ -530,3 +530,9 @@ __all__ = [
     "rolling_summary",
     "write_defaults",
 ]
+
+
+# `sim.calibrate(...)` is the public call sim.api.calibrate; the module stays importable as before.
+from sim.api import callable_module  # noqa: E402
+
+callable_module(__name__)

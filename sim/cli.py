@@ -11,15 +11,19 @@ import json
 import os
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
-import numpy as np
 import typer
 
-from sim import __version__
 from sim.errors import InputError
 from sim.files import output_problem, strip_controls
-from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+# numpy, pandas, scipy, mesa and the scenario schema are imported inside the commands that use
+# them, so that `unsc-sim version` and `--help` start in a fraction of a second
+# (benchmarks/startup.py).
 
 app = typer.Typer(
     help="Agent-based scenario simulator of UN Security Council voting.",
@@ -62,10 +66,17 @@ def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tup
         fail([problem])
 
 
-def load_or_fail(path: Path):
+def load_scenario(path: Path, overrides: Optional[dict] = None) -> "Scenario":
+    """:func:`sim.scenario.load_scenario`, imported on first use (it pulls in numpy and scipy)."""
+    from sim.scenario import load_scenario as load
+
+    return load(path, overrides=overrides)
+
+
+def load_or_fail(path: Path) -> "Scenario":
     try:
         return load_scenario(path)
-    except ScenarioError as exc:
+    except InputError as exc:
         fail(exc.problems)
 
 
@@ -262,7 +273,7 @@ def validate(
     for path in scenario_files:
         try:
             scenario = load_scenario(path)
-        except ScenarioError as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
             continue
         echo(
@@ -287,8 +298,11 @@ def power(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Exact Shapley-Shubik and Banzhaf voting power under a rule, by enumerating coalitions."""
+    import numpy as np
+
     from sim.power import power_indices
     from sim.rules import rule_for
+    from sim.scenario import PERMANENT_MEMBERS, builtin_councils
 
     if year is not None:
         councils = builtin_councils()
@@ -502,7 +516,7 @@ def sweep(
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Points to draw (random, lhs).")] = None,
     replicates: Annotated[Optional[int], typer.Option("--replicates", "-n", min=1, help="Lanes per point [default: 1,000].")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv); without it the table is printed.")] = None,
     per_lane: Annotated[bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786).")] = None,
@@ -516,9 +530,9 @@ def sweep(
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
 
-    if out is None:
-        fail(["--out: required: the table to write (.parquet or .csv)"])
     check_output_path(out)
+    if per_lane and out is None:
+        fail(["--per-lane: needs --out (the per-lane rows go beside the table)"])
     if per_lane:
         from sim.sweep import lanes_path_for
 
@@ -555,11 +569,19 @@ def sweep(
         raise typer.Exit(130)
     runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
     if as_json:
-        echo(json.dumps(report.summary(runner), indent=2))
+        summary = report.summary(runner)
+        if out is None:  # nothing written: the rows themselves are the result
+            summary["rows"] = json.loads(report.frame.to_json(orient="records"))
+        echo(json.dumps(summary, indent=2))
     else:
         echo(report.describe(runner))
         if draws is not None:
             echo(f"  {draws.describe()}")
+        if out is None:
+            from sim.sweep import format_sweep_table
+
+            echo("")
+            echo(format_sweep_table(report.frame))
 
 
 # --- sensitivity (issue 10) ------------------------------------------------------------------
@@ -667,7 +689,7 @@ def report(
     for path in scenario_files:
         try:
             scenarios.append(load_scenario(path))
-        except ScenarioError as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         fail(problems)
@@ -713,6 +735,8 @@ def ui(
 @app.command()
 def version() -> None:
     """Print the version."""
+    from sim import __version__
+
     echo(__version__)
 
 

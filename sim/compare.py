@@ -708,3 +708,8 @@ def format_report(report: ComparisonReport) -> str:
         lines += textwrap.wrap(text, 100, initial_indent="    ", subsequent_indent="      ")
     return "\n".join(lines)
 
+
+# `sim.compare(...)` is the public call sim.api.compare; the module stays importable as before.
+from sim.api import callable_module  # noqa: E402
+
+callable_module(__name__)
