@@ -651,23 +651,35 @@ def plot(
     x: Annotated[Optional[str], typer.Option("--x", help="Swept parameter across (sweep tables).")] = None,
     y: Annotated[Optional[str], typer.Option("--y", help="Second swept parameter: a heatmap.")] = None,
     metric: Annotated[
-        Optional[str], typer.Option("--metric", help="Column to plot, e.g. p_vetoed, p_adopted, CHN_yes.")
+        Optional[str],
+        typer.Option("--metric", help="Column(s) to plot, e.g. p_vetoed, or several joined by commas: "
+                                       "p_adopted,p_vetoed,CHN_yes."),
     ] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png or .svg).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png, .svg or .pdf).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Without --out: replace the figure beside the table instead of writing <name>-2.png.")] = False,
 ) -> None:
-    """Draw a results table: line or heatmap for a sweep; members' votes and tallies for a run."""
-    from sim.plots import FIGURE_FORMATS, PlotError, plot_results
+    """Draw a results table: line or heatmap for a grid sweep, scatter panels for a random or LHS
+    sweep; members' votes and tallies for a run. Never replaces a figure without saying so."""
+    from sim.plots import FIGURE_FORMATS, PlotError, plot_results, unused_path
 
+    asked = out
     out = out if out is not None else results.with_suffix(".png")
     if out.suffix.lower() not in FIGURE_FORMATS:
-        fail([f"--out: {out}: must end in .png or .svg"])
+        fail([f"--out: {out}: must end in .png, .svg or .pdf"])
     check_output_path(out, suffixes=tuple(FIGURE_FORMATS))
     try:
         drawn = plot_results(results, x=x, y=y, metric=metric)
     except PlotError as exc:
         fail([str(exc)])
+    note = ""
+    if out.exists():
+        if asked is None and not overwrite:
+            taken, out = out, unused_path(out)
+            note = f" ({taken} already exists and is kept; --overwrite replaces it)"
+        else:
+            note = " (replacing the figure that was there)"
     drawn.save(out)
-    echo(f"{drawn.kind} plot written to {out}")
+    echo(f"{drawn.kind} plot written to {out}{note}")
 
 
 @app.command()
