@@ -380,13 +380,16 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios, format_report
 
     scenarios = _load_history_files(scenario_files, preset)
     draws = load_posterior_or_fail(posterior)
-    report = compare_scenarios(scenarios, replicates=replicates, seed=seed, posterior=draws)
+    report = compare_scenarios(
+        scenarios, replicates=replicates, seed=seed, posterior=draws, progress=progress and not as_json
+    )
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -407,6 +410,7 @@ def calibrate(
     steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
     burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
 ) -> None:
     """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
     with --posterior, sample their posterior around the fit."""
@@ -437,13 +441,30 @@ def calibrate(
     if posterior is not None and walkers < 2 * len(parameters):
         fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
-    def progress(done: int, total: int) -> None:
-        if not as_json:
-            echo(f"  rolling forecast: {done}/{total} decisions", err=True)
+    import sys
 
-    report = run_calibration(
-        scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast, progress=progress
-    )
+    from tqdm import tqdm
+
+    shown = progress and not as_json
+    fitting = tqdm(desc="calibrate: fitting", unit=" points", file=sys.stderr, disable=not shown, leave=False,
+                   dynamic_ncols=True)
+    forecasting: list = []
+
+    def forecast_progress(done: int, total: int) -> None:
+        if not forecasting:
+            fitting.close()
+            forecasting.append(tqdm(total=total, desc="calibrate: rolling forecast", unit=" decisions",
+                                    file=sys.stderr, disable=not shown, leave=False, dynamic_ncols=True))
+        forecasting[0].update(done - forecasting[0].n)
+
+    try:
+        report = run_calibration(
+            scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast,
+            progress=forecast_progress, evaluated=fitting.update,
+        )
+    finally:
+        for bar in (fitting, *forecasting):
+            bar.close()
     targets = [DEFAULTS_PATH] if write_defaults else []
     targets += [out] if out is not None else []
     if targets:
@@ -689,6 +710,7 @@ def report(
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
     from sim.report import REPORT_FORMATS, report as write_study_report
@@ -706,7 +728,7 @@ def report(
     if problems:
         fail(problems)
     draws = load_posterior_or_fail(posterior)
-    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws)
+    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws, progress=progress)
     echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
     if draws is not None:
         echo(draws.describe())
