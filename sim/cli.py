@@ -35,9 +35,9 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 MAX_RUN_REPLICATES = 20_000_000
-"""``run`` keeps every lane in memory: about 45 bytes a lane above the interpreter's 175 MB, a
-peak of 1.0 GB at this size (1.1 GB with --out; ``benchmarks/run_memory.py``); ``sweep`` keeps
-only counts."""
+"""``run`` keeps counts, chunk by chunk (:mod:`sim.counts`): a peak of 190 MB at this size, 12 MB
+above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` it keeps
+every lane to write them: about 45 bytes a lane, a peak of 1.1 GB at this size."""
 POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
                          "include parameter uncertainty.")
 
@@ -144,8 +144,9 @@ def run(
             "-n",
             min=1,
             max=MAX_RUN_REPLICATES,
-            help="Independent lanes, at most 20,000,000 (every lane is kept: about 45 bytes each, "
-                 "a peak of 1.1 GB at the maximum; sweeps keep counts).",
+            help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
+                 "with lanes; with --out every lane is kept to be written: about 45 bytes each, a "
+                 "peak of 1.1 GB at the maximum).",
         ),
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
@@ -161,8 +162,13 @@ def run(
     scenario = load_or_fail(scenario_file)
     draws = load_posterior_or_fail(posterior)
     warn_about(scenario)
-    result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
-    summary = result.summary()
+    if out is None and draws is None:  # counts only, chunk by chunk: memory flat in the lanes
+        from sim.counts import run_counts
+
+        summary = run_counts(scenario, replicates=replicates, seed=seed).summary()
+    else:
+        result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
+        summary = result.summary()
     from sim.council import council_summary, format_situation, format_stances
 
     summary["council"] = council_summary(scenario)
