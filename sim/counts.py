@@ -1,13 +1,12 @@
-"""A run kept as counts, chunk by chunk: what ``unsc-sim run`` reports without keeping its lanes.
+"""A run kept as counts, chunk by chunk: the one place a run's lanes are analysed.
 
 :class:`sim.results.RunResult` holds every lane (about 45 bytes each); for a summary only counts
 are needed: lanes with each outcome, each tally, each member's votes and vetoes, each set of
 vetoing members, and two sums. :func:`run_counts` simulates the same chunks from the same seeds
 as :func:`sim.runner.run` (``CHUNK_LANES`` lanes each, a constant: the numbers never depend on
 the machine) and adds each chunk's counts before dropping it, so memory stays flat however many
-lanes. ``RunCounts.summary()`` has the keys and meanings of ``RunResult.summary()``; the counts
-are identical and the two means (text strength, "also fell short") agree to rounding, since they
-are summed chunk by chunk (``tests/test_counts.py``).
+lanes. :class:`~sim.results.RunResult` analyses its lanes by building the same counts (in slices),
+so both give the same summary (``tests/test_counts.py``).
 """
 
 from __future__ import annotations
@@ -33,16 +32,19 @@ class RunCounts:
     seed: int
     lanes: int = 0
     outcomes: np.ndarray = field(default_factory=lambda: np.zeros(len(OUTCOME_LABELS), dtype=np.int64))
-    tallies: dict[int, int] = field(default_factory=dict)
+    tally_counts: dict[int, int] = field(default_factory=dict)
     """(yes * n + no) * n + abstain, n = members + 1 -> lanes put to the vote with that tally."""
     votes: np.ndarray | None = None
     """(members, 4): lanes in which each member voted yes / no / abstain / was not asked."""
     defeated: np.ndarray | None = None
     """(members,): lanes in which each member's "no" vetoed or blocked the draft."""
-    defeater_sets: dict[bytes, int] = field(default_factory=dict)
+    set_counts: dict[bytes, int] = field(default_factory=dict)
+    """Each set of vetoing / blocking members (packed by :func:`sim.results.pack_sets`) -> lanes."""
     vetoed: int = 0
     vetoed_fell_short: int = 0
     text_scale_sum: float = 0.0
+    parameter_uncertainty: Any = None
+    """As ``RunResult.parameter_uncertainty``: widens the outcome intervals (sim/posterior.py)."""
 
     metadata = RunResult.metadata  # the same description of what made the run (scenario, seed, lanes)
 
@@ -80,7 +82,7 @@ class RunCounts:
             abstain = np.count_nonzero(cast == ABSTAIN, axis=0).astype(np.int64)
             keys, counts = np.unique((yes * n + no) * n + abstain, return_counts=True)
             for key, count in zip(keys.tolist(), counts.tolist()):
-                self.tallies[key] = self.tallies.get(key, 0) + count
+                self.tally_counts[key] = self.tally_counts.get(key, 0) + count
         for part in lane_slices(outcome.shape[0]):
             mask = defeated_by[:, part]
             defeated = mask.any(axis=0)
@@ -88,28 +90,35 @@ class RunCounts:
                 rows, counts = np.unique(pack_sets(mask[:, defeated]), axis=0, return_counts=True)
                 for row, count in zip(rows, counts.tolist()):
                     key = row.tobytes()
-                    self.defeater_sets[key] = self.defeater_sets.get(key, 0) + count
+                    self.set_counts[key] = self.set_counts.get(key, 0) + count
 
-    # -- the analysis of RunResult, from counts ---------------------------------------------------
+    # -- the analysis (RunResult's methods of the same names use these) --------------------------
 
     def outcome_table(self) -> pd.DataFrame:
+        """Probability of each outcome with its 95% Wilson interval."""
         low, high = wilson_interval(self.outcomes, self.lanes)
+        if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
+            low = np.minimum(low, self.parameter_uncertainty.low)
+            high = np.maximum(high, self.parameter_uncertainty.high)
         return pd.DataFrame({"outcome": OUTCOME_LABELS, "count": self.outcomes,
                              "probability": self.outcomes / self.lanes, "ci_low": low, "ci_high": high})
 
-    def tally_shares(self) -> pd.Series:
-        """As ``RunResult.tallies()``: share of lanes put to the vote with each tally."""
-        total = sum(self.tallies.values())
+    def tallies(self) -> pd.Series:
+        """Share of lanes with each yes-no-abstain tally (lanes put to the vote only), most
+        common first."""
+        total = sum(self.tally_counts.values())
         if not total:
             return pd.Series(dtype=float, name="share")
         n = len(self.codes) + 1
-        keys = sorted(self.tallies)
+        keys = sorted(self.tally_counts)
         labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in keys]
-        series = pd.Series(np.array([self.tallies[k] for k in keys]) / total, index=labels, name="share")
+        series = pd.Series(np.array([self.tally_counts[k] for k in keys]) / total, index=labels, name="share")
         series.index.name = "tally"
         return series.sort_values(ascending=False, kind="stable")
 
     def member_table(self) -> pd.DataFrame:
+        """Each member's share of yes / no / abstain / not asked (over all lanes) and how often
+        its "no" vetoed (resolutions) or blocked (consensus bodies) the draft."""
         assert self.votes is not None and self.defeated is not None
         rows = []
         for index, profile in enumerate(self.scenario.members):
@@ -119,15 +128,25 @@ class RunCounts:
         return pd.DataFrame(rows)
 
     def defeaters(self) -> dict[str, float]:
+        """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
         assert self.defeated is not None
         shares = self.defeated / self.lanes
         return {code: float(share) for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
                 if share > 0}
 
+    def modal_tally(self) -> str | None:
+        tallies = self.tallies()
+        return None if tallies.empty else str(tallies.index[0])
+
+    def defeater_sets(self) -> dict[tuple[str, ...], int]:
+        """Each set of vetoing / blocking members that defeated the draft -> lanes."""
+        return {tuple(unpack_set(key, self.codes)): count for key, count in sorted(self.set_counts.items())}
+
     def modal_defeaters(self) -> list[str]:
-        if not self.defeater_sets:
+        """The most common set of vetoing / blocking members among defeated lanes."""
+        sets = self.defeater_sets()
+        if not sets:
             return []
-        sets = {tuple(unpack_set(key, self.codes)): count for key, count in sorted(self.defeater_sets.items())}
         top = max(sets.values())
         return list(next(members for members, count in sets.items() if count == top))
 
@@ -138,13 +157,13 @@ class RunCounts:
                           "count": int(row.count)}
             for row in self.outcome_table().itertuples()
         }
-        tallies = self.tally_shares()
+        tallies = self.tallies()
         return {
             **self.metadata(),
             "most_likely_outcome": max(outcomes, key=lambda label: outcomes[label]["count"]),
             "outcomes": outcomes,
             "also_fell_short": self.vetoed_fell_short / self.vetoed if self.vetoed else 0.0,
-            "modal_tally": None if tallies.empty else str(tallies.index[0]),
+            "modal_tally": self.modal_tally(),
             "tallies": {k: float(v) for k, v in tallies.head(10).items()},
             "defeated_by": self.defeaters(),
             "modal_defeaters": self.modal_defeaters(),
