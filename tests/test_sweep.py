@@ -373,3 +373,16 @@ def test_the_library_sweep_returns_the_frame_without_a_file(tmp_path):
     written = tmp_path / "s.parquet"
     sim.sweep(OIL_CAP_2022, ["members.CHN.pressure=0:1:3"], replicates=200, out=written)
     pd.testing.assert_frame_equal(frame, pd.read_parquet(written), check_dtype=False)  # parquet: str dtype
+
+
+def test_a_sweep_without_out_gives_its_rows_in_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:2", "-n", "100", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    summary = json.loads(result.output)
+    assert summary["out"] is None and [row["members.CHN.pressure"] for row in summary["rows"]] == [0.0, 1.0]
+    assert all(0.0 <= row["p_vetoed"] <= 1.0 for row in summary["rows"])
