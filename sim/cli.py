@@ -532,6 +532,22 @@ class SweepDesign(str, Enum):
     lhs = "lhs"
 
 
+SWEEP_FLAGS = {"replicates": "--replicates", "seed": "--seed", "chunk_lanes": "--chunk-lanes", "out": "--out",
+               "workers": "--workers", "per_lane": "--per-lane"}
+"""The library's argument names (sim.sweep) and the options that set them."""
+
+
+def as_flags(problem: str, flags: dict[str, str]) -> str:
+    """A library problem ("replicates: ...") as the command line names it ("--replicates: ...")."""
+    for argument, flag in flags.items():
+        if problem.startswith(f"{argument}: "):
+            problem = flag + problem[len(argument):]
+            break
+    for argument, flag in flags.items():
+        problem = problem.replace(f"larger {argument})", f"larger {flag})")
+    return problem
+
+
 @app.command()
 def sweep(
     scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
@@ -583,7 +599,7 @@ def sweep(
             progress=progress and not as_json,
         )
     except InputError as exc:
-        fail(exc.problems)
+        fail([as_flags(problem, SWEEP_FLAGS) for problem in exc.problems])
     except SweepInterrupted as exc:
         echo(
             f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "

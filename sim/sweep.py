@@ -273,11 +273,11 @@ def load_sweep(
     seed = seed if seed is not None else (table.seed if table and table.seed is not None else 0)
     problems: list[str] = []
     if replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {replicates}")
+        problems.append(f"replicates: must be at least 1, got {replicates}")
     if seed < 0:
-        problems.append(f"--seed: must be a non-negative integer, got {seed}")
+        problems.append(f"seed: must be a non-negative integer, got {seed}")
     if chunk_lanes < 1:
-        problems.append(f"--chunk-lanes: must be at least 1, got {chunk_lanes}")
+        problems.append(f"chunk_lanes: must be at least 1, got {chunk_lanes}")
 
     parameters = []
     if params:
@@ -298,9 +298,9 @@ def load_sweep(
     pieces = built.size * -(-replicates // chunk_lanes)
     if pieces > MAX_PIECES:
         raise DesignError(
-            [f"--replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
+            [f"replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
              f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
-             "fewer points or replicates (or larger --chunk-lanes)"]
+             "fewer points or replicates (or larger chunk_lanes)"]
         )
     points = tuple(built.points(seed))
     sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes, engine=engine)

@@ -83,3 +83,20 @@ def test_library_errors_name_arguments_not_flags(tmp_path):
     with pytest.raises(sim.InputError) as caught:
         run_sweep(plan, None, per_lane=True)
     assert caught.value.problems[0].startswith("per_lane: ")
+
+
+def test_sweep_errors_name_arguments_in_python_and_flags_on_the_command_line():
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    scenario = ROOT / "scenarios/history/2022-05-26-s-2022-431.toml"
+    with pytest.raises(sim.InputError) as caught:
+        sim.sweep(scenario, ["members.CHN.pressure=0:1:3"], replicates=0, seed=-1)
+    assert caught.value.problems == ["replicates: must be at least 1, got 0", "seed: must be a non-negative integer, got -1"]
+    result = CliRunner().invoke(
+        app, ["sweep", str(scenario), "-p", "members.CHN.pressure=0:1:3", "-n", "1000000000", "--chunk-lanes", "1"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --replicates: 3 points x 1,000,000,000 replicates")
+    assert "(or larger --chunk-lanes)" in result.stderr
