@@ -36,8 +36,9 @@ app = typer.Typer(
 EXIT_BAD_INPUT = 2
 MAX_RUN_REPLICATES = 20_000_000
 """``run`` keeps counts, chunk by chunk (:mod:`sim.counts`): a peak of 190 MB at this size, 12 MB
-above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` it keeps
-every lane to write them: about 45 bytes a lane, a peak of 1.1 GB at this size."""
+above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` (or
+``--explain``, which finds pivotal members lane by lane) it keeps every lane: about 45 bytes a
+lane, a peak of 1.1 GB at this size."""
 POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
                          "include parameter uncertainty.")
 
@@ -145,7 +146,7 @@ def run(
             min=1,
             max=MAX_RUN_REPLICATES,
             help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
-                 "with lanes; with --out every lane is kept to be written: about 45 bytes each, a "
+                 "with lanes; with --out or --explain every lane is kept: about 45 bytes each, a "
                  "peak of 1.1 GB at the maximum).",
         ),
     ] = 10_000,
@@ -162,7 +163,7 @@ def run(
     scenario = load_or_fail(scenario_file)
     draws = load_posterior_or_fail(posterior)
     warn_about(scenario)
-    if out is None and draws is None:  # counts only, chunk by chunk: memory flat in the lanes
+    if out is None and not explain and draws is None:  # counts only, chunk by chunk: memory flat
         from sim.counts import run_counts
 
         summary = run_counts(scenario, replicates=replicates, seed=seed).summary()

@@ -122,11 +122,14 @@ class RunResult:
 
     @cached_property
     def counts(self) -> "RunCounts":
-        """The run's lanes counted, slice by slice: outcomes, tallies, votes, veto sets."""
+        """The run's lanes counted, slice by slice: outcomes, tallies, votes, veto sets. The
+        slices are the runner's chunks, so sums (text strength) add in the order
+        :func:`sim.counts.run_counts` adds them, to the last bit."""
         from sim.counts import RunCounts
+        from sim.runner import CHUNK_LANES
 
         counts = RunCounts(self.scenario, self.seed, parameter_uncertainty=self.parameter_uncertainty)
-        for part in lane_slices(self.replicates):
+        for part in lane_slices(self.replicates, CHUNK_LANES):
             counts.add(self.votes[:, part], self.outcome[part], self.defeated_by[:, part], self.fell_short[part],
                        self.text_scale[part])
         return counts
