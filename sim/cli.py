@@ -146,7 +146,7 @@ def run(
             min=1,
             max=MAX_RUN_REPLICATES,
             help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
-                 "with lanes; with --out or --explain every lane is kept: about 45 bytes each, a "
+                 "with lanes; with --out, --explain or --posterior every lane is kept: about 45 bytes each, a "
                  "peak of 1.1 GB at the maximum).",
         ),
     ] = 10_000,
