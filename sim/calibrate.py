@@ -83,6 +83,8 @@ class Objective:
     center: np.ndarray
     prior_sd: float
     evaluations: int = 0
+    evaluated: Callable[[int], None] | None = None
+    """Told how many parameter points each likelihood call evaluated (a progress bar's hook)."""
 
     def __post_init__(self) -> None:
         self.low = np.array([p.low for p in self.params])
@@ -92,7 +94,10 @@ class Objective:
 
     def log_likelihood(self, points: np.ndarray) -> np.ndarray:
         self.evaluations += points.shape[1]
-        return total_log_likelihood(self.scenarios, self.params, points)
+        values = total_log_likelihood(self.scenarios, self.params, points)
+        if self.evaluated is not None:
+            self.evaluated(points.shape[1])
+        return values
 
     def penalty(self, points: np.ndarray) -> np.ndarray:
         if self.prior_sd <= 0:
@@ -220,12 +225,14 @@ def fit(
     uncertainty: bool = True,
     max_iterations: int = 400,
     start: np.ndarray | None = None,
+    evaluated: Callable[[int], None] | None = None,
 ) -> FitResult:
     """Maximum penalised likelihood of the records of ``scenarios`` over ``params``, from the
-    priors' centres (or from ``start``, e.g. an earlier fit on a subset of the same record)."""
+    priors' centres (or from ``start``, e.g. an earlier fit on a subset of the same record).
+    ``evaluated(n)`` is called after every ``n`` parameter points (progress)."""
     began = time.perf_counter()
     center = prior_center(params, scenarios)
-    objective = Objective(scenarios, params, center=center, prior_sd=prior_sd)
+    objective = Objective(scenarios, params, center=center, prior_sd=prior_sd, evaluated=evaluated)
     x0 = center.copy() if start is None else np.clip(np.asarray(start, float), objective.low, objective.high)
     result = minimize(
         objective.value_and_gradient,
@@ -437,10 +444,13 @@ def calibrate(
     prior_sd: float = DEFAULT_PRIOR_SD,
     with_rolling: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    evaluated: Callable[[int], None] | None = None,
 ) -> CalibrationReport:
-    """Fit on every decision, score each at the fit; optionally the rolling forecast."""
+    """Fit on every decision, score each at the fit; optionally the rolling forecast.
+    ``evaluated(n)`` follows the main fit (parameter points), ``progress(done, total)`` the
+    rolling forecast (decisions)."""
     ordered = by_date(scenarios)
-    result = fit(ordered, params, prior_sd=prior_sd)
+    result = fit(ordered, params, prior_sd=prior_sd, evaluated=evaluated)
     at_fit = [analytic_comparison(s, params, result.values) for s in ordered]
     at_start = [analytic_comparison(s, params, result.start) for s in ordered]
     forecasts = baselines = None
@@ -530,3 +540,9 @@ __all__ = [
     "rolling_summary",
     "write_defaults",
 ]
+
+
+# `sim.calibrate(...)` is the public call sim.api.calibrate; the module stays importable as before.
+from sim.api import callable_module  # noqa: E402
+
+callable_module(__name__)

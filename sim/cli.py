@@ -11,15 +11,19 @@ import json
 import os
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
-import numpy as np
 import typer
 
-from sim import __version__
 from sim.errors import InputError
 from sim.files import output_problem, strip_controls
-from sim.scenario import PERMANENT_MEMBERS, ScenarioError, builtin_councils, load_scenario
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+# numpy, pandas, scipy, mesa and the scenario schema are imported inside the commands that use
+# them, so that `unsc-sim version` and `--help` start in a fraction of a second
+# (benchmarks/startup.py).
 
 app = typer.Typer(
     help="Agent-based scenario simulator of UN Security Council voting.",
@@ -31,9 +35,10 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 2
 MAX_RUN_REPLICATES = 20_000_000
-"""``run`` keeps every lane in memory: about 45 bytes a lane above the interpreter's 175 MB, a
-peak of 1.0 GB at this size (1.1 GB with --out; ``benchmarks/run_memory.py``); ``sweep`` keeps
-only counts."""
+"""``run`` keeps counts, chunk by chunk (:mod:`sim.counts`): a peak of 190 MB at this size, 12 MB
+above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` (or
+``--explain``, which finds pivotal members lane by lane) it keeps every lane: about 45 bytes a
+lane, a peak of 1.1 GB at this size."""
 POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
                          "include parameter uncertainty.")
 
@@ -62,10 +67,17 @@ def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tup
         fail([problem])
 
 
-def load_or_fail(path: Path):
+def load_scenario(path: Path, overrides: Optional[dict] = None) -> "Scenario":
+    """:func:`sim.scenario.load_scenario`, imported on first use (it pulls in numpy and scipy)."""
+    from sim.scenario import load_scenario as load
+
+    return load(path, overrides=overrides)
+
+
+def load_or_fail(path: Path) -> "Scenario":
     try:
         return load_scenario(path)
-    except ScenarioError as exc:
+    except InputError as exc:
         fail(exc.problems)
 
 
@@ -133,8 +145,9 @@ def run(
             "-n",
             min=1,
             max=MAX_RUN_REPLICATES,
-            help="Independent lanes, at most 20,000,000 (every lane is kept: about 45 bytes each, "
-                 "a peak of 1.1 GB at the maximum; sweeps keep counts).",
+            help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
+                 "with lanes; with --out, --explain or --posterior every lane is kept: about 45 bytes each, a "
+                 "peak of 1.1 GB at the maximum).",
         ),
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
@@ -150,8 +163,13 @@ def run(
     scenario = load_or_fail(scenario_file)
     draws = load_posterior_or_fail(posterior)
     warn_about(scenario)
-    result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
-    summary = result.summary()
+    if out is None and not explain and draws is None:  # counts only, chunk by chunk: memory flat
+        from sim.counts import run_counts
+
+        summary = run_counts(scenario, replicates=replicates, seed=seed).summary()
+    else:
+        result = run_scenario(scenario, replicates=replicates, seed=seed, posterior=draws)
+        summary = result.summary()
     from sim.council import council_summary, format_situation, format_stances
 
     summary["council"] = council_summary(scenario)
@@ -262,7 +280,7 @@ def validate(
     for path in scenario_files:
         try:
             scenario = load_scenario(path)
-        except ScenarioError as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
             continue
         echo(
@@ -287,8 +305,11 @@ def power(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Exact Shapley-Shubik and Banzhaf voting power under a rule, by enumerating coalitions."""
+    import numpy as np
+
     from sim.power import power_indices
     from sim.rules import rule_for
+    from sim.scenario import PERMANENT_MEMBERS, builtin_councils
 
     if year is not None:
         councils = builtin_councils()
@@ -366,13 +387,16 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios, format_report
 
     scenarios = _load_history_files(scenario_files, preset)
     draws = load_posterior_or_fail(posterior)
-    report = compare_scenarios(scenarios, replicates=replicates, seed=seed, posterior=draws)
+    report = compare_scenarios(
+        scenarios, replicates=replicates, seed=seed, posterior=draws, progress=progress and not as_json
+    )
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -393,6 +417,7 @@ def calibrate(
     steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
     burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
 ) -> None:
     """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
     with --posterior, sample their posterior around the fit."""
@@ -423,13 +448,30 @@ def calibrate(
     if posterior is not None and walkers < 2 * len(parameters):
         fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
-    def progress(done: int, total: int) -> None:
-        if not as_json:
-            echo(f"  rolling forecast: {done}/{total} decisions", err=True)
+    import sys
 
-    report = run_calibration(
-        scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast, progress=progress
-    )
+    from tqdm import tqdm
+
+    shown = progress and not as_json
+    fitting = tqdm(desc="calibrate: fitting", unit=" points", file=sys.stderr, disable=not shown, leave=False,
+                   dynamic_ncols=True)
+    forecasting: list = []
+
+    def forecast_progress(done: int, total: int) -> None:
+        if not forecasting:
+            fitting.close()
+            forecasting.append(tqdm(total=total, desc="calibrate: rolling forecast", unit=" decisions",
+                                    file=sys.stderr, disable=not shown, leave=False, dynamic_ncols=True))
+        forecasting[0].update(done - forecasting[0].n)
+
+    try:
+        report = run_calibration(
+            scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast,
+            progress=forecast_progress, evaluated=fitting.update,
+        )
+    finally:
+        for bar in (fitting, *forecasting):
+            bar.close()
     targets = [DEFAULTS_PATH] if write_defaults else []
     targets += [out] if out is not None else []
     if targets:
@@ -491,6 +533,22 @@ class SweepDesign(str, Enum):
     lhs = "lhs"
 
 
+SWEEP_FLAGS = {"replicates": "--replicates", "seed": "--seed", "chunk_lanes": "--chunk-lanes", "out": "--out",
+               "workers": "--workers", "per_lane": "--per-lane"}
+"""The library's argument names (sim.sweep) and the options that set them."""
+
+
+def as_flags(problem: str, flags: dict[str, str]) -> str:
+    """A library problem ("replicates: ...") as the command line names it ("--replicates: ...")."""
+    for argument, flag in flags.items():
+        if problem.startswith(f"{argument}: "):
+            problem = flag + problem[len(argument):]
+            break
+    for argument, flag in flags.items():
+        problem = problem.replace(f"larger {argument})", f"larger {flag})")
+    return problem
+
+
 @app.command()
 def sweep(
     scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
@@ -502,7 +560,7 @@ def sweep(
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Points to draw (random, lhs).")] = None,
     replicates: Annotated[Optional[int], typer.Option("--replicates", "-n", min=1, help="Lanes per point [default: 1,000].")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv); without it the table is printed.")] = None,
     per_lane: Annotated[bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786).")] = None,
@@ -516,9 +574,9 @@ def sweep(
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
 
-    if out is None:
-        fail(["--out: required: the table to write (.parquet or .csv)"])
     check_output_path(out)
+    if per_lane and out is None:
+        fail(["--per-lane: needs --out (the per-lane rows go beside the table)"])
     if per_lane:
         from sim.sweep import lanes_path_for
 
@@ -542,7 +600,7 @@ def sweep(
             progress=progress and not as_json,
         )
     except InputError as exc:
-        fail(exc.problems)
+        fail([as_flags(problem, SWEEP_FLAGS) for problem in exc.problems])
     except SweepInterrupted as exc:
         echo(
             f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
@@ -555,11 +613,19 @@ def sweep(
         raise typer.Exit(130)
     runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
     if as_json:
-        echo(json.dumps(report.summary(runner), indent=2))
+        summary = report.summary(runner)
+        if out is None:  # nothing written: the rows themselves are the result
+            summary["rows"] = json.loads(report.frame.to_json(orient="records"))
+        echo(json.dumps(summary, indent=2))
     else:
         echo(report.describe(runner))
         if draws is not None:
             echo(f"  {draws.describe()}")
+        if out is None:
+            from sim.sweep import format_sweep_table
+
+            echo("")
+            echo(format_sweep_table(report.frame))
 
 
 # --- sensitivity (issue 10) ------------------------------------------------------------------
@@ -629,23 +695,35 @@ def plot(
     x: Annotated[Optional[str], typer.Option("--x", help="Swept parameter across (sweep tables).")] = None,
     y: Annotated[Optional[str], typer.Option("--y", help="Second swept parameter: a heatmap.")] = None,
     metric: Annotated[
-        Optional[str], typer.Option("--metric", help="Column to plot, e.g. p_vetoed, p_adopted, CHN_yes.")
+        Optional[str],
+        typer.Option("--metric", help="Column(s) to plot, e.g. p_vetoed, or several joined by commas: "
+                                       "p_adopted,p_vetoed,CHN_yes."),
     ] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png or .svg).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png, .svg or .pdf).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Without --out: replace the figure beside the table instead of writing <name>-2.png.")] = False,
 ) -> None:
-    """Draw a results table: line or heatmap for a sweep; members' votes and tallies for a run."""
-    from sim.plots import FIGURE_FORMATS, PlotError, plot_results
+    """Draw a results table: line or heatmap for a grid sweep, scatter panels for a random or LHS
+    sweep; members' votes and tallies for a run. Never replaces a figure without saying so."""
+    from sim.plots import FIGURE_FORMATS, PlotError, plot_results, unused_path
 
+    asked = out
     out = out if out is not None else results.with_suffix(".png")
     if out.suffix.lower() not in FIGURE_FORMATS:
-        fail([f"--out: {out}: must end in .png or .svg"])
+        fail([f"--out: {out}: must end in .png, .svg or .pdf"])
     check_output_path(out, suffixes=tuple(FIGURE_FORMATS))
     try:
         drawn = plot_results(results, x=x, y=y, metric=metric)
     except PlotError as exc:
         fail([str(exc)])
+    note = ""
+    if out.exists():
+        if asked is None and not overwrite:
+            taken, out = out, unused_path(out)
+            note = f" ({taken} already exists and is kept; --overwrite replaces it)"
+        else:
+            note = " (replacing the figure that was there)"
     drawn.save(out)
-    echo(f"{drawn.kind} plot written to {out}")
+    echo(f"{drawn.kind} plot written to {out}{note}")
 
 
 @app.command()
@@ -655,6 +733,7 @@ def report(
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
     from sim.report import REPORT_FORMATS, report as write_study_report
@@ -667,12 +746,12 @@ def report(
     for path in scenario_files:
         try:
             scenarios.append(load_scenario(path))
-        except ScenarioError as exc:
+        except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         fail(problems)
     draws = load_posterior_or_fail(posterior)
-    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws)
+    write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws, progress=progress)
     echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")
     if draws is not None:
         echo(draws.describe())
@@ -713,6 +792,8 @@ def ui(
 @app.command()
 def version() -> None:
     """Print the version."""
+    from sim import __version__
+
     echo(__version__)
 
 

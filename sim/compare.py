@@ -599,17 +599,24 @@ class ComparisonReport:
 
 
 def compare_scenarios(
-    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0, posterior: Any = None
+    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0, posterior: Any = None,
+    progress: bool = False,
 ) -> ComparisonReport:
     """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``; each lane at its own
     draw of a :class:`sim.posterior.Posterior` if given) and score it and the baselines against
-    the record, in date order."""
+    the record, in date order (``progress``: a bar on stderr)."""
+    import sys
+
+    from tqdm import tqdm
+
     from sim.runner import run
 
     ordered = by_date(scenarios)
     for scenario in ordered:
         record_of(scenario)  # fail early on a file without [history]
-    files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in ordered]
+    bar = tqdm(ordered, desc="compare", unit=" files", file=sys.stderr, disable=not progress, leave=False,
+               dynamic_ncols=True)
+    files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in bar]
     floor = 1.0 / (2 * replicates)
     drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""
     return ComparisonReport(
@@ -708,3 +715,8 @@ def format_report(report: ComparisonReport) -> str:
         lines += textwrap.wrap(text, 100, initial_indent="    ", subsequent_indent="      ")
     return "\n".join(lines)
 
+
+# `sim.compare(...)` is the public call sim.api.compare; the module stays importable as before.
+from sim.api import callable_module  # noqa: E402
+
+callable_module(__name__)

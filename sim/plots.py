@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ from sim.scenario import (
     load_scenario,
 )
 
-FIGURE_FORMATS = (".png", ".svg")
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
 TABLE_FORMATS = (".parquet", ".csv")
 DPI = 150
 TOP_TALLIES = 12
@@ -140,16 +140,28 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(figure: Figure, path: str | Path) -> Path:
-    """Write ``figure`` as PNG or SVG (by extension), atomically: temporary file, then rename."""
+    """Write ``figure`` as PNG, SVG or PDF (by extension), atomically: temporary file, then rename."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FIGURE_FORMATS:
-        raise PlotError(f"{path}: a figure must end in .png or .svg")
+        raise PlotError(f"{path}: a figure must end in .png, .svg or .pdf")
     # No creation date in the file: the same table gives the same bytes.
-    metadata = {"Date": None} if suffix == ".svg" else {}
+    metadata = {"Date": None} if suffix == ".svg" else {"CreationDate": None} if suffix == ".pdf" else {}
     return atomic_write(
         path, lambda temporary: figure.savefig(temporary, format=suffix[1:], dpi=DPI, metadata=metadata)
     )
+
+
+def unused_path(path: str | Path) -> Path:
+    """``path`` if nothing is there, else the first free ``<stem>-2<suffix>``, ``-3``, ...: where
+    a figure goes by default so that it never replaces an earlier one."""
+    path = Path(path)
+    number = 2
+    candidate = path
+    while candidate.exists() or candidate.is_symlink():
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        number += 1
+    return candidate
 
 
 # ------------------------------------------------------------------------------------ labels
@@ -330,13 +342,17 @@ def _varying(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
 def sweep_line(
     frame: pd.DataFrame,
     x: str,
-    metric: str = "p_vetoed",
+    metric: str | Sequence[str] = "p_vetoed",
     names: Mapping[str, str] | None = None,
     others: Iterable[str] = (),
     max_lines: int = 8,
 ) -> Plot:
     """``metric`` against swept parameter ``x``, with the 95% interval band (``<metric>_low`` /
-    ``_high``) where the table has one. Other swept parameters that vary give one line each."""
+    ``_high``) where the table has one. Other swept parameters that vary give one line each;
+    several metrics (with no other parameter varying) give one line each on the same axes."""
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    if len(metrics) > 1:
+        return _metric_lines(frame, x, metrics, names or {}, others, max_lines)
     names = names or {}
     groups = _varying(frame, [key for key in others if key != x])
     grouped = list(frame.groupby(groups, sort=True, dropna=False)) if groups else [((), frame)]
@@ -378,6 +394,45 @@ def sweep_line(
         ax.legend(fontsize="small")
     band = ", band: 95% Wilson interval" if has_band else ""
     ax.set_title(f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}", fontsize="medium")
+    return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
+
+
+def _metric_lines(
+    frame: pd.DataFrame, x: str, metrics: list[str], names: Mapping[str, str], others: Iterable[str], max_lines: int
+) -> Plot:
+    """Several metrics against ``x`` on one axes, each with its band where the table has one."""
+    if len(metrics) > max_lines:
+        raise PlotError(f"--metric: {len(metrics)} metrics, at most {max_lines} lines a figure")
+    still = _varying(frame, [key for key in others if key != x])
+    if still:
+        raise PlotError(
+            f"--metric: several metrics need a sweep of one parameter, but {', '.join(still)} also varies: "
+            "give one metric"
+        )
+    figure = new_figure(7.5, 4.6)
+    ax = figure.add_subplot()
+    xs, tick_labels = _positions(frame[x])
+    order = np.argsort(xs, kind="stable")
+    drawn = []
+    for metric in metrics:
+        ys = frame[metric].to_numpy(float)[order]
+        (line,) = ax.plot(xs[order], ys, marker="o", linewidth=2, label=metric_label(metric, names), gid=f"line-{metric}")
+        row = pd.DataFrame({"metric": metric, x: frame[x].to_numpy()[order], "value": ys})
+        if f"{metric}_low" in frame.columns and f"{metric}_high" in frame.columns:
+            low = frame[f"{metric}_low"].to_numpy(float)[order]
+            high = frame[f"{metric}_high"].to_numpy(float)[order]
+            ax.fill_between(xs[order], low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+            row["low"], row["high"] = low, high
+        drawn.append(row)
+    if tick_labels is not None:
+        ax.set_xticks(range(len(tick_labels)), tick_labels)
+    ax.set_xlabel(parameter_label(x, names))
+    ax.set_ylabel("Probability or share of lanes")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    ax.set_title(f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals",
+                 fontsize="medium")
     return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
 
 
@@ -447,28 +502,40 @@ def plot_sweep(
     metadata: Mapping[str, Any],
     x: str | None = None,
     y: str | None = None,
-    metric: str | None = None,
+    metric: str | Sequence[str] | None = None,
     label: str = "table",
 ) -> Plot:
-    """Choose the figure for a sweep table: a line for one parameter, a heatmap for two.
+    """Choose the figure for a sweep table: for a grid, a line for one parameter (several
+    metrics: several lines), a heatmap for two; for a random or LHS design, scatter and
+    partial-dependence panels (:mod:`sim.sampled_plots`).
 
-    ``x`` / ``y`` default to the swept parameters when that is unambiguous; otherwise the
-    error names the choices."""
+    ``metric`` is a column or several (a list, or names joined by commas). ``x`` / ``y`` default
+    to the swept parameters when that is unambiguous; otherwise the error names the choices."""
+    from sim.sampled_plots import is_grid, sampled_panels
+
     names = member_names(metadata)
     keys = swept_keys(frame, metadata)
     metrics = sweep_metrics(frame)
-    metric = metric or "p_vetoed"
-    if metric not in frame.columns or metric not in metrics:
-        outcomes = [m for m in metrics if m.startswith("p_")]
-        codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
-        shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
-        raise PlotError(f"{label}: --metric: unknown metric {metric!r} (choose from: {', '.join(outcomes)}{shares})")
+    chosen = [m.strip() for m in metric.split(",") if m.strip()] if isinstance(metric, str) else list(metric or [])
+    chosen = chosen or ["p_vetoed"]
+    for one in chosen:
+        if one not in frame.columns or one not in metrics:
+            outcomes = [m for m in metrics if m.startswith("p_")]
+            codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
+            shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
+            raise PlotError(f"{label}: --metric: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})")
     for option, key in (("--x", x), ("--y", y)):
         if key is not None and key not in keys:
             raise PlotError(
                 f"{label}: {option}: {key!r} is not a swept parameter (swept: {', '.join(keys) or 'none'})"
             )
     varying = _varying(frame, keys) or keys
+    if not is_grid(frame, varying, metadata):
+        design = metadata.get("design", {}).get("name", "sampled") if isinstance(metadata.get("design"), Mapping) else "sampled"
+        if y is not None:
+            raise PlotError(f"{label}: --y: a heatmap needs a grid design; this is a {design} sweep (scatter panels)")
+        return sampled_panels(frame, [x] if x else varying, chosen, names, design)
+    metric = chosen[0] if len(chosen) == 1 else chosen
     if x is None:
         candidates = [key for key in varying if key != y]
         if y is None and len(candidates) == 2:
@@ -482,6 +549,8 @@ def plot_sweep(
             )
     if y is None:
         return sweep_line(frame, x, metric, names, others=keys)
+    if not isinstance(metric, str):
+        raise PlotError(f"{label}: --metric: a heatmap shows one metric; give one, or lines with --x alone")
     return sweep_heatmap(frame, x, y, metric, names, others=keys)
 
 
@@ -616,7 +685,7 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
 
 
 def plot_results(
-    path: str | Path, x: str | None = None, y: str | None = None, metric: str | None = None
+    path: str | Path, x: str | None = None, y: str | None = None, metric: str | Sequence[str] | None = None
 ) -> Plot:
     """The figure for a results file: sweep -> line or heatmap; run -> member shares + tallies."""
     frame, metadata = read_results(path)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import sys
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,14 +30,38 @@ from sim.files import atomic_write_text
 from sim.measures import total_shift
 from sim.member import Member
 from sim.model import CouncilModel
-from sim.plots import Plot, outcome_plot, run_plot, seat_plot
+from sim.plots import Plot, run_plot, seat_plot
 from sim.results import RunResult
 from sim.rules import rule_for
 from sim.runner import run
 from sim.scenario import STANCE_FIELDS, Scenario
 
 REPORT_FORMATS = (".html", ".htm")
-FIGURE_DPI = 110
+FIGURE_DPI = 100
+FIGURE_COLOURS = 64
+"""Figures are embedded as palette PNGs of this many colours: a third of the bytes of full
+colour, with no visible change to flat-coloured charts (the page for 32 files: 7.2 MB -> 2.1 MB)."""
+
+INTERNAL_REFERENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Scenario and data files cite the project's working notes (history.md, the seed articles,
+    # README sections) as their sources; readers of the page get public references instead.
+    (re.compile(r"\s*\(?README, '[^']*'\)?"), ""),
+    (re.compile(r";?\s*\(?seed article \d+\)?"), ""),
+    (re.compile(r"\s*\(history\.md\)"), " (UN Security Council records)"),
+    (re.compile(r";\s*history\.md\b"), ""),
+    (re.compile(r"\bhistory\.md:\s*"), ""),
+    (re.compile(r"\bin history\.md\b"), "in the sources"),
+    (re.compile(r"\bhistory\.md\b"), "UN Security Council records"),
+    (re.compile(r"\(\s*\)"), ""),
+)
+
+
+def reader_text(text: str) -> str:
+    """``text`` with the project's internal references (working notes, seed articles, README
+    sections) replaced by public ones or left out: the page is for readers of the study."""
+    for pattern, replacement in INTERNAL_REFERENCES:
+        text = pattern.sub(replacement, text)
+    return text
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 72em;
@@ -66,13 +92,21 @@ class ReportEntry:
     comparison: FileComparison | None
 
 
+def progress_bar(items: Sequence[Any], description: str, enabled: bool) -> Iterable[Any]:
+    """``items``, with a tqdm bar on stderr while they are worked through (if ``enabled``)."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, disable=not enabled, file=sys.stderr, unit=" files",
+                dynamic_ncols=True, leave=False)
+
+
 def build_entries(
-    scenarios: Sequence[Scenario], replicates: int, seed: int, posterior: Any = None
+    scenarios: Sequence[Scenario], replicates: int, seed: int, posterior: Any = None, progress: bool = False
 ) -> list[ReportEntry]:
     """Run every scenario with the same replicates and seed (and posterior draws, if given: see
-    :mod:`sim.posterior`) and compare it with its record."""
+    :mod:`sim.posterior`) and compare it with its record (``progress``: a bar on stderr)."""
     entries = []
-    for scenario in scenarios:
+    for scenario in progress_bar(scenarios, "report: simulating", progress):
         result = run(scenario, replicates=replicates, seed=seed, posterior=posterior)
         try:
             comparison: FileComparison | None = compare_result(result)
@@ -86,7 +120,8 @@ def build_entries(
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    """Escaped text for the page, internal references replaced (:func:`reader_text`)."""
+    return escape(reader_text(str(value)), quote=True)
 
 
 def _p(value: float | None, digits: int = 3) -> str:
@@ -98,8 +133,15 @@ def _percent(value: float) -> str:
 
 
 def _figure(plot: Plot, caption: str) -> str:
+    """The figure as an embedded palette PNG (:data:`FIGURE_COLOURS`), with its caption."""
+    from PIL import Image  # matplotlib's own dependency
+
     buffer = io.BytesIO()
     plot.figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    palette = image.quantize(colors=FIGURE_COLOURS, method=Image.Quantize.FASTOCTREE)
+    buffer = io.BytesIO()
+    palette.save(buffer, format="PNG", optimize=True)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
         f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{encoded}">'
@@ -262,8 +304,9 @@ def _outcome_section(result: RunResult) -> str:
             f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
             f"({_percent(summary['tallies'][summary['modal_tally']])} of lanes put to the vote)."
         )
-    figure = _figure(outcome_plot(outcomes, size=(6.5, 2.8)), "Outcome probabilities with 95% intervals")
-    return f"<h3>Outcome probabilities</h3>{table}<p>{' '.join(lines)}</p>{figure}"
+    # No chart of the outcomes: the table has the same numbers with their intervals (the page
+    # carries two figures a file, not three).
+    return f"<h3>Outcome probabilities</h3>{table}<p>{' '.join(lines)}</p>"
 
 
 def _votes_section(entry: ReportEntry) -> str:
@@ -310,6 +353,16 @@ def _votes_section(entry: ReportEntry) -> str:
     )
 
 
+def _record_source(record: Any) -> str:
+    """The record's source as readers can look it up: the file's source without internal notes,
+    or the decision's document symbol where the notes were the only source."""
+    cited = reader_text(record.source).strip(" ;,")
+    if not cited or cited.startswith("UN Security Council records"):
+        rest = cited.removeprefix("UN Security Council records").strip()
+        cited = f"UN Security Council records, {record.symbol}" + (f" {rest}" if rest else "")
+    return cited
+
+
 def _history_section(entry: ReportEntry) -> str:
     record = entry.scenario.spec.history
     comparison = entry.comparison
@@ -329,7 +382,7 @@ def _history_section(entry: ReportEntry) -> str:
     if comparison.modal_defeaters:
         modal += " by " + _e("+".join(comparison.modal_defeaters))
     rows = [
-        ("What happened", f"{real} ({_e(record.symbol)}, {_e(record.date)}; source: {_e(record.source)})"),
+        ("What happened", f"{real} ({_e(record.symbol)}, {_e(record.date)}; source: {_e(_record_source(record))})"),
         ("Most likely in the model", f"{modal}: {verdict}"),
         ("P(real outcome)", f'<span class="p-real-outcome">{_p(comparison.p_outcome)}</span>'),
         ("P(real tally)", _p(comparison.p_tally)),
@@ -379,12 +432,23 @@ def _entry_section(index: int, entry: ReportEntry) -> str:
     )
 
 
+def _defeaters(summary: dict[str, Any], most: int = 3) -> str:
+    """Who vetoed or blocked, with the share of lanes in which each did ("none" if nobody)."""
+    shares = list(summary["defeated_by"].items())
+    if not shares:
+        return "none"
+    shown = ", ".join(f"{_e(code)} {_percent(share)}" for code, share in shares[:most])
+    return shown + (f" and {len(shares) - most} more" if len(shares) > most else "")
+
+
 def _overview(entries: Sequence[ReportEntry]) -> str:
     headers = [
         ("#", "num"),
         ("Scenario", ""),
         ("Most likely (simulated)", ""),
-        ("P", "num"),
+        ("P(adopted)", "num"),
+        ("P(vetoed)", "num"),
+        ("Vetoed or blocked by (share of lanes)", ""),
         ("What happened", ""),
         ("P(real outcome)", "num"),
         ("P(real tally)", "num"),
@@ -401,7 +465,9 @@ def _overview(entries: Sequence[ReportEntry]) -> str:
                 (str(index), "num"),
                 (f'<a href="#s{index}">{_e(entry.scenario.name)}</a>', ""),
                 (_e(likely), ""),
-                (_p(summary["outcomes"][likely]["probability"]), "num"),
+                (_p(summary["outcomes"]["adopted"]["probability"]), "num p-adopted"),
+                (_p(summary["outcomes"]["vetoed"]["probability"]), "num p-vetoed"),
+                (_defeaters(summary), "defeaters"),
                 (_e(comparison.observed_outcome) if comparison else "&ndash;", ""),
                 (_p(comparison.p_outcome) if comparison else "&ndash;", "num"),
                 (_p(comparison.p_tally) if comparison else "&ndash;", "num"),
@@ -422,7 +488,7 @@ def _overview(entries: Sequence[ReportEntry]) -> str:
     return html
 
 
-def render_report(entries: Sequence[ReportEntry], title: str | None = None) -> str:
+def render_report(entries: Sequence[ReportEntry], title: str | None = None, progress: bool = False) -> str:
     """The whole page as one string of HTML."""
     if not entries:
         raise ReportError("a report needs at least one scenario")
@@ -440,7 +506,8 @@ def render_report(entries: Sequence[ReportEntry], title: str | None = None) -> s
         )
     )
     overview = _overview(entries) if len(entries) > 1 else ""
-    sections = "".join(_entry_section(i, e) for i, e in enumerate(entries, start=1))
+    numbered = list(enumerate(entries, start=1))
+    sections = "".join(_entry_section(i, e) for i, e in progress_bar(numbered, "report: drawing", progress))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -458,8 +525,10 @@ def write_report(html: str, path: str | Path) -> Path:
 
 
 def report(
-    scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0, posterior: Any = None
+    scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0, posterior: Any = None,
+    progress: bool = False,
 ) -> Path:
-    """Run, compare and write the report for ``scenarios``."""
-    return write_report(render_report(build_entries(scenarios, replicates, seed, posterior)), path)
+    """Run, compare and write the report for ``scenarios`` (``progress``: bars on stderr)."""
+    entries = build_entries(scenarios, replicates, seed, posterior, progress)
+    return write_report(render_report(entries, progress=progress), path)
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from sim import __version__
 from sim.files import atomic_write, atomic_write_group
-from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES, Outcome
+from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.counts import RunCounts
 
 Z_95 = 1.959963984540054
 SLICE_LANES = 1 << 18
@@ -114,106 +118,49 @@ class RunResult:
             ),
         }
 
-    # -- analysis -------------------------------------------------------------------------------
+    # -- analysis (counted by sim.counts.RunCounts, the one home of these figures) ---------------
+
+    @cached_property
+    def counts(self) -> "RunCounts":
+        """The run's lanes counted, slice by slice: outcomes, tallies, votes, veto sets. The
+        slices are the runner's chunks, so sums (text strength) add in the order
+        :func:`sim.counts.run_counts` adds them, to the last bit."""
+        from sim.counts import RunCounts
+        from sim.runner import CHUNK_LANES
+
+        counts = RunCounts(self.scenario, self.seed, parameter_uncertainty=self.parameter_uncertainty)
+        for part in lane_slices(self.replicates, CHUNK_LANES):
+            counts.add(self.votes[:, part], self.outcome[part], self.defeated_by[:, part], self.fell_short[part],
+                       self.text_scale[part])
+        return counts
 
     def outcome_table(self) -> pd.DataFrame:
         """Probability of each outcome with its 95% Wilson interval."""
-        counts = np.array([np.count_nonzero(self.outcome == code) for code in range(len(OUTCOME_LABELS))])
-        low, high = wilson_interval(counts, self.replicates)
-        if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
-            low = np.minimum(low, self.parameter_uncertainty.low)
-            high = np.maximum(high, self.parameter_uncertainty.high)
-        return pd.DataFrame(
-            {
-                "outcome": OUTCOME_LABELS,
-                "count": counts,
-                "probability": counts / self.replicates,
-                "ci_low": low,
-                "ci_high": high,
-            }
-        )
+        return self.counts.outcome_table()
 
     def tallies(self) -> pd.Series:
         """Share of lanes with each yes-no-abstain tally (lanes put to the vote only)."""
-        n = len(self.codes) + 1
-        found: dict[int, int] = {}
-        voted_total = 0
-        for part in lane_slices(self.replicates):
-            voted = self.outcome[part] != Outcome.WITHDRAWN
-            if not voted.any():
-                continue
-            voted_total += int(voted.sum())
-            votes = self.votes[:, part][:, voted]
-            yes = np.count_nonzero(votes == YES, axis=0).astype(np.int64)
-            no = np.count_nonzero(votes == NO, axis=0).astype(np.int64)
-            abstain = np.count_nonzero(votes == ABSTAIN, axis=0).astype(np.int64)
-            unique, counts = np.unique((yes * n + no) * n + abstain, return_counts=True)
-            for key, count in zip(unique.tolist(), counts.tolist()):
-                found[key] = found.get(key, 0) + count
-        if not voted_total:
-            return pd.Series(dtype=float, name="share")
-        keys = sorted(found)
-        labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in keys]
-        series = pd.Series(np.array([found[k] for k in keys]) / voted_total, index=labels, name="share")
-        series.index.name = "tally"
-        return series.sort_values(ascending=False, kind="stable")
+        return self.counts.tallies()
 
     def modal_tally(self) -> str | None:
-        tallies = self.tallies()
-        return None if tallies.empty else str(tallies.index[0])
+        return self.counts.modal_tally()
 
     def member_table(self) -> pd.DataFrame:
         """Each member's share of yes / no / abstain (over all lanes) and how often its "no"
         vetoed (resolutions) or blocked (consensus bodies) the draft."""
-        rows = []
-        lanes = self.replicates
-        for index, profile in enumerate(self.scenario.members):
-            row = self.votes[index]
-            rows.append(
-                {
-                    "code": profile.code,
-                    "name": profile.name,
-                    "permanent": profile.permanent,
-                    "yes": np.count_nonzero(row == YES) / lanes,
-                    "no": np.count_nonzero(row == NO) / lanes,
-                    "abstain": np.count_nonzero(row == ABSTAIN) / lanes,
-                    "not_cast": np.count_nonzero(row == NOT_CAST) / lanes,
-                    "defeated": np.count_nonzero(self.defeated_by[index]) / lanes,
-                }
-            )
-        return pd.DataFrame(rows)
+        return self.counts.member_table()
 
     def defeaters(self) -> dict[str, float]:
         """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
-        shares = np.count_nonzero(self.defeated_by, axis=1) / self.replicates
-        return {
-            code: float(share)
-            for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
-            if share > 0
-        }
+        return self.counts.defeaters()
 
     def defeater_sets(self) -> dict[tuple[str, ...], int]:
-        """Each set of vetoing / blocking members that defeated the draft -> lanes, for any
-        council size (sets are packed into bytes, one bit a member; no integer bitmask)."""
-        found: dict[bytes, int] = {}
-        for part in lane_slices(self.replicates):
-            mask = self.defeated_by[:, part]
-            defeated = mask.any(axis=0)
-            if not defeated.any():
-                continue
-            unique, counts = np.unique(pack_sets(mask[:, defeated]), axis=0, return_counts=True)
-            for row, count in zip(unique, counts.tolist()):
-                key = row.tobytes()
-                found[key] = found.get(key, 0) + count
-        return {tuple(unpack_set(key, self.codes)): count for key, count in sorted(found.items())}
+        """Each set of vetoing / blocking members that defeated the draft -> lanes."""
+        return self.counts.defeater_sets()
 
     def modal_defeaters(self) -> list[str]:
         """The most common set of vetoing / blocking members among defeated lanes."""
-        sets = self.defeater_sets()
-        if not sets:
-            return []
-        top = max(sets.values())
-        return list(next(members for members, count in sets.items() if count == top))
+        return self.counts.modal_defeaters()
 
     def _defeater_labels(self, part: slice | None = None) -> pd.Categorical:
         """Per lane (of ``part``), the vetoing / blocking members joined by "+" ("" if none)."""
@@ -230,29 +177,7 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         """The run as one JSON-ready object (what ``unsc-sim run --json`` prints)."""
-        outcomes = {
-            row.outcome: {
-                "probability": row.probability,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "count": int(row.count),
-            }
-            for row in self.outcome_table().itertuples()
-        }
-        most_likely = max(outcomes, key=lambda label: outcomes[label]["count"])
-        vetoed = self.outcome == Outcome.VETOED
-        return {
-            **self.metadata(),
-            "most_likely_outcome": most_likely,
-            "outcomes": outcomes,
-            "also_fell_short": float(np.mean(self.fell_short[vetoed])) if vetoed.any() else 0.0,
-            "modal_tally": self.modal_tally(),
-            "tallies": {k: float(v) for k, v in self.tallies().head(10).items()},
-            "defeated_by": self.defeaters(),
-            "modal_defeaters": self.modal_defeaters(),
-            "mean_text_scale": float(self.text_scale.mean()),
-            "members": self.member_table().to_dict(orient="records"),
-        }
+        return self.counts.summary()
 
     # -- tidy tables ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ table is always built from the saved units, written atomically, and the director
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -272,11 +273,11 @@ def load_sweep(
     seed = seed if seed is not None else (table.seed if table and table.seed is not None else 0)
     problems: list[str] = []
     if replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {replicates}")
+        problems.append(f"replicates: must be at least 1, got {replicates}")
     if seed < 0:
-        problems.append(f"--seed: must be a non-negative integer, got {seed}")
+        problems.append(f"seed: must be a non-negative integer, got {seed}")
     if chunk_lanes < 1:
-        problems.append(f"--chunk-lanes: must be at least 1, got {chunk_lanes}")
+        problems.append(f"chunk_lanes: must be at least 1, got {chunk_lanes}")
 
     parameters = []
     if params:
@@ -297,9 +298,9 @@ def load_sweep(
     pieces = built.size * -(-replicates // chunk_lanes)
     if pieces > MAX_PIECES:
         raise DesignError(
-            [f"--replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
+            [f"replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
              f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
-             "fewer points or replicates (or larger --chunk-lanes)"]
+             "fewer points or replicates (or larger chunk_lanes)"]
         )
     points = tuple(built.points(seed))
     sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes, engine=engine)
@@ -756,7 +757,8 @@ def _sweep_lock(out: Path) -> Iterator[None]:
 class SweepReport:
     """What a finished sweep produced and how long it took."""
 
-    path: Path
+    path: Path | None
+    """The table written (None: the sweep was run for its frame alone, nothing written)."""
     lanes_path: Path | None
     frame: pd.DataFrame
     metadata: dict[str, Any]
@@ -777,7 +779,7 @@ class SweepReport:
     def summary(self, runner: str = "") -> dict[str, Any]:
         """The finished sweep as one JSON-ready object (``unsc-sim sweep --json``)."""
         return {
-            "out": str(self.path),
+            "out": str(self.path) if self.path else None,
             "lanes_file": str(self.lanes_path) if self.lanes_path else None,
             "points": self.points,
             "lanes": self.lanes,
@@ -809,15 +811,31 @@ class SweepReport:
         ]
         if self.units_resumed:
             lines.append(f"  resumed: {self.units_resumed} of {self.units} work units were already done")
-        lines.append(f"  Table written to {self.path}")
+        if self.path is not None:
+            lines.append(f"  Table written to {self.path}")
         if self.lanes_path is not None:
             lines.append(f"  Per-lane rows written to {self.lanes_path}")
         return "\n".join(lines)
 
 
+def format_sweep_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
+    """The sweep's table for a terminal (``sweep`` without ``--out``): each point's swept values,
+    the probability of every outcome that occurs anywhere, and the modal tally; the members'
+    columns and intervals stay in the written table."""
+    outcomes = [c for c in frame.columns if c.startswith("p_") and not c.endswith(("_low", "_high"))]
+    shown = [c for c in outcomes if (frame[c] > 0).any()] or outcomes[:1]
+    first_outcome = frame.columns.get_loc(outcomes[0]) if outcomes else len(frame.columns)
+    swept = [c for c in frame.columns[:first_outcome] if c not in {"point", "replicates"}]
+    table = frame[["point", *swept, *shown, "modal_tally"]]
+    text = table.head(max_rows).to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    if len(table) > max_rows:
+        text += f"\n... {len(table) - max_rows:,} more rows (give --out to write them all)"
+    return text
+
+
 def run_sweep(
     sweep: Sweep,
-    out: str | Path,
+    out: str | Path | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     per_lane: bool = False,
@@ -828,12 +846,24 @@ def run_sweep(
     """Run ``sweep`` and write its table to ``out`` (.parquet or .csv), resuming from the work
     directory if the same sweep was interrupted. ``workers`` > 1 runs local processes;
     ``scheduler`` (an address) runs on a dask.distributed cluster. ``on_unit(index)`` is
-    called after each unit is saved (a hook for tests and front ends)."""
+    called after each unit is saved (a hook for tests and front ends).
+
+    Without ``out`` the sweep works in a temporary directory and writes nothing (no
+    resumption): the table is the report's ``frame``, for a notebook or a printed table."""
+    if out is None:
+        if per_lane:
+            raise SweepError(["per_lane: the per-lane rows need an output file (out)"])
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="unsc-sim-sweep-") as scratch:
+            report = run_sweep(sweep, Path(scratch) / "sweep.parquet", workers, scheduler, False, True,
+                               progress, on_unit)
+        return dataclasses.replace(report, path=None)
     out = Path(out)
     if out.suffix.lower() not in {".csv", ".parquet"}:
-        raise SweepError([f"--out: {out}: must end in .csv or .parquet"])
+        raise SweepError([f"out: {out}: must end in .csv or .parquet"])
     if workers < 1:
-        raise SweepError([f"--workers: must be at least 1, got {workers}"])
+        raise SweepError([f"workers: must be at least 1, got {workers}"])
     if per_lane and sweep.engine == "lanes":
         raise SweepError(["--per-lane: not with --engine lanes (it keeps counts per point only)"])
     if sweep.posterior is not None and sweep.engine == "lanes":
@@ -991,3 +1021,9 @@ def lanes_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
     if current is not None:
         flush(current)
     return pd.concat(frames, ignore_index=True)
+
+
+# `sim.sweep(...)` is the public call sim.api.sweep; the module stays importable as before.
+from sim.api import callable_module  # noqa: E402
+
+callable_module(__name__)

@@ -279,7 +279,7 @@ def test_cli_writes_png_and_svg(tmp_path, pressure_sweep):
         (["missing.parquet"], "error: {d}/missing.parquet: file not found"),
         (["sweep.parquet", "--metric", "p_nope"], "error: {d}/sweep.parquet: --metric: unknown metric 'p_nope'"),
         (["sweep.parquet", "--x", "context.nuclear_test"], "error: {d}/sweep.parquet: --x: 'context.nuclear_test' is not a swept parameter"),
-        (["sweep.parquet", "--out", "{d}/fig.pdf"], "error: --out: {d}/fig.pdf: must end in .png or .svg"),
+        (["sweep.parquet", "--out", "{d}/fig.jpg"], "error: --out: {d}/fig.jpg: must end in .png, .svg or .pdf"),
         (["notes.txt"], "error: {d}/notes.txt: results must be a .parquet or .csv table"),
         (["lanes.parquet", "--metric", "p_vetoed"], "error: {d}/lanes.parquet: --metric applies to sweep tables only"),
     ],

@@ -327,7 +327,8 @@ def test_every_point_is_validated_when_the_sweep_is_planned():
 def test_output_and_runner_options_are_checked(tmp_path):
     runner = CliRunner()
     base = ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3"]
-    assert "--out: required" in runner.invoke(app, base).output
+    lanes_without_out = runner.invoke(app, [*base, "--per-lane"])
+    assert lanes_without_out.exit_code == 2 and "--per-lane: needs --out" in lanes_without_out.output
     bad_suffix = runner.invoke(app, [*base, "--out", str(tmp_path / "s.txt")])
     assert bad_suffix.exit_code == 2 and "must end in .csv or .parquet" in bad_suffix.output
     both = runner.invoke(app, [*base, "--out", str(tmp_path / "s.csv"), "--workers", "2", "--scheduler", "tcp://x:1"])
@@ -348,3 +349,40 @@ def test_a_finished_model_is_freed(small_sweep):
     del model
     gc.collect()
     assert alive() is None
+
+
+def test_a_sweep_without_out_prints_its_table_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3", "-n", "200", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.split()[:2] == ["point", "members.CHN.pressure"])
+    assert "p_vetoed" in header.split() and "modal_tally" in header.split()
+    rows = lines[lines.index(header) + 1:]
+    assert [row.split()[0] for row in rows if row.strip()] == ["0", "1", "2"]
+    assert "written" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_library_sweep_returns_the_frame_without_a_file(tmp_path):
+    import sim
+
+    frame = sim.sweep(OIL_CAP_2022, {"members.CHN.pressure": "0:1:3"}, replicates=200)
+    written = tmp_path / "s.parquet"
+    sim.sweep(OIL_CAP_2022, ["members.CHN.pressure=0:1:3"], replicates=200, out=written)
+    pd.testing.assert_frame_equal(frame, pd.read_parquet(written), check_dtype=False)  # parquet: str dtype
+
+
+def test_a_sweep_without_out_gives_its_rows_in_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:2", "-n", "100", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    summary = json.loads(result.output)
+    assert summary["out"] is None and [row["members.CHN.pressure"] for row in summary["rows"]] == [0.0, 1.0]
+    assert all(0.0 <= row["p_vetoed"] <= 1.0 for row in summary["rows"])

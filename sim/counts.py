@@ -1,0 +1,188 @@
+"""A run kept as counts, chunk by chunk: the one place a run's lanes are analysed.
+
+:class:`sim.results.RunResult` holds every lane (about 45 bytes each); for a summary only counts
+are needed: lanes with each outcome, each tally, each member's votes and vetoes, each set of
+vetoing members, and two sums. :func:`run_counts` simulates the same chunks from the same seeds
+as :func:`sim.runner.run` (``CHUNK_LANES`` lanes each, a constant: the numbers never depend on
+the machine) and adds each chunk's counts before dropping it, so memory stays flat however many
+lanes. :class:`~sim.results.RunResult` analyses its lanes by building the same counts (in slices),
+so both give the same summary (``tests/test_counts.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.results import RunResult, lane_slices, pack_sets, tally_label, unpack_set, wilson_interval
+from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome
+from sim.scenario import Scenario
+
+VOTE_ORDER = (("yes", YES), ("no", NO), ("abstain", ABSTAIN), ("not_cast", NOT_CAST))
+
+
+@dataclass
+class RunCounts:
+    """Counts of a run's lanes, added chunk by chunk (:meth:`add`)."""
+
+    scenario: Scenario
+    seed: int
+    lanes: int = 0
+    outcomes: np.ndarray = field(default_factory=lambda: np.zeros(len(OUTCOME_LABELS), dtype=np.int64))
+    tally_counts: dict[int, int] = field(default_factory=dict)
+    """(yes * n + no) * n + abstain, n = members + 1 -> lanes put to the vote with that tally."""
+    votes: np.ndarray | None = None
+    """(members, 4): lanes in which each member voted yes / no / abstain / was not asked."""
+    defeated: np.ndarray | None = None
+    """(members,): lanes in which each member's "no" vetoed or blocked the draft."""
+    set_counts: dict[bytes, int] = field(default_factory=dict)
+    """Each set of vetoing / blocking members (packed by :func:`sim.results.pack_sets`) -> lanes."""
+    vetoed: int = 0
+    vetoed_fell_short: int = 0
+    text_scale_sum: float = 0.0
+    parameter_uncertainty: Any = None
+    """As ``RunResult.parameter_uncertainty``: widens the outcome intervals (sim/posterior.py)."""
+
+    metadata = RunResult.metadata  # the same description of what made the run (scenario, seed, lanes)
+
+    @property
+    def replicates(self) -> int:
+        return self.lanes
+
+    @property
+    def codes(self) -> list[str]:
+        return self.scenario.codes
+
+    def add(self, votes: np.ndarray, outcome: np.ndarray, defeated_by: np.ndarray, fell_short: np.ndarray,
+            text_scale: np.ndarray) -> None:
+        """Count one chunk's lanes (the arrays of :class:`sim.runner.ChunkOutput`)."""
+        members = votes.shape[0]
+        if self.votes is None:
+            self.votes = np.zeros((members, len(VOTE_ORDER)), dtype=np.int64)
+            self.defeated = np.zeros(members, dtype=np.int64)
+        assert self.defeated is not None
+        self.lanes += int(outcome.shape[0])
+        self.outcomes += np.bincount(np.asarray(outcome, dtype=np.int64), minlength=len(OUTCOME_LABELS))
+        for column, (_, code) in enumerate(VOTE_ORDER):
+            self.votes[:, column] += np.count_nonzero(votes == code, axis=1)
+        self.defeated += np.count_nonzero(defeated_by, axis=1)
+        vetoed = outcome == Outcome.VETOED
+        self.vetoed += int(vetoed.sum())
+        self.vetoed_fell_short += int(np.count_nonzero(fell_short[vetoed]))
+        self.text_scale_sum += float(np.sum(text_scale, dtype=np.float64))
+        n = members + 1
+        voted = outcome != Outcome.WITHDRAWN
+        if voted.any():
+            cast = votes[:, voted]
+            yes = np.count_nonzero(cast == YES, axis=0).astype(np.int64)
+            no = np.count_nonzero(cast == NO, axis=0).astype(np.int64)
+            abstain = np.count_nonzero(cast == ABSTAIN, axis=0).astype(np.int64)
+            keys, counts = np.unique((yes * n + no) * n + abstain, return_counts=True)
+            for key, count in zip(keys.tolist(), counts.tolist()):
+                self.tally_counts[key] = self.tally_counts.get(key, 0) + count
+        for part in lane_slices(outcome.shape[0]):
+            mask = defeated_by[:, part]
+            defeated = mask.any(axis=0)
+            if defeated.any():
+                rows, counts = np.unique(pack_sets(mask[:, defeated]), axis=0, return_counts=True)
+                for row, count in zip(rows, counts.tolist()):
+                    key = row.tobytes()
+                    self.set_counts[key] = self.set_counts.get(key, 0) + count
+
+    # -- the analysis (RunResult's methods of the same names use these) --------------------------
+
+    def outcome_table(self) -> pd.DataFrame:
+        """Probability of each outcome with its 95% Wilson interval."""
+        low, high = wilson_interval(self.outcomes, self.lanes)
+        if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
+            low = np.minimum(low, self.parameter_uncertainty.low)
+            high = np.maximum(high, self.parameter_uncertainty.high)
+        return pd.DataFrame({"outcome": OUTCOME_LABELS, "count": self.outcomes,
+                             "probability": self.outcomes / self.lanes, "ci_low": low, "ci_high": high})
+
+    def tallies(self) -> pd.Series:
+        """Share of lanes with each yes-no-abstain tally (lanes put to the vote only), most
+        common first."""
+        total = sum(self.tally_counts.values())
+        if not total:
+            return pd.Series(dtype=float, name="share")
+        n = len(self.codes) + 1
+        keys = sorted(self.tally_counts)
+        labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in keys]
+        series = pd.Series(np.array([self.tally_counts[k] for k in keys]) / total, index=labels, name="share")
+        series.index.name = "tally"
+        return series.sort_values(ascending=False, kind="stable")
+
+    def member_table(self) -> pd.DataFrame:
+        """Each member's share of yes / no / abstain / not asked (over all lanes) and how often
+        its "no" vetoed (resolutions) or blocked (consensus bodies) the draft."""
+        assert self.votes is not None and self.defeated is not None
+        rows = []
+        for index, profile in enumerate(self.scenario.members):
+            shares = {name: int(self.votes[index, column]) / self.lanes for column, (name, _) in enumerate(VOTE_ORDER)}
+            rows.append({"code": profile.code, "name": profile.name, "permanent": profile.permanent, **shares,
+                         "defeated": int(self.defeated[index]) / self.lanes})
+        return pd.DataFrame(rows)
+
+    def defeaters(self) -> dict[str, float]:
+        """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
+        assert self.defeated is not None
+        shares = self.defeated / self.lanes
+        return {code: float(share) for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
+                if share > 0}
+
+    def modal_tally(self) -> str | None:
+        tallies = self.tallies()
+        return None if tallies.empty else str(tallies.index[0])
+
+    def defeater_sets(self) -> dict[tuple[str, ...], int]:
+        """Each set of vetoing / blocking members that defeated the draft -> lanes."""
+        return {tuple(unpack_set(key, self.codes)): count for key, count in sorted(self.set_counts.items())}
+
+    def modal_defeaters(self) -> list[str]:
+        """The most common set of vetoing / blocking members among defeated lanes."""
+        sets = self.defeater_sets()
+        if not sets:
+            return []
+        top = max(sets.values())
+        return list(next(members for members, count in sets.items() if count == top))
+
+    def summary(self) -> dict[str, Any]:
+        """What ``RunResult.summary()`` gives for the same lanes (``unsc-sim run --json``)."""
+        outcomes = {
+            row.outcome: {"probability": row.probability, "ci_low": row.ci_low, "ci_high": row.ci_high,
+                          "count": int(row.count)}
+            for row in self.outcome_table().itertuples()
+        }
+        tallies = self.tallies()
+        return {
+            **self.metadata(),
+            "most_likely_outcome": max(outcomes, key=lambda label: outcomes[label]["count"]),
+            "outcomes": outcomes,
+            "also_fell_short": self.vetoed_fell_short / self.vetoed if self.vetoed else 0.0,
+            "modal_tally": self.modal_tally(),
+            "tallies": {k: float(v) for k, v in tallies.head(10).items()},
+            "defeated_by": self.defeaters(),
+            "modal_defeaters": self.modal_defeaters(),
+            "mean_text_scale": self.text_scale_sum / self.lanes,
+            "members": self.member_table().to_dict(orient="records"),
+        }
+
+
+def run_counts(scenario: Scenario, replicates: int = 10_000, seed: int = 0) -> RunCounts:
+    """Simulate as :func:`sim.runner.run` does (same chunks, same seeds) keeping counts only."""
+    from sim.runner import CHUNK_LANES, chunk_bounds, chunk_seed, simulate_chunk
+
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    counts = RunCounts(scenario, seed)
+    for index, (start, stop) in enumerate(chunk_bounds(replicates, CHUNK_LANES)):
+        chunk = simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
+        counts.add(chunk.votes, chunk.outcome, chunk.defeated_by, chunk.fell_short, np.asarray(chunk.text_scale))
+        del chunk
+    return counts
