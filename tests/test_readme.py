@@ -1,6 +1,7 @@
 """The README's figures are the commands' real output.
 
-A command whose output the README shows is marked, on the line before its output block, with
+A command whose output the README shows is marked (``check-slow`` for one that takes many
+seconds, run only with ``UNSC_SIM_SLOW_TESTS`` set), on the line before its output block, with
 
     <!-- check: unsc-sim run scenarios/history/2022-05-26-s-2022-431.toml --replicates 10000 --seed 1 -->
 
@@ -29,20 +30,25 @@ from sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-MARK = re.compile(r"^<!-- check: (?P<command>.+?) -->\n```[a-z]*\n(?P<block>.*?)^```", re.M | re.S)
+MARK = re.compile(r"^<!-- check(?P<slow>-slow)?: (?P<command>.+?) -->\n```[a-z]*\n(?P<block>.*?)^```", re.M | re.S)
 ROLLING_MARK = re.compile(r"^<!-- check-rolling -->\n(?P<table>(?:\|.*\n)+)", re.M)
-VOLATILE = re.compile(r"\d+(\.\d+)? ?(s|ms|seconds|minutes)\b|decisions/s|\bs on \d+ process")
-"""Lines with a wall-clock time or a speed in them: not compared."""
+VOLATILE = re.compile(r"\d+(\.\d+)? ?(s|ms|seconds|minutes)\b|decisions/s|\bs on \d+ process|written to ")
+"""Lines with a wall-clock time, a speed or an output path in them: not compared (a marked
+command is run without its output options, so that the test writes nothing)."""
+SLOW = bool(os.environ.get("UNSC_SIM_SLOW_TESTS"))
 
 
 def _fold(line: str) -> str:
     return " ".join(line.split())
 
 
-def marked_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """(command, expected lines) for every marked output block of ``text``."""
+def marked_blocks(text: str, slow: bool = SLOW) -> list[tuple[str, list[str]]]:
+    """(command, expected lines) for every marked output block of ``text``; a block marked
+    ``check-slow`` (a command of many seconds) only when ``slow``."""
     blocks = []
     for match in MARK.finditer(text):
+        if match.group("slow") and not slow:
+            continue
         lines = [_fold(line) for line in match.group("block").splitlines()]
         expected = [line for line in lines if line and line != "..." and not VOLATILE.search(line)]
         blocks.append((match.group("command"), expected))
