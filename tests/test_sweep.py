@@ -41,7 +41,7 @@ def oil_cap(tmp_path_factory):
 @pytest.fixture
 def small_units(monkeypatch):
     """Let a small sweep split into many units (as a big one does), to exercise scheduling."""
-    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
+    monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)
 
 
 @pytest.fixture
