@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
+from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
 from sim.errors import InputError
 from sim.results import write_table
 from sim.rules import OUTCOME_LABELS

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
-from sim.design import DesignError
+from sim.sweep.design import DesignError
 from sim.results import read_metadata
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run

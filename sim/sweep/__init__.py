@@ -3,6 +3,8 @@ counted as it goes, on this process, on local processes or on a dask cluster, re
 
 One job per module:
 
+- :mod:`sim.sweep.design`: what a sweep varies (parameters) and the designs that make its points
+  (grid, random, Latin hypercube);
 - :mod:`sim.sweep.plan`: the declaration (:class:`Sweep`, :func:`load_sweep`), the seed of each
   point, and the work units (no number depends on how the work is spread: workers, cluster,
   resumption);
@@ -23,6 +25,7 @@ is :func:`sim.api.sweep`.
 from __future__ import annotations
 
 from sim.sweep.counts import NO_TALLY, PointCounts, unit_counts
+from sim.sweep.design import Design, DesignError, build_design
 from sim.sweep.plan import (
     DEFAULT_REPLICATES,
     MAX_UNIT_LANES,
@@ -55,9 +58,9 @@ from sim.sweep.work import LANE_FIELDS, UnitTask, run_unit
 _save_unit, _unit_file, _sweep_lock = save_unit, unit_file, sweep_lock
 
 __all__ = [
-    "DEFAULT_REPLICATES", "LANE_FIELDS", "MAX_UNIT_LANES", "MIN_UNIT_LANES", "NO_TALLY", "TARGET_UNITS",
+    "DEFAULT_REPLICATES", "Design", "DesignError", "LANE_FIELDS", "MAX_UNIT_LANES", "MIN_UNIT_LANES", "NO_TALLY", "TARGET_UNITS",
     "Piece", "PointCounts", "Sweep", "SweepError", "SweepInterrupted", "SweepReport", "Unit", "UnitTask",
-    "check_points", "describe_sweep", "format_sweep_table", "lane_sweep_table", "lanes_path_for",
+    "build_design", "check_points", "describe_sweep", "format_sweep_table", "lane_sweep_table", "lanes_path_for",
     "lanes_table", "load_sweep", "load_unit", "lock_path_for", "point_seed", "run_sweep", "run_unit",
     "save_unit", "sweep_lock", "sweep_table", "unit_counts", "unit_file", "work_dir_for",
 ]

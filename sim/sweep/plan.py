@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from sim import __version__
-from sim.design import (
+from sim.sweep.design import (
     Design,
     DesignError,
     DesignName,
