@@ -18,8 +18,8 @@ common, ties going to the smallest key; where no lane was put to the vote there 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np

@@ -19,7 +19,8 @@ One job per module:
 - :mod:`sim.sweep.text`: the sweep as text for a terminal.
 
 ``sim.sweep`` re-exports the names callers use, and is itself callable: ``sim.sweep(file, ...)``
-is :func:`sim.api.sweep`.
+is :func:`sim.api.sweep`. The sizes of work units (``MIN_UNIT_LANES`` and the rest) are read from
+:mod:`sim.sweep.plan`: set them there.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ from sim.sweep.counts import NO_TALLY, PointCounts, unit_counts
 from sim.sweep.design import Design, DesignError, build_design
 from sim.sweep.plan import (
     DEFAULT_REPLICATES,
-    MAX_UNIT_LANES,
-    MIN_UNIT_LANES,
-    TARGET_UNITS,
     Piece,
     Sweep,
     SweepError,
@@ -58,11 +56,38 @@ from sim.sweep.work import LANE_FIELDS, UnitTask, run_unit
 _save_unit, _unit_file, _sweep_lock = save_unit, unit_file, sweep_lock
 
 __all__ = [
-    "DEFAULT_REPLICATES", "Design", "DesignError", "LANE_FIELDS", "MAX_UNIT_LANES", "MIN_UNIT_LANES", "NO_TALLY", "TARGET_UNITS",
-    "Piece", "PointCounts", "Sweep", "SweepError", "SweepInterrupted", "SweepReport", "Unit", "UnitTask",
-    "build_design", "check_points", "describe_sweep", "format_sweep_table", "lane_sweep_table", "lanes_path_for",
-    "lanes_table", "load_sweep", "load_unit", "lock_path_for", "point_seed", "run_sweep", "run_unit",
-    "save_unit", "sweep_lock", "sweep_table", "unit_counts", "unit_file", "work_dir_for",
+    "DEFAULT_REPLICATES",
+    "LANE_FIELDS",
+    "NO_TALLY",
+    "Design",
+    "DesignError",
+    "Piece",
+    "PointCounts",
+    "Sweep",
+    "SweepError",
+    "SweepInterrupted",
+    "SweepReport",
+    "Unit",
+    "UnitTask",
+    "build_design",
+    "check_points",
+    "describe_sweep",
+    "format_sweep_table",
+    "lane_sweep_table",
+    "lanes_path_for",
+    "lanes_table",
+    "load_sweep",
+    "load_unit",
+    "lock_path_for",
+    "point_seed",
+    "run_sweep",
+    "run_unit",
+    "save_unit",
+    "sweep_lock",
+    "sweep_table",
+    "unit_counts",
+    "unit_file",
+    "work_dir_for",
 ]
 
 # `sim.sweep(...)` is the public call sim.api.sweep; the package stays importable as before.

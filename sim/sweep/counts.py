@@ -58,7 +58,7 @@ class PointCounts:
         for key, count in zip(keys, counts):
             self.tallies[int(key)] = self.tallies.get(int(key), 0) + int(count)
 
-    def merge(self, other: "PointCounts") -> None:
+    def merge(self, other: PointCounts) -> None:
         self.lanes += other.lanes
         self.outcomes += other.outcomes
         self.votes += other.votes

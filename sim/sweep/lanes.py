@@ -35,20 +35,26 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.counts import tally_keys
 from sim.likelihood import Parameter as LaneParameter
 from sim.likelihood import PerLaneStance, with_lane_values
 from sim.model import CouncilModel
 from sim.penholders import canvass_withdraws
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, decide
 from sim.runner import simulate_chunk
-from sim.scenario import STANCE_FIELDS, DecisionSpec, Scenario, ScenarioError, scenario_from_dict
-
-from sim.counts import tally_keys
+from sim.scenario import (
+    STANCE_FIELDS,
+    DecisionSpec,
+    Scenario,
+    ScenarioError,
+    scenario_from_dict,
+)
 from sim.sweep.plan import Piece, Unit, pack_units, point_matrix, unit_budget
 
 if TYPE_CHECKING:
@@ -285,7 +291,7 @@ def block_seed(seed: int, block: int) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
 
 
-def lane_units(sweep: "Sweep") -> list[Unit]:
+def lane_units(sweep: Sweep) -> list[Unit]:
     """Work units of whole blocks, about as large as the per-point engine's; each unit's
     pieces name its points and replicates so that saved units are checked the same way."""
     return list(_lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, unit_budget(sweep.total_lanes)))
@@ -320,7 +326,7 @@ class LaneUnitTask:
         return run_lane_unit(self)
 
 
-def lane_tasks(sweep: "Sweep", todo: Sequence[Unit]) -> Any:
+def lane_tasks(sweep: Sweep, todo: Sequence[Unit]) -> Any:
     """One task per unit to run, its blocks rebuilt from the pieces (see :func:`lane_units`)."""
     keys = tuple(sweep.design.keys)
     plan = blocks(len(sweep.points), sweep.replicates, sweep.chunk_lanes)
@@ -384,7 +390,7 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------------------ checking
 
-def validate_lane_points(sweep: "Sweep") -> None:
+def validate_lane_points(sweep: Sweep) -> None:
     """Check a lanes sweep without building every point: each key's constraints in the schema
     are bounds on that key alone, so its smallest and largest values are checked (2 scenarios a
     key, not one a point). Raises ScenarioError naming the key."""

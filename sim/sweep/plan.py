@@ -25,6 +25,15 @@ from typing import Any
 import numpy as np
 
 from sim import __version__
+from sim.errors import InputError
+from sim.runner import CHUNK_LANES, chunk_bounds
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    _read_toml,
+    load_scenario,
+    scenario_from_dict,
+)
 from sim.sweep.design import (
     Design,
     DesignError,
@@ -34,9 +43,6 @@ from sim.sweep.design import (
     parse_param_option,
     parse_parameter,
 )
-from sim.errors import InputError
-from sim.runner import CHUNK_LANES, chunk_bounds
-from sim.scenario import Scenario, ScenarioError, _read_toml, load_scenario, scenario_from_dict
 
 DEFAULT_REPLICATES = 1_000
 TARGET_UNITS = 200

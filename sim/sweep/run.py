@@ -18,7 +18,13 @@ import pandas as pd
 from sim.results import write_table
 from sim.sweep.executors import run_units
 from sim.sweep.plan import Sweep, SweepError, SweepInterrupted
-from sim.sweep.store import lanes_path_for, prepare_work_dir, save_unit, sweep_lock, work_dir_for
+from sim.sweep.store import (
+    lanes_path_for,
+    prepare_work_dir,
+    save_unit,
+    sweep_lock,
+    work_dir_for,
+)
 from sim.sweep.table import lane_sweep_table, lanes_table, sweep_table
 from sim.sweep.work import unit_tasks
 

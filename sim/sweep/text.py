@@ -26,7 +26,7 @@ def format_sweep_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
     return text
 
 
-def describe_sweep(report: "SweepReport", runner: str = "") -> str:
+def describe_sweep(report: SweepReport, runner: str = "") -> str:
     """A short human-readable summary of a finished sweep."""
     meta = report.metadata
     axes = ", ".join(

@@ -32,7 +32,7 @@ class UnitTask:
     posterior: Any = None
 
 
-def unit_tasks(sweep: "Sweep", todo: Sequence[Unit], per_lane: bool) -> Iterator[Any]:
+def unit_tasks(sweep: Sweep, todo: Sequence[Unit], per_lane: bool) -> Iterator[Any]:
     """The tasks of the units ``todo``, built as they are needed (each point's scenario once)."""
     if sweep.engine == "lanes":
         from sim.sweep.lanes import lane_tasks
