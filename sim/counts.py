@@ -7,21 +7,75 @@ as :func:`sim.runner.run` (``CHUNK_LANES`` lanes each, a constant: the numbers n
 the machine) and adds each chunk's counts before dropping it, so memory stays flat however many
 lanes. :class:`~sim.results.RunResult` analyses its lanes by building the same counts (in slices),
 so both give the same summary (``tests/test_counts.py``).
+
+**Tallies** have their home here too (:func:`tally_keys`, :func:`tally_text`, :func:`modal_tally`,
+:func:`modal_tallies`), for runs and sweeps alike. A lane's tally is its yes-no-abstain count among
+the votes cast, kept as the integer key ``(yes * n + no) * n + abstain`` with ``n = members + 1``
+and written ``"yes-no-abstain"``; only lanes put to the vote have one. The modal tally is the most
+common, ties going to the smallest key; where no lane was put to the vote there is none: ``None``
+(a sweep table writes that as an empty cell, :data:`sim.sweep.counts.NO_TALLY`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.results import RunResult, lane_slices, pack_sets, tally_label, unpack_set, wilson_interval
+from sim.results import RunResult, lane_slices, pack_sets, unpack_set, wilson_interval
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome
 from sim.scenario import Scenario
 
 VOTE_ORDER = (("yes", YES), ("no", NO), ("abstain", ABSTAIN), ("not_cast", NOT_CAST))
+
+
+# ------------------------------------------------------------------------------ tallies
+
+def tally_label(yes: int, no: int, abstain: int) -> str:
+    return f"{yes}-{no}-{abstain}"
+
+
+def tally_keys(votes: np.ndarray) -> np.ndarray:
+    """Each lane's tally key (module docstring) from its votes, (members, lanes) -> (lanes,) int64."""
+    n = votes.shape[0] + 1
+    yes, no, abstain = (np.count_nonzero(votes == code, axis=0).astype(np.int64) for code in (YES, NO, ABSTAIN))
+    return (yes * n + no) * n + abstain
+
+
+def tally_text(key: int, members: int) -> str:
+    """The ``"yes-no-abstain"`` label of a tally key of a council of ``members``."""
+    n = members + 1
+    return tally_label(key // (n * n), (key // n) % n, key % n)
+
+
+def modal_tally(tally_counts: Mapping[int, int], members: int) -> str | None:
+    """The most common tally of ``tally_counts`` (key -> lanes), ties to the smallest key; None
+    if no lane was put to the vote."""
+    if not tally_counts:
+        return None
+    top = max(tally_counts.values())
+    return tally_text(min(key for key, count in tally_counts.items() if count == top), members)
+
+
+def modal_tallies(rows: np.ndarray, points: int, members: int) -> list[str | None]:
+    """:func:`modal_tally` of many points at once, from ``(point, key, lanes)`` rows (a point may
+    have several rows of one key: they are added up); None where a point has no row."""
+    labels: list[str | None] = [None] * points
+    if not len(rows):
+        return labels
+    pairs, inverse = np.unique(rows[:, :2], axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=rows[:, 2])
+    order = np.lexsort((pairs[:, 1], -counts, pairs[:, 0]))  # by point, then most common, then key
+    first = order[np.r_[True, pairs[order[1:], 0] != pairs[order[:-1], 0]]]
+    for point, key in pairs[first]:
+        labels[int(point)] = tally_text(int(key), members)
+    return labels
+
+
+# ------------------------------------------------------------------------------ a run's counts
 
 
 @dataclass
@@ -73,14 +127,9 @@ class RunCounts:
         self.vetoed += int(vetoed.sum())
         self.vetoed_fell_short += int(np.count_nonzero(fell_short[vetoed]))
         self.text_scale_sum += float(np.sum(text_scale, dtype=np.float64))
-        n = members + 1
         voted = outcome != Outcome.WITHDRAWN
         if voted.any():
-            cast = votes[:, voted]
-            yes = np.count_nonzero(cast == YES, axis=0).astype(np.int64)
-            no = np.count_nonzero(cast == NO, axis=0).astype(np.int64)
-            abstain = np.count_nonzero(cast == ABSTAIN, axis=0).astype(np.int64)
-            keys, counts = np.unique((yes * n + no) * n + abstain, return_counts=True)
+            keys, counts = np.unique(tally_keys(votes[:, voted]), return_counts=True)
             for key, count in zip(keys.tolist(), counts.tolist()):
                 self.tally_counts[key] = self.tally_counts.get(key, 0) + count
         for part in lane_slices(outcome.shape[0]):
@@ -109,9 +158,8 @@ class RunCounts:
         total = sum(self.tally_counts.values())
         if not total:
             return pd.Series(dtype=float, name="share")
-        n = len(self.codes) + 1
         keys = sorted(self.tally_counts)
-        labels = [tally_label(k // (n * n), (k // n) % n, k % n) for k in keys]
+        labels = [tally_text(k, len(self.codes)) for k in keys]
         series = pd.Series(np.array([self.tally_counts[k] for k in keys]) / total, index=labels, name="share")
         series.index.name = "tally"
         return series.sort_values(ascending=False, kind="stable")
@@ -135,8 +183,8 @@ class RunCounts:
                 if share > 0}
 
     def modal_tally(self) -> str | None:
-        tallies = self.tallies()
-        return None if tallies.empty else str(tallies.index[0])
+        """The most common tally, None if no lane was put to the vote (:func:`modal_tally`)."""
+        return modal_tally(self.tally_counts, len(self.codes))
 
     def defeater_sets(self) -> dict[tuple[str, ...], int]:
         """Each set of vetoing / blocking members that defeated the draft -> lanes."""

@@ -63,10 +63,6 @@ def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z_95) -> tup
     return low, high
 
 
-def tally_label(yes: int, no: int, abstain: int) -> str:
-    return f"{yes}-{no}-{abstain}"
-
-
 @dataclass(frozen=True)
 class RunResult:
     """Every lane of a run: the votes (members x lanes), outcomes, and what produced them."""

@@ -4,7 +4,7 @@ A sweep answers "how does P(vetoed) move along these axes"; sensitivity answers 
 keys matter, alone and through interactions, over their whole ranges". The sample comes from
 SALib (Saltelli's extension of Sobol' sequences for Sobol indices, Morris trajectories for the
 elementary effects), every sample point is a sweep point run on the lanes engine
-(:mod:`sim.sweep_lanes`) with the sweep's workers, cluster and resumption, and the sweep's
+(:mod:`sim.sweep.lanes`) with the sweep's workers, cluster and resumption, and the sweep's
 metric column (``p_vetoed``, ``CHN_no``, ...) is handed to SALib's analysis.
 
 **Seeds.** SALib draws the sample from ``seed`` (scrambled Sobol' sequence, Morris trajectories)
@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
+from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
 from sim.errors import InputError
 from sim.results import write_table
 from sim.rules import OUTCOME_LABELS
 from sim.runner import CHUNK_LANES
 from sim.scenario import _read_toml, load_scenario
 from sim.sweep import Sweep, SweepReport, check_points, run_sweep
-from sim.sweep_lanes import lane_problems
+from sim.sweep.lanes import lane_problems
 
 Method = Literal["sobol", "morris"]
 METHODS: tuple[str, ...] = ("sobol", "morris")

@@ -49,7 +49,7 @@ def test_the_callable_modules_stay_modules():
     import sim.sweep
 
     assert callable(sim.sweep) and callable(sim.compare) and callable(sim.calibrate)
-    assert sim.sweep.load_sweep.__module__ == "sim.sweep"  # still the module after its import
+    assert sim.sweep.load_sweep.__module__ == "sim.sweep.plan"  # still the package after its import
 
 
 def readme_python_example() -> str:

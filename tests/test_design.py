@@ -4,7 +4,7 @@ Latin-hypercube samples."""
 import numpy as np
 import pytest
 
-from sim.design import (
+from sim.sweep.design import (
     DesignError,
     Parameter,
     build_design,
@@ -211,7 +211,7 @@ def test_parameters_describe_themselves_for_metadata():
 
 
 def test_measure_magnitudes_can_be_swept_by_position():
-    from sim.design import key_info
+    from sim.sweep.design import key_info
 
     info = key_info("proposal.measures.0.to")
     assert info.kind == "float"

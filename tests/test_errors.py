@@ -5,7 +5,7 @@ import pytest
 
 from sim.calibrate import CalibrationError
 from sim.compare import CompareError
-from sim.design import DesignError
+from sim.sweep.design import DesignError
 from sim.errors import InputError
 from sim.scenario import ScenarioError, load_scenario
 from sim.sweep import SweepError

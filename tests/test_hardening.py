@@ -58,13 +58,13 @@ def _unusable_outputs(tmp_path: Path, suffix: str) -> dict[str, Path]:
 def test_an_unusable_out_is_one_line_before_any_computation(tmp_path, monkeypatch, command, suffix):
     import sim.report
     import sim.runner
-    import sim.sweep  # imported before patching: it binds simulate_chunk by name
+    import sim.sweep.work  # imported before patching: it binds simulate_chunk by name
 
     def never(*args, **kwargs):  # the check must come before any simulation
         raise AssertionError("simulated before checking --out")
 
     monkeypatch.setattr(sim.runner, "simulate_chunk", never)
-    monkeypatch.setattr(sim.sweep, "simulate_chunk", never)
+    monkeypatch.setattr(sim.sweep.work, "simulate_chunk", never)
     for reason, out in _unusable_outputs(tmp_path, suffix).items():
         result = runner.invoke(app, [*command, "--out", str(out)])
         one_line_exit_2(result, "--out", reason)

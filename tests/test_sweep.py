@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
-from sim.design import DesignError
+from sim.sweep.design import DesignError
 from sim.results import read_metadata
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run
@@ -41,7 +41,7 @@ def oil_cap(tmp_path_factory):
 @pytest.fixture
 def small_units(monkeypatch):
     """Let a small sweep split into many units (as a big one does), to exercise scheduling."""
-    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
+    monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The lanes engine (sim/sweep_lanes.py): a block of sweep points as lanes of one model gives
+"""The lanes engine (sim/sweep/lanes.py): a block of sweep points as lanes of one model gives
 the per-point engine's distributions, the full-width model's numbers, and one table for any
 number of workers."""
 
@@ -11,13 +11,13 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
-from sim.design import DesignError
+from sim.sweep.design import DesignError
 from sim.results import read_metadata
 from sim.rules import Outcome
 from sim.runner import simulate_chunk
 from sim.scenario import _read_toml, load_scenario, scenario_from_dict
 from sim.sweep import SweepError, _save_unit, load_sweep, run_sweep, sweep_table, work_dir_for
-from sim.sweep_lanes import (
+from sim.sweep.lanes import (
     blocks,
     has_random_stances,
     lane_model,
@@ -27,7 +27,7 @@ from sim.sweep_lanes import (
     simulate_block,
 )
 
-from sim.lanes_table import lane_sweep_table
+from sim.sweep.table import lane_sweep_table
 
 from .conftest import COMMITTEE_2018, NEGOTIATED, OIL_CAP_2022, RELIEF_2019
 
@@ -105,7 +105,7 @@ def test_the_lanes_engine_gives_the_per_point_distributions(tmp_path):
 
 
 def test_one_and_two_workers_give_the_same_table(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)  # many units, as a big sweep has
+    monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)  # many units, as a big sweep has
     sweep = _lanes_sweep(replicates=150, chunk_lanes=400, params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
                          design="random", samples=40)
     one = run_sweep(sweep, tmp_path / "one.parquet", workers=1)
@@ -124,7 +124,7 @@ class Stop(Exception):
 
 
 def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_module, "MIN_UNIT_LANES", 1)
+    monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)
     sweep = _lanes_sweep(replicates=150, chunk_lanes=400, design="random", samples=40,
                          params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"])
     whole = tmp_path / "whole.parquet"
@@ -161,7 +161,7 @@ def test_the_array_table_is_the_point_by_point_table(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     units = sweep.units()
-    from sim.sweep_lanes import lane_tasks
+    from sim.sweep.lanes import lane_tasks
 
     for task in lane_tasks(sweep, units):
         _save_unit(work, task.index, run_lane_unit(task))

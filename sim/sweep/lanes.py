@@ -35,21 +35,30 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.counts import tally_keys
 from sim.likelihood import Parameter as LaneParameter
 from sim.likelihood import PerLaneStance, with_lane_values
 from sim.model import CouncilModel
 from sim.penholders import canvass_withdraws
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, decide
 from sim.runner import simulate_chunk
-from sim.scenario import STANCE_FIELDS, DecisionSpec, Scenario, ScenarioError, scenario_from_dict
+from sim.scenario import (
+    STANCE_FIELDS,
+    DecisionSpec,
+    Scenario,
+    ScenarioError,
+    scenario_from_dict,
+)
+from sim.sweep.plan import Piece, Unit, pack_units, point_matrix, unit_budget
 
 if TYPE_CHECKING:
-    from sim.sweep import Sweep, Unit
+    from sim.sweep.plan import Sweep
 
 LANES_STREAM = 0x6C616E6573
 """First spawn-key entry of the lanes engine's block seeds ("lanes"): a stream of its own."""
@@ -282,47 +291,22 @@ def block_seed(seed: int, block: int) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
 
 
-def lane_units(sweep: "Sweep") -> list["Unit"]:
+def lane_units(sweep: Sweep) -> list[Unit]:
     """Work units of whole blocks, about as large as the per-point engine's; each unit's
     pieces name its points and replicates so that saved units are checked the same way."""
-    from sim.sweep import MAX_UNIT_LANES, MIN_UNIT_LANES, TARGET_UNITS
-
-    budget = min(MAX_UNIT_LANES, max(MIN_UNIT_LANES, sweep.total_lanes // TARGET_UNITS, 1))
-    return list(_lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, budget))
+    return list(_lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, unit_budget(sweep.total_lanes)))
 
 
 @functools.lru_cache(maxsize=4)
-def _lane_units(points: int, replicates: int, chunk_lanes: int, budget: int) -> tuple["Unit", ...]:
+def _lane_units(points: int, replicates: int, chunk_lanes: int, budget: int) -> tuple[Unit, ...]:
     """:func:`lane_units`, kept: a sweep asks for its units several times, and a sample of
     200,000 points has as many pieces."""
-    from sim.sweep import Piece, Unit
-
-    units: list[Unit] = []
-    current: list[Piece] = []
-    lanes = 0
-    for block in blocks(points, replicates, chunk_lanes):
-        if current and lanes + block.lanes > budget:
-            units.append(Unit(len(units), tuple(current)))
-            current, lanes = [], 0
-        chunk = block.start // chunk_lanes
-        current.extend(
-            Piece(point, chunk, block.start, block.stop) for point in range(block.first, block.first + block.count)
-        )
-        lanes += block.lanes
-    if current:
-        units.append(Unit(len(units), tuple(current)))
-    return tuple(units)
-
-
-def point_matrix(sweep: "Sweep") -> np.ndarray:
-    """(keys, points) float values of the sweep's points, built once per sweep object."""
-    cached = sweep.__dict__.get("_point_matrix")
-    if cached is None:
-        keys = sweep.design.keys
-        cached = np.array([[float(point[key]) for key in keys] for point in sweep.points],
-                          dtype=float).reshape(len(sweep.points), len(keys)).T.copy()
-        object.__setattr__(sweep, "_point_matrix", cached)  # a frozen dataclass: a private cache
-    return cached
+    groups = (
+        [Piece(point, block.start // chunk_lanes, block.start, block.stop)
+         for point in range(block.first, block.first + block.count)]
+        for block in blocks(points, replicates, chunk_lanes)
+    )
+    return tuple(pack_units(groups, budget))
 
 
 @dataclass(frozen=True)
@@ -342,7 +326,7 @@ class LaneUnitTask:
         return run_lane_unit(self)
 
 
-def lane_tasks(sweep: "Sweep", todo: Sequence["Unit"]) -> Any:
+def lane_tasks(sweep: Sweep, todo: Sequence[Unit]) -> Any:
     """One task per unit to run, its blocks rebuilt from the pieces (see :func:`lane_units`)."""
     keys = tuple(sweep.design.keys)
     plan = blocks(len(sweep.points), sweep.replicates, sweep.chunk_lanes)
@@ -359,7 +343,7 @@ def lane_tasks(sweep: "Sweep", todo: Sequence["Unit"]) -> Any:
 
 
 def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
-    """Run a unit's blocks; counts per point in :func:`sim.sweep.run_unit`'s layout."""
+    """Run a unit's blocks; counts per point in the layout of :func:`sim.sweep.counts.unit_arrays`."""
     members = len(task.base.members)
     first = task.first_point
     points = sorted({p for b in task.blocks for p in range(b.first, b.first + b.count)})
@@ -386,8 +370,7 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
             votes[rows, :, j] += mask.reshape(members, count, reps).sum(axis=2).T
         voted = outcome != Outcome.WITHDRAWN
         if voted.any():
-            key = (is_vote[0].sum(axis=0) * n + is_vote[1].sum(axis=0)) * n + is_vote[2].sum(axis=0)
-            combined = (point_of_lane[voted] + block.first) * n ** 3 + key[voted]
+            combined = (point_of_lane[voted] + block.first) * n ** 3 + tally_keys(block_votes[:, voted])
             unique, counts = np.unique(combined, return_counts=True)
             tallies.append(np.stack([unique // n ** 3, unique % n ** 3, counts], axis=1))
     tally_rows = np.concatenate(tallies) if tallies else np.zeros((0, 3), dtype=np.int64)
@@ -407,7 +390,7 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------------------ checking
 
-def validate_lane_points(sweep: "Sweep") -> None:
+def validate_lane_points(sweep: Sweep) -> None:
     """Check a lanes sweep without building every point: each key's constraints in the schema
     are bounds on that key alone, so its smallest and largest values are checked (2 scenarios a
     key, not one a point). Raises ScenarioError naming the key."""

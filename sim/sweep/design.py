@@ -5,7 +5,7 @@ of values or bounds (:class:`Parameter`). A :class:`Design` is a full-factorial 
 values, or ``samples`` points drawn at random or by Latin hypercube within bounds. Points are
 plain ``{key: value}`` dicts, applied to the scenario as overrides (``sim.scenario.set_key``), so
 whatever the scenario schema accepts can be swept and a bad value is reported like a bad file.
-Running the points is :mod:`sim.sweep`'s job; nothing here simulates.
+Running the points is the rest of :mod:`sim.sweep`'s job; nothing here simulates.
 
 Parameters come from ``--param KEY=SPEC`` options or a scenario's ``[sweep]`` table. SPEC is
 ``start:stop:count`` (a grid axis, both ends included), ``a,b,c`` (a list), or ``low:high``
