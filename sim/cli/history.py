@@ -11,45 +11,37 @@ import typer
 
 from sim.cli.common import (
     MAX_RUN_REPLICATES,
-    POSTERIOR_OPTION_HELP,
+    JsonFlag,
+    PosteriorDraws,
+    ProgressBar,
+    ProgressBars,
     check_output_path,
     echo,
     fail,
+    flags_for,
+    load_all_or_fail,
     load_posterior_or_fail,
-    load_scenario,
 )
-from sim.errors import InputError
 
 
 def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> list:
     """Load scenario files that carry a [history] table; exit 2 listing every problem."""
     from sim.compare import record_of
 
-    problems: list[str] = []
-    scenarios = []
     overrides = {"council.preset": str(preset.resolve())} if preset is not None else None
     if preset is not None and not preset.is_file():
         fail([f"--preset: {preset}: file not found"])
-    for path in paths:
-        try:
-            scenario = load_scenario(path, overrides=overrides)
-            record_of(scenario)
-            scenarios.append(scenario)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        fail(problems)
-    return scenarios
+    return load_all_or_fail(paths, overrides, check=record_of)
 
 
 def compare(
     scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per file (each file's lanes are kept, as in run).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
     preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
-    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    posterior: PosteriorDraws = None,
+    progress: ProgressBar = True,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios, format_report
@@ -72,20 +64,19 @@ def calibrate(
     rolling_forecast: Annotated[bool, typer.Option("--rolling", help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.")] = False,
     write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
     posterior: Annotated[Optional[Path], typer.Option("--posterior", help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).")] = None,
     walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 64,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
     burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
+    progress: ProgressBars = True,
 ) -> None:
     """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
     with --posterior, sample their posterior around the fit."""
     from sim.calibrate import (
         DEFAULT_PARAMS,
         DEFAULTS_PATH,
-        CalibrationError,
         calibrate as run_calibration,
         defaults_command,
         defaults_text,
@@ -102,10 +93,8 @@ def calibrate(
         fail([f"--burn: {burn}: must be less than --steps ({steps})"])
     scenarios = _load_history_files(scenario_files)
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
-    try:
+    with flags_for({"params": "--params"}):
         parameters = parse_params(keys, scenarios)
-    except CalibrationError as exc:
-        fail([problem.replace("params:", "--params:", 1) for problem in exc.problems])
     if posterior is not None and walkers < 2 * len(parameters):
         fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
@@ -144,10 +133,8 @@ def calibrate(
     if posterior is not None:
         from sim.posterior import sample_posterior, write_posterior
 
-        try:
+        with flags_for():
             sample = sample_posterior(scenarios, parameters, report.fit.values, prior_sd, walkers, steps, burn, seed, progress=not as_json)
-        except InputError as exc:
-            fail(exc.problems)
         command = _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed)
         write_posterior(posterior, sample, command)
     if as_json:

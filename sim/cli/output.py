@@ -9,14 +9,16 @@ import typer
 
 from sim.cli.common import (
     MAX_RUN_REPLICATES,
-    POSTERIOR_OPTION_HELP,
+    PosteriorDraws,
+    ProgressBars,
+    RootSeed,
+    ScenarioFiles,
     check_output_path,
     echo,
     fail,
+    load_all_or_fail,
     load_posterior_or_fail,
-    load_scenario,
 )
-from sim.errors import InputError
 
 
 def plot(
@@ -56,12 +58,12 @@ def plot(
 
 
 def report(
-    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files.")],
+    scenario_files: ScenarioFiles,
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
     replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed.")] = 0,
-    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bars on stderr.")] = True,
+    seed: RootSeed = 0,
+    posterior: PosteriorDraws = None,
+    progress: ProgressBars = True,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
     from sim.report import REPORT_FORMATS, report as write_study_report
@@ -69,15 +71,7 @@ def report(
     if out.suffix.lower() not in REPORT_FORMATS:
         fail([f"--out: {out}: must end in .html"])
     check_output_path(out, suffixes=tuple(REPORT_FORMATS))
-    problems: list[str] = []
-    scenarios = []
-    for path in scenario_files:
-        try:
-            scenarios.append(load_scenario(path))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        fail(problems)
+    scenarios = load_all_or_fail(scenario_files)
     draws = load_posterior_or_fail(posterior)
     write_study_report(scenarios, out, replicates=replicates, seed=seed, posterior=draws, progress=progress)
     echo(f"Report on {len(scenarios)} scenario(s), {replicates:,} replicates each, seed {seed}: {out}")

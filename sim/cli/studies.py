@@ -8,21 +8,27 @@ import json
 import os
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
 from sim.cli.common import (
-    POSTERIOR_OPTION_HELP,
     SWEEP_FLAGS,
-    as_flags,
+    JsonFlag,
+    PosteriorDraws,
+    ProgressBar,
+    ScenarioFile,
+    Workers,
     check_output_path,
     echo,
+    exit_interrupted,
     fail,
+    flags_for,
     load_or_fail,
     load_posterior_or_fail,
+    only_one_runner,
+    runner_name,
 )
-from sim.errors import InputError
 
 
 class SweepDesign(str, Enum):
@@ -33,7 +39,7 @@ class SweepDesign(str, Enum):
 
 
 def sweep(
-    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    scenario_file: ScenarioFile,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=VALUES",
         help="A swept key: start:stop:count (grid, ends included), a,b,c (list) or low:high "
@@ -44,13 +50,13 @@ def sweep(
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv); without it the table is printed.")] = None,
     per_lane: Annotated[bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")] = False,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
+    workers: Workers = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786).")] = None,
     chunk_lanes: Annotated[int, typer.Option("--chunk-lanes", min=1, help="Lanes per model instance (part of what fixes the numbers).")] = 50_000,
     restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    progress: ProgressBar = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    posterior: Annotated[Optional[Path], typer.Option("--posterior", help=POSTERIOR_OPTION_HELP)] = None,
+    posterior: PosteriorDraws = None,
     engine: Annotated[str, typer.Option("--engine", help="points: one model per point; lanes: blocks of points as lanes of one model (stances, decision.*, context numbers; sim/sweep_lanes.py).")] = "points",
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
@@ -63,37 +69,27 @@ def sweep(
         from sim.sweep import lanes_path_for
 
         check_output_path(lanes_path_for(out), "--per-lane")
-    if scheduler is not None and workers != 1:
-        fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    only_one_runner(workers, scheduler)
     cpus = os.cpu_count() or 1
     if workers > cpus:
         echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
              "the extra processes only cost memory", err=True)
+    draws = load_posterior_or_fail(posterior)
     try:
-        draws = load_posterior_or_fail(posterior)
-        plan = load_sweep(
-            scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes,
-            engine=engine,
-        )
-        if draws is not None:
-            plan = dataclasses.replace(plan, posterior=draws)
-        report = run_sweep(
-            plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
-            progress=progress and not as_json,
-        )
-    except InputError as exc:
-        fail([as_flags(problem, SWEEP_FLAGS) for problem in exc.problems])
+        with flags_for(SWEEP_FLAGS):
+            plan = load_sweep(
+                scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes,
+                engine=engine,
+            )
+            if draws is not None:
+                plan = dataclasses.replace(plan, posterior=draws)
+            report = run_sweep(
+                plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
+                progress=progress and not as_json,
+            )
     except SweepInterrupted as exc:
-        echo(
-            f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
-            "run the same command again to resume",
-            err=True,
-        )
-        import signal
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a second Ctrl-C changes nothing
-        raise typer.Exit(130)
-    runner = f"dask cluster {scheduler}" if scheduler else f"{report.workers} process{'es' if report.workers > 1 else ''}"
+        exit_interrupted(exc)
+    runner = runner_name(scheduler, report.workers)
     if as_json:
         summary = report.summary(runner)
         if out is None:  # nothing written: the rows themselves are the result
@@ -114,7 +110,7 @@ def sweep(
 
 
 def sensitivity(
-    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    scenario_file: ScenarioFile,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=LOW:HIGH", help="A key and its range; repeat for more keys.")] = None,
     method: Annotated[str, typer.Option("--method", help="sobol (first and total order) or morris (mu*, sigma).")] = "sobol",
@@ -124,10 +120,10 @@ def sensitivity(
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (sample, lanes, bootstrap).")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Indices table (.csv or .parquet); the evaluated sample is kept (and resumable) at <stem>.sample.parquet.")] = None,
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Bar chart of the indices (.png or .svg).")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes.")] = 1,
+    workers: Workers = 1,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster.")] = None,
     restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another analysis at the same --out.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    progress: ProgressBar = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the indices as one JSON object.")] = False,
 ) -> None:
     """Global sensitivity (SALib): Sobol indices or Morris effects of a sweep metric over key ranges."""
@@ -142,21 +138,17 @@ def sensitivity(
         if plot_path.suffix.lower() not in FIGURE_FORMATS:
             fail([f"--plot: {plot_path}: must end in .png or .svg"])
         check_output_path(plot_path, "--plot", suffixes=tuple(FIGURE_FORMATS))
-    if scheduler is not None and workers != 1:
-        fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
+    only_one_runner(workers, scheduler)
     try:
-        plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
-        result = run_sensitivity(plan, out, workers=workers, scheduler=scheduler, restart=restart,
-                                 progress=progress and not as_json)
-    except InputError as exc:
-        fail(exc.problems)
+        with flags_for():
+            plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
+            result = run_sensitivity(plan, out, workers=workers, scheduler=scheduler, restart=restart,
+                                     progress=progress and not as_json)
     except SweepInterrupted as exc:
-        echo(f"interrupted: {exc.saved} of {exc.units} work units are saved in {exc.work_dir}; "
-             "run the same command again to resume", err=True)
-        raise typer.Exit(130)
+        exit_interrupted(exc)
     if plot_path is not None:
         sensitivity_plot(result).save(plot_path)
-    runner = f"dask cluster {scheduler}" if scheduler else f"{result.report.workers} process{'es' if result.report.workers > 1 else ''}"
+    runner = runner_name(scheduler, result.report.workers)
     if as_json:
         echo(json.dumps(result.summary(runner), indent=2, default=float))
     else:
@@ -168,10 +160,10 @@ def sensitivity(
 
 
 def strongest(
-    scenario_file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")],
+    scenario_file: ScenarioFile,
     max_veto_risk: Annotated[float, typer.Option("--max-veto-risk", min=0.0, max=1.0, help="Bound on P(vetoed or failed) of the text put to the vote.")] = 0.1,
     measure: Annotated[Optional[list[str]], typer.Option("--measure", "-m", metavar="NAME", help="Scale only this measure (its type, or its position from 0); repeat for more. Default: all.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Draw the curve (.png or .svg).")] = None,
 ) -> None:
     """The strongest text of the draft whose P(vetoed or failed) stays under the bound."""
@@ -180,18 +172,9 @@ def strongest(
 
     check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
     scenario = load_or_fail(scenario_file)
-    try:
+    with flags_for():
         result = strongest_text(scenario, max_veto_risk, measure)
-    except InputError as exc:
-        fail(exc.problems)
-    if plot_path is not None:
-        plot_strongest(result).save(plot_path)
-    if as_json:
-        echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        echo(format_strongest(result))
-        if plot_path is not None:
-            echo(f"\n  Curve drawn to {plot_path}")
+    _show(result, as_json, format_strongest, plot_path, plot_strongest, "Curve drawn to")
 
 
 def discover(
@@ -200,22 +183,26 @@ def discover(
     above: Annotated[float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")],
     threshold_density: Annotated[float, typer.Option("--threshold-density", help="Density the box must reach: the box of highest coverage that does.")] = 0.8,
     plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Peeling trajectory and box limits (.png or .svg).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """PRIM scenario discovery: the swept conditions under which a metric exceeds a value."""
     from sim.discover import discover as run_discovery, format_discovery, plot_discovery
     from sim.plots import FIGURE_FORMATS
 
     check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
-    try:
+    with flags_for():
         result = run_discovery(sweep_table, metric, above, threshold_density)
-    except InputError as exc:
-        fail(exc.problems)
+    _show(result, as_json, format_discovery, plot_path, plot_discovery, "Trajectory and box drawn to")
+
+
+def _show(result, as_json: bool, text: Callable, plot_path: Optional[Path], draw: Callable, drawn: str) -> None:
+    """Draw ``result`` to ``--plot`` if asked, then print it: one JSON object, or its text and where
+    the figure went (``drawn``: "Curve drawn to")."""
     if plot_path is not None:
-        plot_discovery(result).save(plot_path)
+        draw(result).save(plot_path)
     if as_json:
         echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        echo(format_discovery(result))
-        if plot_path is not None:
-            echo(f"\n  Trajectory and box drawn to {plot_path}")
+        return
+    echo(text(result))
+    if plot_path is not None:
+        echo(f"\n  {drawn} {plot_path}")
