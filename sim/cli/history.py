@@ -98,30 +98,13 @@ def calibrate(
     if posterior is not None and walkers < 2 * len(parameters):
         fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
 
-    import sys
+    from sim.fit_progress import FitProgress
 
-    from tqdm import tqdm
-
-    shown = progress and not as_json
-    fitting = tqdm(desc="calibrate: fitting", unit=" points", file=sys.stderr, disable=not shown, leave=False,
-                   dynamic_ncols=True)
-    forecasting: list = []
-
-    def forecast_progress(done: int, total: int) -> None:
-        if not forecasting:
-            fitting.close()
-            forecasting.append(tqdm(total=total, desc="calibrate: rolling forecast", unit=" decisions",
-                                    file=sys.stderr, disable=not shown, leave=False, dynamic_ncols=True))
-        forecasting[0].update(done - forecasting[0].n)
-
-    try:
+    with FitProgress(shown=progress and not as_json) as bars:
         report = run_calibration(
             scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast,
-            progress=forecast_progress, evaluated=fitting.update,
+            progress=bars.forecast, evaluated=bars.evaluated,
         )
-    finally:
-        for bar in (fitting, *forecasting):
-            bar.close()
     targets = [DEFAULTS_PATH] if write_defaults else []
     targets += [out] if out is not None else []
     if targets:
