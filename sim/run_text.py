@@ -65,7 +65,7 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
     return "\n".join(lines)
 
 
-def format_run_text(summary: dict[str, Any], scenario: "Scenario", explanation: Optional["Explanation"] = None) -> str:
+def format_run_text(summary: dict[str, Any], scenario: Scenario, explanation: Optional[Explanation] = None) -> str:
     """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
     its ``council`` (:func:`sim.council.council_summary`)."""
     from sim.council import format_situation, format_stances

@@ -7,10 +7,10 @@ code 2, and no result file is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
@@ -64,21 +64,21 @@ def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tup
         fail([problem])
 
 
-def load_scenario(path: Path, overrides: Optional[dict] = None) -> "Scenario":
+def load_scenario(path: Path, overrides: Optional[dict] = None) -> Scenario:
     """:func:`sim.scenario.load_scenario`, imported on first use (it pulls in numpy and scipy)."""
     from sim.scenario import load_scenario as load
 
     return load(path, overrides=overrides)
 
 
-def load_or_fail(path: Path) -> "Scenario":
+def load_or_fail(path: Path) -> Scenario:
     with flags_for():
         return load_scenario(path)
 
 
 def load_all_or_fail(
-    paths: Sequence[Path], overrides: Optional[dict] = None, check: Optional[Callable[["Scenario"], object]] = None
-) -> list["Scenario"]:
+    paths: Sequence[Path], overrides: Optional[dict] = None, check: Optional[Callable[[Scenario], object]] = None
+) -> list[Scenario]:
     """Every file loaded (and passed to ``check``, which may raise :class:`InputError`), or exit 2
     listing the problems of all of them."""
     problems: list[str] = []

@@ -77,13 +77,13 @@ def calibrate(
     from sim.calibrate import (
         DEFAULT_PARAMS,
         DEFAULTS_PATH,
-        calibrate as run_calibration,
         defaults_command,
         defaults_text,
         format_calibration,
         parse_params,
-        write_defaults as write_parameters,
     )
+    from sim.calibrate import calibrate as run_calibration
+    from sim.calibrate import write_defaults as write_parameters
 
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])

@@ -66,7 +66,8 @@ def report(
     progress: ProgressBars = True,
 ) -> None:
     """One self-contained HTML page: proposal, council, outcomes, tallies, votes, history."""
-    from sim.report import REPORT_FORMATS, report as write_study_report
+    from sim.report import REPORT_FORMATS
+    from sim.report import report as write_study_report
 
     if out.suffix.lower() not in REPORT_FORMATS:
         fail([f"--out: {out}: must end in .html"])

@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -186,7 +187,8 @@ def discover(
     as_json: JsonFlag = False,
 ) -> None:
     """PRIM scenario discovery: the swept conditions under which a metric exceeds a value."""
-    from sim.discover import discover as run_discovery, format_discovery, plot_discovery
+    from sim.discover import discover as run_discovery
+    from sim.discover import format_discovery, plot_discovery
     from sim.plots import FIGURE_FORMATS
 
     check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
