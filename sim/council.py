@@ -54,6 +54,23 @@ def member_stances(scenario: Scenario) -> list[dict[str, Any]]:
     return rows
 
 
+def council_of_year(year: int, date: str | None = None, label: str | None = None) -> Scenario:
+    """A year's council on ``date`` (ISO; default 1 July of the year) with a placeholder draft (a
+    panel renewal sponsored by the USA): what ``unsc-sim members`` shows. A bad date raises
+    :class:`sim.scenario.ScenarioError` naming ``context.date``; ``label`` names the source in the
+    problems (default "year YEAR")."""
+    from sim.scenario import scenario_from_dict
+
+    raw = {
+        "scenario": {"name": f"The council of {year}"},
+        "council": {"year": year},
+        "proposal": {"kind": "resolution", "title": "(none)", "sponsors": ["USA"],
+                     "measures": [{"type": "panel_renewal"}]},
+        "context": {"date": date or f"{year}-07-01"},
+    }
+    return scenario_from_dict(raw, label=label or f"year {year}")
+
+
 def council_summary(scenario: Scenario) -> dict[str, Any]:
     """The stances, the situation on the date and the parameters the file overrides."""
     rows = member_stances(scenario)

@@ -73,3 +73,55 @@ def power_indices(rule: DecisionRule, permanent: np.ndarray, codes: list[str]) -
         swings=swings,
         winning_coalitions=int(passed.sum()),
     )
+
+
+def council_seats(year: int | None = None) -> tuple[list[str], np.ndarray]:
+    """The fifteen codes, the five permanent members first, then a preset year's elected ten
+    (sorted) or E1 ... E10 without a year; and which of them are permanent."""
+    from sim.errors import InputError
+    from sim.scenario import PERMANENT_MEMBERS, builtin_councils
+
+    if year is not None:
+        councils = builtin_councils()
+        if year not in councils:
+            raise InputError([f"year: no preset council for {year} (known: {', '.join(map(str, sorted(councils)))})"])
+        elected = sorted(councils[year]["elected"])
+    else:
+        elected = [f"E{i}" for i in range(1, 11)]
+    return list(PERMANENT_MEMBERS) + elected, np.array([True] * 5 + [False] * 10)
+
+
+def power_table(rule_name: str, indices: PowerIndices, permanent: np.ndarray) -> dict:
+    """The indices as plain data (``unsc-sim power --json``): exact fractions as strings beside
+    their values."""
+    return {
+        "rule": rule_name,
+        "winning_coalitions": indices.winning_coalitions,
+        "members": [
+            {
+                "code": code,
+                "permanent": bool(perm),
+                "shapley_shubik": str(ss),
+                "shapley_shubik_value": float(ss),
+                "banzhaf": str(bz),
+                "banzhaf_value": float(bz),
+                "swings": swings,
+            }
+            for code, perm, ss, bz, swings in zip(
+                indices.codes, permanent, indices.shapley_shubik, indices.banzhaf, indices.swings
+            )
+        ],
+    }
+
+
+def format_power(rule: DecisionRule, indices: PowerIndices, permanent: np.ndarray) -> str:
+    """The indices as text, one member a line, each index exact and as a decimal."""
+    lines = [
+        f"Voting power under {rule.description}",
+        f"  {indices.winning_coalitions:,} winning coalitions of {2 ** len(indices.codes):,}",
+        f"  {'member':<8} {'Shapley-Shubik':>24} {'Banzhaf (normalised)':>28}",
+    ]
+    for code, perm, ss, bz in zip(indices.codes, permanent, indices.shapley_shubik, indices.banzhaf):
+        label = f"{code}{' (P5)' if perm else ''}"
+        lines.append(f"  {label:<10} {str(ss):>12} = {float(ss):.5f} {str(bz):>16} = {float(bz):.5f}")
+    return "\n".join(lines)

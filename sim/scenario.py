@@ -340,7 +340,7 @@ SweepValue = bool | int | float | str
 
 
 class SweepSpec(_Strict):
-    """A parameter sweep declared with the scenario (``unsc-sim sweep FILE``; see sim.design).
+    """A parameter sweep declared with the scenario (``unsc-sim sweep FILE``; see sim.sweep.design).
     Never read by the model: ``parameters`` maps a key path to ``"start:stop:count"``,
     ``"a,b,c"``, ``"low:high"`` (random / lhs) or an array of values."""
 

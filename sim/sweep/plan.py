@@ -219,7 +219,7 @@ class Sweep:
 
 _LANES_METADATA = {
     "engine": "lanes",
-    "seeds": "blocks of max(1, chunk_lanes // replicates) points (sim.sweep_lanes); block b: "
+    "seeds": "blocks of max(1, chunk_lanes // replicates) points (sim.sweep.lanes); block b: "
              "SeedSequence(seed, spawn_key=(0x6C616E6573, b))",
 }
 
