@@ -44,15 +44,23 @@ from sim.sweep import load_sweep, run_sweep  # noqa: E402
 SCENARIO = ROOT / "scenarios" / "history" / "2022-05-26-s-2022-431.toml"
 KEYS = ["members.CHN.pressure=0:1", "context.great_power_tension=0:1"]
 SOBOL_KEYS = [
-    "members.CHN.pressure=0:1", "members.RUS.pressure=0:1", "members.USA.pressure=0:1",
-    "members.CHN.veto_cost=0:1", "members.RUS.veto_cost=0:1",
-    "members.CHN.noise=0:0.5", "members.RUS.noise=0:0.5",
-    "context.great_power_tension=0:1", "decision.noise_scale=0.5:2", "decision.shared_veto_discount=0:1",
+    "members.CHN.pressure=0:1",
+    "members.RUS.pressure=0:1",
+    "members.USA.pressure=0:1",
+    "members.CHN.veto_cost=0:1",
+    "members.RUS.veto_cost=0:1",
+    "members.CHN.noise=0:0.5",
+    "members.RUS.noise=0:0.5",
+    "context.great_power_tension=0:1",
+    "decision.noise_scale=0.5:2",
+    "decision.shared_veto_discount=0:1",
 ]
 SOBOL_SAMPLES, SOBOL_REPLICATES, SOBOL_METRIC = 16_384, 100, "p_vetoed"
 
 
-def timed_sweep(directory: Path, name: str, points: int, replicates: int, engine: str) -> tuple[float, float, int]:
+def timed_sweep(
+    directory: Path, name: str, points: int, replicates: int, engine: str
+) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of this process, from planning to the written table; lanes)."""
     started, cpu = time.perf_counter(), time.process_time()
     if points == 1:
@@ -92,11 +100,17 @@ def main() -> None:
             figures[f"{engine}_cpu_seconds"] = round(cpu, 2)
             figures[f"{engine}_decisions_per_s"] = round(lanes / seconds)
             figures[f"{engine}_decisions_per_cpu_s"] = round(lanes / cpu)
-            figures[f"{engine}_setup_per_point_us"] = round(1e6 * max(0.0, seconds - lanes / rate) / points, 1)
-            figures[f"{engine}_setup_per_point_cpu_us"] = round(1e6 * max(0.0, cpu - lanes / cpu_rate) / points, 1)
+            figures[f"{engine}_setup_per_point_us"] = round(
+                1e6 * max(0.0, seconds - lanes / rate) / points, 1
+            )
+            figures[f"{engine}_setup_per_point_cpu_us"] = round(
+                1e6 * max(0.0, cpu - lanes / cpu_rate) / points, 1
+            )
         if not args.no_sensitivity:
             started, cpu = time.perf_counter(), time.process_time()
-            plan = load_sensitivity(SCENARIO, SOBOL_KEYS, "sobol", SOBOL_METRIC, SOBOL_SAMPLES, SOBOL_REPLICATES, 1)
+            plan = load_sensitivity(
+                SCENARIO, SOBOL_KEYS, "sobol", SOBOL_METRIC, SOBOL_SAMPLES, SOBOL_REPLICATES, 1
+            )
             result = run_sensitivity(plan)
             figures["sensitivity_case"] = (
                 f"Sobol, {len(SOBOL_KEYS)} keys, N = {SOBOL_SAMPLES:,}, {SOBOL_REPLICATES} replicates: "
@@ -105,7 +119,8 @@ def main() -> None:
             figures["sensitivity_seconds"] = round(time.perf_counter() - started, 2)
             figures["sensitivity_cpu_seconds"] = round(time.process_time() - cpu, 2)
             figures["sensitivity_widest_interval"] = round(
-                float(max(result.indices["S1_conf"].max(), result.indices["ST_conf"].max())), 4)
+                float(max(result.indices["S1_conf"].max(), result.indices["ST_conf"].max())), 4
+            )
     figures["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(figures, indent=2))

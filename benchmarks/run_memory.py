@@ -46,8 +46,13 @@ def command(replicates: int, out: Path | None = None) -> list[str]:
 
 def measure(replicates: int, out: Path | None = None) -> dict:
     """Peak RSS of one ``unsc-sim run`` in its own process tree."""
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *command(replicates, out)],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *command(replicates, out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     result = json.loads(done.stdout)
     if result["returncode"] != 0:
         raise SystemExit(f"unsc-sim run -n {replicates} failed with exit code {result['returncode']}")
@@ -61,8 +66,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
 
-    report: dict = {"scenario": str(SCENARIO.relative_to(ROOT)), "replicates": options.replicates,
-                    "python": sys.version.split()[0], "cpus": os.cpu_count()}
+    report: dict = {
+        "scenario": str(SCENARIO.relative_to(ROOT)),
+        "replicates": options.replicates,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+    }
     baseline = measure(BASELINE)
     report["baseline_peak_mb"] = round(baseline["peak_bytes"] / 1e6, 1)
     cases = [("run", None)]
@@ -81,9 +90,11 @@ def main() -> None:
     print(f"unsc-sim run {report['scenario']} -n {options.replicates:,} (Python {report['python']})")
     print(f"  baseline (-n {BASELINE:,}): peak {report['baseline_peak_mb']:,.0f} MB")
     for name, _ in cases:
-        print(f"  {name}: peak {report[f'{name}_peak_mb']:,.0f} MB, "
-              f"{report[f'{name}_bytes_per_lane']:.0f} bytes per lane above the baseline, "
-              f"{report[f'{name}_seconds']:.1f} s")
+        print(
+            f"  {name}: peak {report[f'{name}_peak_mb']:,.0f} MB, "
+            f"{report[f'{name}_bytes_per_lane']:.0f} bytes per lane above the baseline, "
+            f"{report[f'{name}_seconds']:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def seconds(command: list[str]) -> float:
 def measure(repeats: int) -> dict:
     """Alternate the commands ``repeats`` times; medians of times and of per-round ratios."""
     timed: dict[str, list[float]] = {name: [] for name in commands()}
-    for name, command in commands().items():  # one warm-up round: disk caches, .pyc files
+    for command in commands().values():  # one warm-up round: disk caches, .pyc files
         seconds(command)
     for _ in range(repeats):
         for name, command in commands().items():
@@ -76,8 +76,10 @@ def main() -> None:
     print(f"python -c 'import numpy': {report['numpy_seconds']:.3f} s (median of {options.repeats})")
     for name, target in TARGETS.items():
         verdict = "ok" if report[f"{name}_ratio"] <= target else "above target"
-        print(f"unsc-sim {name}: {report[f'{name}_seconds']:.3f} s, {report[f'{name}_ratio']:.2f}x "
-              f"(target <= {target}x: {verdict})")
+        print(
+            f"unsc-sim {name}: {report[f'{name}_seconds']:.3f} s, {report[f'{name}_ratio']:.2f}x "
+            f"(target <= {target}x: {verdict})"
+        )
 
 
 if __name__ == "__main__":

@@ -90,8 +90,12 @@ def batch_run_rate(iterations: int, repeats: int) -> float:
     for _ in range(repeats):
         started = time.perf_counter()
         rows = mesa.batch_run(
-            OneLaneCouncil, parameters={"scenario": scenario}, iterations=iterations,
-            number_processes=1, data_collection_period=-1, display_progress=False,
+            OneLaneCouncil,
+            parameters={"scenario": scenario},
+            iterations=iterations,
+            number_processes=1,
+            data_collection_period=-1,
+            display_progress=False,
         )
         seconds = time.perf_counter() - started
         decided = sum(1 for row in rows if row["outcome"])
@@ -125,8 +129,16 @@ def big_sweep_child(lanes: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         report = run_sweep(sweep, Path(directory) / "big.parquet")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"lanes": report.lanes, "seconds": report.seconds,
-                      "decisions_per_s": report.decisions_per_s, "peak_mb": peak_kb / 1024}))
+    print(
+        json.dumps(
+            {
+                "lanes": report.lanes,
+                "seconds": report.seconds,
+                "decisions_per_s": report.decisions_per_s,
+                "peak_mb": peak_kb / 1024,
+            }
+        )
+    )
 
 
 def big_sweep(lanes: int) -> dict:
@@ -154,7 +166,9 @@ def main() -> None:
     rounds_10 = engine_rate(SCENARIO, [CHINA_GRID, *TEN_ROUNDS], args.replicates, args.repeats)
     with tempfile.TemporaryDirectory() as directory:
         random_file = random_stances_file(Path(directory))
-        rounds_10_random = engine_rate(random_file, [CHINA_GRID, *TEN_ROUNDS], args.replicates // 4, args.repeats)
+        rounds_10_random = engine_rate(
+            random_file, [CHINA_GRID, *TEN_ROUNDS], args.replicates // 4, args.repeats
+        )
     big = big_sweep(args.big_lanes)
     figures = {
         "engine_decisions_per_s": round(engine),
@@ -173,7 +187,7 @@ def main() -> None:
         "repeats": args.repeats,
         "cores": 1,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-                   f"numpy {np.__version__}, mesa {mesa.__version__}",
+        f"numpy {np.__version__}, mesa {mesa.__version__}",
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -183,9 +197,13 @@ def main() -> None:
     print(f"  mesa.batch_run, one lane  {batch:>14,.0f} decisions/s  ({args.iterations:,} iterations)")
     print(f"  ratio                     {engine / batch:>14,.1f} x")
     print(f"  engine, 10 rounds         {rounds_10:>14,.0f} decisions/s")
-    print(f"  10 rounds, random stances {rounds_10_random:>14,.0f} decisions/s  (nothing shared between lanes)")
-    print(f"  {big['lanes']:,}-lane sweep: {big['seconds']:.1f} s, "
-          f"{big['decisions_per_s']:,.0f} decisions/s, peak memory {big['peak_mb']:,.0f} MB")
+    print(
+        f"  10 rounds, random stances {rounds_10_random:>14,.0f} decisions/s  (nothing shared between lanes)"
+    )
+    print(
+        f"  {big['lanes']:,}-lane sweep: {big['seconds']:.1f} s, "
+        f"{big['decisions_per_s']:,.0f} decisions/s, peak memory {big['peak_mb']:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

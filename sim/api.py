@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,13 +41,13 @@ def callable_module(name: str) -> None:
     sys.modules[name].__class__ = CallableModule
 
 
-def _scenario(item: ScenarioLike) -> "Scenario":
+def _scenario(item: ScenarioLike) -> Scenario:
     from sim.scenario import load_scenario
 
     return load_scenario(item) if isinstance(item, (str, Path)) else item
 
 
-def run(scenario: ScenarioLike, replicates: int = 10_000, seed: int = 0) -> "RunResult":
+def run(scenario: ScenarioLike, replicates: int = 10_000, seed: int = 0) -> RunResult:
     """Simulate ``replicates`` lanes of a scenario (or scenario file) from ``seed``: what
     ``unsc-sim run`` prints is ``result.summary()``; ``result.outcome_table()``,
     ``result.member_table()`` and ``result.tallies()`` are DataFrames."""
@@ -65,7 +66,7 @@ def sweep(
     out: str | Path | None = None,
     workers: int = 1,
     progress: bool = False,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """Sweep a scenario file's keys; one row per point. ``params`` are ``"KEY=SPEC"`` texts (as
     ``--param``) or a mapping ``{KEY: SPEC}`` and replace the file's ``[sweep]`` table; ``design``
     is "grid", "random" or "lhs". The table is written to ``out`` only if one is given."""
@@ -77,7 +78,7 @@ def sweep(
     return run_sweep(plan, out, workers=workers, progress=progress).frame
 
 
-def _history_scenarios(scenarios: Sequence[ScenarioLike]) -> list["Scenario"]:
+def _history_scenarios(scenarios: Sequence[ScenarioLike]) -> list[Scenario]:
     from sim.compare import record_of
 
     loaded = [_scenario(item) for item in scenarios]
@@ -86,7 +87,7 @@ def _history_scenarios(scenarios: Sequence[ScenarioLike]) -> list["Scenario"]:
     return loaded
 
 
-def compare(scenarios: Sequence[ScenarioLike], replicates: int = 10_000, seed: int = 0) -> "ComparisonReport":
+def compare(scenarios: Sequence[ScenarioLike], replicates: int = 10_000, seed: int = 0) -> ComparisonReport:
     """Score the model against the real record of each scenario (files with a ``[history]``
     table), with the baselines; ``report.to_dict()`` is what ``unsc-sim compare --json`` prints."""
     from sim.compare import compare_scenarios
@@ -99,11 +100,12 @@ def calibrate(
     params: Sequence[str] | None = None,
     prior_sd: float = 2.0,
     rolling: bool = False,
-) -> "CalibrationReport":
+) -> CalibrationReport:
     """Fit the model's free parameters (``params``: keys such as ``"decision.veto_aversion"`` or
     ``"members.CHN.pressure"``; default: every fitted global) to the record by penalised maximum
     likelihood; ``rolling`` adds the out-of-sample forecast of every decision from 2009 on."""
-    from sim.calibrate import DEFAULT_PARAMS, calibrate as fit_record, parse_params
+    from sim.calibrate import DEFAULT_PARAMS, parse_params
+    from sim.calibrate import calibrate as fit_record
 
     loaded = _history_scenarios(scenarios)
     parameters = parse_params(list(params) if params is not None else list(DEFAULT_PARAMS), loaded)

@@ -23,11 +23,12 @@ and the proposal (with what really happened).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from html import escape
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import solara
@@ -50,10 +51,12 @@ PAGE_STANCES = ("pressure", "reciprocity", "veto_cost")
 
 
 def scenario_dir() -> Path:
-    return Path(os.environ.get(SCENARIOS_ENV) or Path(__file__).resolve().parents[1] / "scenarios" / "history")
+    return Path(
+        os.environ.get(SCENARIOS_ENV) or Path(__file__).resolve().parents[1] / "scenarios" / "history"
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def bundled_scenarios(directory: str | None = None) -> dict[str, Path]:
     """Label -> file for every valid scenario in the directory, oldest first."""
     found: dict[str, Path] = {}
@@ -91,7 +94,10 @@ class CouncilExplorer(CouncilModel):
     vote on creation (Mesa's Reset creates one with the same keyword arguments)."""
 
     def __init__(
-        self, state: solara.Reactive[PageSettings] | PageSettings | None = None, lanes: int = LANES, seed: int = SEED
+        self,
+        state: solara.Reactive[PageSettings] | PageSettings | None = None,
+        lanes: int = LANES,
+        seed: int = SEED,
     ) -> None:
         settings = state.value if isinstance(state, solara.Reactive) else (state or PageSettings())
         super().__init__(settings.scenario(), lanes=int(lanes), rng=chunk_seed(int(seed), 0), collect=False)
@@ -140,7 +146,9 @@ def controls_for(model: CouncilModel, overrides: Mapping[str, Any]) -> tuple[dic
         for stance in PAGE_STANCES:
             key = f"members.{profile.code}.{stance}"
             value = round(float(overrides.get(key, stance_value(member, profile, stance))), 2)
-            target[key] = Slider(f"{parameter_label(key, names)}: {value:.2f}", value=value, min=0.0, max=1.0, step=0.01)
+            target[key] = Slider(
+                f"{parameter_label(key, names)}: {value:.2f}", value=value, min=0.0, max=1.0, step=0.01
+            )
     context = scenario.spec.context
     situation = scenario.situation
     assert situation is not None
@@ -150,14 +158,26 @@ def controls_for(model: CouncilModel, overrides: Mapping[str, Any]) -> tuple[dic
 
     tension = round(float(now("great_power_tension", situation.tension)), 2)
     inputs = {
-        "context.nuclear_test": {"type": "Checkbox", "label": parameter_label("context.nuclear_test"),
-                                 "value": bool(now("nuclear_test", context.nuclear_test))},
-        "context.icbm_launch": {"type": "Checkbox", "label": parameter_label("context.icbm_launch"),
-                                "value": bool(now("icbm_launch", context.icbm_launch))},
-        "context.talks_under_way": {"type": "Checkbox", "label": parameter_label("context.talks_under_way"),
-                                    "value": bool(now("talks_under_way", situation.talks_under_way))},
+        "context.nuclear_test": {
+            "type": "Checkbox",
+            "label": parameter_label("context.nuclear_test"),
+            "value": bool(now("nuclear_test", context.nuclear_test)),
+        },
+        "context.icbm_launch": {
+            "type": "Checkbox",
+            "label": parameter_label("context.icbm_launch"),
+            "value": bool(now("icbm_launch", context.icbm_launch)),
+        },
+        "context.talks_under_way": {
+            "type": "Checkbox",
+            "label": parameter_label("context.talks_under_way"),
+            "value": bool(now("talks_under_way", situation.talks_under_way)),
+        },
         "context.great_power_tension": Slider(
-            f"{parameter_label('context.great_power_tension')}: {tension:.2f}", value=tension, min=0.0, max=1.0,
+            f"{parameter_label('context.great_power_tension')}: {tension:.2f}",
+            value=tension,
+            min=0.0,
+            max=1.0,
             step=0.01,
         ),
     }
@@ -207,8 +227,12 @@ def CouncilSettings() -> None:
     key = f"{settings.proposal}-{generation_state.value}"
     with solara.Sidebar():
         with solara.Card("Proposal and council (applied at once)"):
-            solara.Select("Proposal (bundled scenarios)", values=list(bundled_scenarios()), value=settings.proposal,
-                          on_value=choose)
+            solara.Select(
+                "Proposal (bundled scenarios)",
+                values=list(bundled_scenarios()),
+                value=settings.proposal,
+                on_value=choose,
+            )
             if error_state.value:
                 solara.Error(error_state.value)
             solara.HTML(tag="b", unsafe_innerHTML="Context")
@@ -240,10 +264,16 @@ def OutcomeProbabilities(model: CouncilExplorer) -> None:
     summary = result.summary()
     lines = [f"<b>Most likely: {escape(summary['most_likely_outcome'])}</b>"]
     if summary["defeated_by"]:
-        lines.append("Vetoed or blocked by " + ", ".join(
-            f"{escape(code)} {100 * share:.1f}%" for code, share in summary["defeated_by"].items()))
+        lines.append(
+            "Vetoed or blocked by "
+            + ", ".join(
+                f"{escape(code)} {100 * share:.1f}%" for code, share in summary["defeated_by"].items()
+            )
+        )
     if summary["modal_tally"]:
-        lines.append(f"Modal tally (yes-no-abstain): <span class='unsc-modal-tally'>{escape(summary['modal_tally'])}</span>")
+        lines.append(
+            f"Modal tally (yes-no-abstain): <span class='unsc-modal-tally'>{escape(summary['modal_tally'])}</span>"
+        )
     lines.append(f"{result.replicates:,} lanes, seed {result.seed}")
     solara.HTML(
         tag="div",
@@ -265,7 +295,9 @@ def SeatChart(model: CouncilExplorer) -> None:
 
 @solara.component
 def TallyHistogram(model: CouncilExplorer) -> None:
-    solara.FigureMatplotlib(tally_plot(model.result().tallies(), top=10, size=(5.4, 3.6)).figure, format="png")
+    solara.FigureMatplotlib(
+        tally_plot(model.result().tallies(), top=10, size=(5.4, 3.6)).figure, format="png"
+    )
 
 
 @solara.component
@@ -281,7 +313,9 @@ def ProposalCard(model: CouncilExplorer) -> None:
         "<ul>" + "".join(f"<li>{escape(m.describe())}</li>" for m in spec.proposal.measures) + "</ul>",
     ]
     situation = model.situation
-    overridden = f" (set by the file or this page: {', '.join(situation.overridden)})" if situation.overridden else ""
+    overridden = (
+        f" (set by the file or this page: {', '.join(situation.overridden)})" if situation.overridden else ""
+    )
     parts.append(
         f"<p class='unsc-situation'><b>Situation on {escape(situation.date.isoformat())}:</b> provocation stock "
         f"{situation.provocation:.2f}, unreciprocated DPRK steps {situation.unreciprocated_steps:.2f}, talks "

@@ -64,8 +64,12 @@ def council_of_year(year: int, date: str | None = None, label: str | None = None
     raw = {
         "scenario": {"name": f"The council of {year}"},
         "council": {"year": year},
-        "proposal": {"kind": "resolution", "title": "(none)", "sponsors": ["USA"],
-                     "measures": [{"type": "panel_renewal"}]},
+        "proposal": {
+            "kind": "resolution",
+            "title": "(none)",
+            "sponsors": ["USA"],
+            "measures": [{"type": "panel_renewal"}],
+        },
         "context": {"date": date or f"{year}-07-01"},
     }
     return scenario_from_dict(raw, label=label or f"year {year}")

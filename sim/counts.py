@@ -34,6 +34,7 @@ VOTE_ORDER = (("yes", YES), ("no", NO), ("abstain", ABSTAIN), ("not_cast", NOT_C
 
 # ------------------------------------------------------------------------------ tallies
 
+
 def tally_label(yes: int, no: int, abstain: int) -> str:
     return f"{yes}-{no}-{abstain}"
 
@@ -41,7 +42,9 @@ def tally_label(yes: int, no: int, abstain: int) -> str:
 def tally_keys(votes: np.ndarray) -> np.ndarray:
     """Each lane's tally key (module docstring) from its votes, (members, lanes) -> (lanes,) int64."""
     n = votes.shape[0] + 1
-    yes, no, abstain = (np.count_nonzero(votes == code, axis=0).astype(np.int64) for code in (YES, NO, ABSTAIN))
+    yes, no, abstain = (
+        np.count_nonzero(votes == code, axis=0).astype(np.int64) for code in (YES, NO, ABSTAIN)
+    )
     return (yes * n + no) * n + abstain
 
 
@@ -110,8 +113,14 @@ class RunCounts:
     def codes(self) -> list[str]:
         return self.scenario.codes
 
-    def add(self, votes: np.ndarray, outcome: np.ndarray, defeated_by: np.ndarray, fell_short: np.ndarray,
-            text_scale: np.ndarray) -> None:
+    def add(
+        self,
+        votes: np.ndarray,
+        outcome: np.ndarray,
+        defeated_by: np.ndarray,
+        fell_short: np.ndarray,
+        text_scale: np.ndarray,
+    ) -> None:
         """Count one chunk's lanes (the arrays of :class:`sim.runner.ChunkOutput`)."""
         members = votes.shape[0]
         if self.votes is None:
@@ -149,8 +158,15 @@ class RunCounts:
         if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
             low = np.minimum(low, self.parameter_uncertainty.low)
             high = np.maximum(high, self.parameter_uncertainty.high)
-        return pd.DataFrame({"outcome": OUTCOME_LABELS, "count": self.outcomes,
-                             "probability": self.outcomes / self.lanes, "ci_low": low, "ci_high": high})
+        return pd.DataFrame(
+            {
+                "outcome": OUTCOME_LABELS,
+                "count": self.outcomes,
+                "probability": self.outcomes / self.lanes,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
 
     def tallies(self) -> pd.Series:
         """Share of lanes with each yes-no-abstain tally (lanes put to the vote only), most
@@ -170,17 +186,30 @@ class RunCounts:
         assert self.votes is not None and self.defeated is not None
         rows = []
         for index, profile in enumerate(self.scenario.members):
-            shares = {name: int(self.votes[index, column]) / self.lanes for column, (name, _) in enumerate(VOTE_ORDER)}
-            rows.append({"code": profile.code, "name": profile.name, "permanent": profile.permanent, **shares,
-                         "defeated": int(self.defeated[index]) / self.lanes})
+            shares = {
+                name: int(self.votes[index, column]) / self.lanes
+                for column, (name, _) in enumerate(VOTE_ORDER)
+            }
+            rows.append(
+                {
+                    "code": profile.code,
+                    "name": profile.name,
+                    "permanent": profile.permanent,
+                    **shares,
+                    "defeated": int(self.defeated[index]) / self.lanes,
+                }
+            )
         return pd.DataFrame(rows)
 
     def defeaters(self) -> dict[str, float]:
         """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
         assert self.defeated is not None
         shares = self.defeated / self.lanes
-        return {code: float(share) for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
-                if share > 0}
+        return {
+            code: float(share)
+            for code, share in sorted(zip(self.codes, shares), key=lambda item: -item[1])
+            if share > 0
+        }
 
     def modal_tally(self) -> str | None:
         """The most common tally, None if no lane was put to the vote (:func:`modal_tally`)."""
@@ -201,8 +230,12 @@ class RunCounts:
     def summary(self) -> dict[str, Any]:
         """What ``RunResult.summary()`` gives for the same lanes (``unsc-sim run --json``)."""
         outcomes = {
-            row.outcome: {"probability": row.probability, "ci_low": row.ci_low, "ci_high": row.ci_high,
-                          "count": int(row.count)}
+            row.outcome: {
+                "probability": row.probability,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
+                "count": int(row.count),
+            }
             for row in self.outcome_table().itertuples()
         }
         tallies = self.tallies()
@@ -231,6 +264,8 @@ def run_counts(scenario: Scenario, replicates: int = 10_000, seed: int = 0) -> R
     counts = RunCounts(scenario, seed)
     for index, (start, stop) in enumerate(chunk_bounds(replicates, CHUNK_LANES)):
         chunk = simulate_chunk(scenario, stop - start, chunk_seed(seed, index))
-        counts.add(chunk.votes, chunk.outcome, chunk.defeated_by, chunk.fell_short, np.asarray(chunk.text_scale))
+        counts.add(
+            chunk.votes, chunk.outcome, chunk.defeated_by, chunk.fell_short, np.asarray(chunk.text_scale)
+        )
         del chunk
     return counts

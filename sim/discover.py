@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.plots import Plot, PlotError, new_figure, parameter_label, read_results, swept_keys, sweep_metrics
+from sim.plots import Plot, PlotError, new_figure, parameter_label, read_results, sweep_metrics, swept_keys
 
 PEEL_ALPHA = 0.05
 PASTE_ALPHA = 0.05
@@ -61,9 +61,13 @@ class Limit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "low": _plain(self.low), "high": _plain(self.high),
-            "full_low": _plain(self.full_low), "full_high": _plain(self.full_high),
-            "restricted": self.restricted, "quasi_p": None if self.quasi_p is None else list(self.quasi_p),
+            "key": self.key,
+            "low": _plain(self.low),
+            "high": _plain(self.high),
+            "full_low": _plain(self.full_low),
+            "full_high": _plain(self.full_high),
+            "restricted": self.restricted,
+            "quasi_p": None if self.quasi_p is None else list(self.quasi_p),
         }
 
 
@@ -88,13 +92,23 @@ class Discovery:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "table": self.table, "metric": self.metric, "above": self.above,
-            "threshold_density": self.threshold_density, "design": self.design, "points": self.points,
-            "points_above": self.of_interest, "box": {
-                "index": self.box_index, "coverage": self.coverage, "density": self.density, "mass": self.mass,
+            "table": self.table,
+            "metric": self.metric,
+            "above": self.above,
+            "threshold_density": self.threshold_density,
+            "design": self.design,
+            "points": self.points,
+            "points_above": self.of_interest,
+            "box": {
+                "index": self.box_index,
+                "coverage": self.coverage,
+                "density": self.density,
+                "mass": self.mass,
                 "limits": [limit.to_dict() for limit in self.limits],
             },
-            "trajectory": self.trajectory[["coverage", "density", "mass", "res_dim"]].to_dict(orient="records"),
+            "trajectory": self.trajectory[["coverage", "density", "mass", "res_dim"]].to_dict(
+                orient="records"
+            ),
             "notes": self.notes,
         }
 
@@ -127,12 +141,16 @@ def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, A
     except PlotError as exc:
         raise DiscoverError([str(exc)]) from None
     if metadata["table"] != "sweep":
-        raise DiscoverError([f"{path}: not a sweep table (a per-lane run table): make one with unsc-sim sweep --design lhs"])
+        raise DiscoverError(
+            [f"{path}: not a sweep table (a per-lane run table): make one with unsc-sim sweep --design lhs"]
+        )
     keys = swept_keys(frame, metadata)
     if not keys:
         raise DiscoverError([f"{path}: the table names no swept keys"])
     if metric not in frame.columns or metric in keys:
-        raise DiscoverError([f"--metric {metric}: not a metric of {path} (known: {', '.join(sweep_metrics(frame))})"])
+        raise DiscoverError(
+            [f"--metric {metric}: not a metric of {path} (known: {', '.join(sweep_metrics(frame))})"]
+        )
     if not pd.api.types.is_numeric_dtype(frame[metric]):
         raise DiscoverError([f"--metric {metric}: not a numeric column of {path}"])
     return frame, metadata, keys
@@ -160,18 +178,27 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
     interest = (values > above).astype(int)
     if not interest.any():
         raise DiscoverError(
-            [f"--above {above:g}: no point of {path} has {metric} above it (its largest is {np.nanmax(values):.4g})"]
+            [
+                f"--above {above:g}: no point of {path} has {metric} above it (its largest is {np.nanmax(values):.4g})"
+            ]
         )
     design = str((metadata.get("design") or {}).get("name", "unknown"))
     notes: list[str] = []
     if design == "grid":
-        notes.append("a grid sweep: the box's limits snap to the grid's values (PRIM is meant for random or LHS samples)")
+        notes.append(
+            "a grid sweep: the box's limits snap to the grid's values (PRIM is meant for random or LHS samples)"
+        )
     x = _inputs(frame, keys)
     prim = _prim_module()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas future warnings from inside the package
         algorithm = prim.Prim(
-            x, interest, threshold=INTEREST_THRESHOLD, peel_alpha=PEEL_ALPHA, paste_alpha=PASTE_ALPHA, mass_min=MASS_MIN
+            x,
+            interest,
+            threshold=INTEREST_THRESHOLD,
+            peel_alpha=PEEL_ALPHA,
+            paste_alpha=PASTE_ALPHA,
+            mass_min=MASS_MIN,
         )
         box = algorithm.find_box()
     trajectory = box.peeling_trajectory.reset_index(drop=True)
@@ -190,10 +217,20 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
         )
     limits = _limits(box, index, keys)
     return Discovery(
-        table=str(path), metric=metric, above=above, threshold_density=threshold_density, design=design,
-        points=len(frame), of_interest=int(interest.sum()), box_index=index,
-        coverage=float(trajectory.loc[index, "coverage"]), density=float(trajectory.loc[index, "density"]),
-        mass=float(trajectory.loc[index, "mass"]), limits=limits, trajectory=trajectory, notes=notes,
+        table=str(path),
+        metric=metric,
+        above=above,
+        threshold_density=threshold_density,
+        design=design,
+        points=len(frame),
+        of_interest=int(interest.sum()),
+        box_index=index,
+        coverage=float(trajectory.loc[index, "coverage"]),
+        density=float(trajectory.loc[index, "density"]),
+        mass=float(trajectory.loc[index, "mass"]),
+        limits=limits,
+        trajectory=trajectory,
+        notes=notes,
     )
 
 
@@ -208,8 +245,17 @@ def _limits(box: Any, index: int, keys: list[str]) -> list[Limit]:
         full_low, full_high = full[key].iloc[0], full[key].iloc[1]
         restricted = bool(low != full_low or high != full_high)
         qp = quasi_p.get(key)
-        limits.append(Limit(key, low, high, full_low, full_high, restricted,
-                            None if qp is None else (float(qp[0]), float(qp[1]))))
+        limits.append(
+            Limit(
+                key,
+                low,
+                high,
+                full_low,
+                full_high,
+                restricted,
+                None if qp is None else (float(qp[0]), float(qp[1])),
+            )
+        )
     return limits
 
 
@@ -244,7 +290,9 @@ def format_discovery(result: Discovery) -> str:
     for i, row in result.trajectory.iterrows():
         if i % step == 0 or i == len(result.trajectory) - 1 or i == result.box_index:
             chosen = "  <- the box" if i == result.box_index else ""
-            lines.append(f"  {i:>4} {row['coverage']:>8.3f} {row['density']:>8.3f} {int(row['res_dim']):>4}{chosen}")
+            lines.append(
+                f"  {i:>4} {row['coverage']:>8.3f} {row['density']:>8.3f} {int(row['res_dim']):>4}{chosen}"
+            )
     return "\n".join(lines)
 
 
@@ -254,9 +302,25 @@ def plot_discovery(result: Discovery) -> Plot:
     figure = new_figure(11, 4.6)
     left, right = figure.subplots(1, 2, width_ratios=[1, 1.2])
     trajectory = result.trajectory
-    points = left.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18)
-    left.scatter([result.coverage], [result.density], s=120, facecolors="none", edgecolors="red", linewidths=2, label="the box")
-    left.axhline(result.threshold_density, color="grey", linestyle="--", linewidth=1, label=f"density {result.threshold_density:g}")
+    points = left.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis", s=18
+    )
+    left.scatter(
+        [result.coverage],
+        [result.density],
+        s=120,
+        facecolors="none",
+        edgecolors="red",
+        linewidths=2,
+        label="the box",
+    )
+    left.axhline(
+        result.threshold_density,
+        color="grey",
+        linestyle="--",
+        linewidth=1,
+        label=f"density {result.threshold_density:g}",
+    )
     figure.colorbar(points, ax=left, label="restricted keys")
     left.set_xlabel("coverage")
     left.set_ylabel("density")
@@ -269,17 +333,34 @@ def plot_discovery(result: Discovery) -> Plot:
     rows = []
     for position, limit in enumerate(numeric):
         width = float(limit.full_high - limit.full_low) or 1.0
-        low, high = (float(limit.low) - float(limit.full_low)) / width, (float(limit.high) - float(limit.full_low)) / width
+        low, high = (
+            (float(limit.low) - float(limit.full_low)) / width,
+            (float(limit.high) - float(limit.full_low)) / width,
+        )
         right.plot([0, 1], [position, position], color="#cfd8dc", linewidth=8, solid_capstyle="butt")
-        right.plot([low, high], [position, position], color="#c62828" if limit.restricted else "#78909c", linewidth=8, solid_capstyle="butt")
+        right.plot(
+            [low, high],
+            [position, position],
+            color="#c62828" if limit.restricted else "#78909c",
+            linewidth=8,
+            solid_capstyle="butt",
+        )
         right.text(low, position + 0.25, f"{float(limit.low):.3g}", ha="center", fontsize="x-small")
         right.text(high, position + 0.25, f"{float(limit.high):.3g}", ha="center", fontsize="x-small")
-        rows.append({"key": limit.key, "low": float(limit.low), "high": float(limit.high), "restricted": limit.restricted})
+        rows.append(
+            {
+                "key": limit.key,
+                "low": float(limit.low),
+                "high": float(limit.high),
+                "restricted": limit.restricted,
+            }
+        )
     right.set_yticks(range(len(numeric)), [parameter_label(limit.key) for limit in numeric], fontsize="small")
     right.set_xlim(-0.05, 1.05)
     right.set_ylim(-0.6, len(numeric) - 0.2)
     right.set_xlabel("share of the key's range over all points")
     right.set_title(
-        f"The box: coverage {result.coverage:.2f}, density {result.density:.2f} (red: restricted)", fontsize="medium"
+        f"The box: coverage {result.coverage:.2f}, density {result.density:.2f} (red: restricted)",
+        fontsize="medium",
     )
     return Plot(figure, "discover", {"trajectory": trajectory, "limits": pd.DataFrame(rows)})

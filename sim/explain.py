@@ -20,8 +20,9 @@ has no pivotal member: neither switch alone adopts it. Withdrawn lanes have no v
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -99,15 +100,28 @@ def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.nda
     salience = as_rows([m._salience for m in model.members])  # compact where lanes agree
     gain = as_rows([m.gain() for m in model.members])
     stake = np.asarray(params.stake_weight, dtype=float) * salience * gain
-    norm = np.broadcast_to(np.asarray(params.consensus_norm * model.penholder_draft, dtype=float), stake.shape)
+    norm = np.broadcast_to(
+        np.asarray(params.consensus_norm * model.penholder_draft, dtype=float), stake.shape
+    )
     ties = np.broadcast_to(model.sponsor_pull, stake.shape)
     yes, no, abstain = model._intent_probabilities()
     return {
-        "salience": salience, "gain": gain, "stake": stake, "consensus_norm": norm, "ties": ties,
-        "utility": utility, "threshold": np.stack(model.thresholds()), "objection_cost": cost,
-        "noise_sd": noise_sd, "p_yes": yes, "p_no": no, "p_abstain": abstain,
-        "blocker": model.blockers, "text_scale": np.atleast_1d(model.text_scale),
-        "stake_weight": np.atleast_1d(params.stake_weight), "abstention_band": np.atleast_1d(params.abstention_band),
+        "salience": salience,
+        "gain": gain,
+        "stake": stake,
+        "consensus_norm": norm,
+        "ties": ties,
+        "utility": utility,
+        "threshold": np.stack(model.thresholds()),
+        "objection_cost": cost,
+        "noise_sd": noise_sd,
+        "p_yes": yes,
+        "p_no": no,
+        "p_abstain": abstain,
+        "blocker": model.blockers,
+        "text_scale": np.atleast_1d(model.text_scale),
+        "stake_weight": np.atleast_1d(params.stake_weight),
+        "abstention_band": np.atleast_1d(params.abstention_band),
     }
 
 
@@ -158,11 +172,27 @@ def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
     mean = lambda name, i: float(np.mean(parts[name][i]))  # noqa: E731
     members = [
         MemberParts(
-            code=profile.code, name=profile.name, permanent=profile.permanent,
+            code=profile.code,
+            name=profile.name,
+            permanent=profile.permanent,
             blocker=bool(parts["blocker"][i]),
-            **{name: mean(name, i) for name in (
-                "salience", "gain", "stake", "consensus_norm", "ties", "utility", "threshold",
-                "objection_cost", "noise_sd", "p_yes", "p_no", "p_abstain")},
+            **{
+                name: mean(name, i)
+                for name in (
+                    "salience",
+                    "gain",
+                    "stake",
+                    "consensus_norm",
+                    "ties",
+                    "utility",
+                    "threshold",
+                    "objection_cost",
+                    "noise_sd",
+                    "p_yes",
+                    "p_no",
+                    "p_abstain",
+                )
+            },
             pivotal_share=float(pivotal[i] / failed) if failed else None,
         )
         for i, profile in enumerate(scenario.members)

@@ -20,8 +20,14 @@ class FitProgress:
 
         self._tqdm = tqdm
         self.shown = shown
-        self.fitting = tqdm(desc="calibrate: fitting", unit=" points", file=sys.stderr, disable=not shown,
-                            leave=False, dynamic_ncols=True)
+        self.fitting = tqdm(
+            desc="calibrate: fitting",
+            unit=" points",
+            file=sys.stderr,
+            disable=not shown,
+            leave=False,
+            dynamic_ncols=True,
+        )
         self.forecasting: Any = None
 
     def evaluated(self, n: int = 1) -> None:
@@ -30,8 +36,15 @@ class FitProgress:
     def forecast(self, done: int, total: int) -> None:
         if self.forecasting is None:
             self.fitting.close()
-            self.forecasting = self._tqdm(total=total, desc="calibrate: rolling forecast", unit=" decisions",
-                                          file=sys.stderr, disable=not self.shown, leave=False, dynamic_ncols=True)
+            self.forecasting = self._tqdm(
+                total=total,
+                desc="calibrate: rolling forecast",
+                unit=" decisions",
+                file=sys.stderr,
+                disable=not self.shown,
+                leave=False,
+                dynamic_ncols=True,
+            )
         self.forecasting.update(done - self.forecasting.n)
 
     def close(self) -> None:

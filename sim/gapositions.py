@@ -39,7 +39,7 @@ class NoPositionError(KeyError):
         return str(self.args[0])
 
 
-def _read_csv(name: str) -> "pd.DataFrame":
+def _read_csv(name: str) -> pd.DataFrame:
     """A shipped table; only empty cells are missing (Namibia's ISO-2 code is 'NA')."""
     import pandas as pd
 
@@ -48,21 +48,21 @@ def _read_csv(name: str) -> "pd.DataFrame":
 
 
 @functools.lru_cache(maxsize=1)
-def _positions() -> "pd.DataFrame":
+def _positions() -> pd.DataFrame:
     return _read_csv(POSITIONS_FILE)
 
 
 @functools.lru_cache(maxsize=1)
-def _states() -> "pd.DataFrame":
+def _states() -> pd.DataFrame:
     return _read_csv(STATES_FILE).set_index("code")
 
 
-def load_positions() -> "pd.DataFrame":
+def load_positions() -> pd.DataFrame:
     """The whole table: one row per (ISO-3 code, year); a copy, free to change."""
     return _positions().copy()
 
 
-def load_states() -> "pd.DataFrame":
+def load_states() -> pd.DataFrame:
     """Every state in the record, indexed by ISO-3 code; a copy, free to change."""
     return _states().copy()
 

@@ -21,9 +21,10 @@ finite-difference gradient at once. No Monte Carlo noise enters, so L-BFGS-B can
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,7 @@ class CalibrationError(InputError):
 
 
 # ------------------------------------------------------------------------ parameters
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -145,11 +147,16 @@ def with_lane_values(scenario: Scenario, params: Sequence[Parameter], points: np
         )
     parameters = scenario.parameters.with_values(global_values)
     # the situation depends on the half-lives: recompute it where they vary
-    situation = None if {"provocation_half_life_days", "steps_half_life_days"} & set(global_values) else scenario.situation
+    situation = (
+        None
+        if {"provocation_half_life_days", "steps_half_life_days"} & set(global_values)
+        else scenario.situation
+    )
     return dataclasses.replace(scenario, members=tuple(members), parameters=parameters, situation=situation)
 
 
 # ------------------------------------------------------------------------ exact probabilities
+
 
 @dataclass(frozen=True)
 class LaneProbabilities:
@@ -271,8 +278,8 @@ def lane_probabilities(scenario: Scenario, lanes: int = 1, seed: int = 0) -> Lan
             others_yes = np.delete(yes, i, axis=0)
             others_other = np.delete(abstain + kept_no, i, axis=0)
             dist = _yes_count_distribution(others_yes, others_other)
-            reach_with_yes = dist[max(rule.quota - 1, 0):].sum(axis=0)
-            reach_without = dist[rule.quota:].sum(axis=0)
+            reach_with_yes = dist[max(rule.quota - 1, 0) :].sum(axis=0)
+            reach_without = dist[rule.quota :].sum(axis=0)
             member[i, 0] = yes[i] * reach_with_yes
             member[i, 1] = kept_no[i] * reach_without
             member[i, 2] = abstain[i] * reach_without

@@ -22,7 +22,8 @@ weights are scaled so that this sum is 0.70 once S/RES/2397 is in force.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Sequence, Union
+from collections.abc import Sequence
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -168,7 +169,7 @@ class AssetFreeze(_Measure):
     """Number of designations, where ``entities`` names only some (e.g. "16 individuals")."""
 
     @model_validator(mode="after")
-    def _count_covers_entities(self) -> "AssetFreeze":
+    def _count_covers_entities(self) -> AssetFreeze:
         if self.count is not None and self.count < len(self.entities):
             raise ValueError(f"count ({self.count}) is less than the {len(self.entities)} entities named")
         return self
@@ -226,7 +227,7 @@ class Statement(_Measure):
     condemns: bool = False
 
     @model_validator(mode="after")
-    def _says_something(self) -> "Statement":
+    def _says_something(self) -> Statement:
         if not (self.welcomes_diplomacy or self.signals_adjustment or self.condemns):
             raise ValueError(
                 "a statement must welcome diplomacy, signal adjustment or condemn (set one true)"

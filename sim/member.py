@@ -50,7 +50,7 @@ class Member(mesa.Agent):
     :mod:`sim.lanes`) and computed once, which is what makes a million lanes cheap.
     """
 
-    model: "CouncilModel"
+    model: CouncilModel
     pressure = PerLane()
     reciprocity = PerLane()
     veto_cost = PerLane()
@@ -60,7 +60,7 @@ class Member(mesa.Agent):
     ideal_reciprocity = PerLane()
     effective_veto_cost = PerLane()
 
-    def __init__(self, model: "CouncilModel", profile: MemberProfile, index: int) -> None:
+    def __init__(self, model: CouncilModel, profile: MemberProfile, index: int) -> None:
         super().__init__(model)
         self.code = profile.code
         self.name = profile.name
@@ -71,8 +71,7 @@ class Member(mesa.Agent):
         rng = model.rng
         # A fixed stance draws no random numbers, so drawing it for one lane leaves the stream as is.
         stances = {
-            key: stance.draw(rng, lanes if stance.is_random else 1)
-            for key, stance in profile.stances.items()
+            key: stance.draw(rng, lanes if stance.is_random else 1) for key, stance in profile.stances.items()
         }
         params = model.params
         if profile.position is not None:
@@ -110,7 +109,9 @@ class Member(mesa.Agent):
         """Deterministic utility of the draft against its failure (compact where lanes agree)."""
         params = self.model.params
         stake = params.stake_weight * self._salience * self.gain()
-        return stake + params.consensus_norm * self.model.penholder_draft + self.model.sponsor_pull[self.index]
+        return (
+            stake + params.consensus_norm * self.model.penholder_draft + self.model.sponsor_pull[self.index]
+        )
 
     def support(self) -> np.ndarray:
         """Deterministic utility of the draft, per lane (no noise)."""

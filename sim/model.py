@@ -44,6 +44,7 @@ from sim.penholders import canvass_withdraws, penholder
 from sim.rules import NOT_CAST, Decision, Outcome, decide, outcome_probabilities, rule_for
 from sim.scenario import Scenario
 
+
 @functools.lru_cache(maxsize=1)
 def file_penholder() -> str:
     """The DPRK file's penholder (``sim/data/penholders.toml``)."""
@@ -107,9 +108,7 @@ class CouncilModel(mesa.Model):
         self.sharers = self.blockers & self.permanent
         """Blockers whose objections share their cost: the permanent members."""
 
-        status_quo = np.array(
-            [self.situation.status_quo_pressure, self.situation.status_quo_reciprocity]
-        )
+        status_quo = np.array([self.situation.status_quo_pressure, self.situation.status_quo_reciprocity])
         change, reversion = change_and_reversion(spec.proposal.measures, status_quo)
         self.full_change = np.asarray(change, dtype=float)
         self.reversion = np.asarray(reversion, dtype=float)
@@ -187,9 +186,7 @@ class CouncilModel(mesa.Model):
             return self._arrays
         utility = [np.atleast_1d(m._support()) for m in self.members]
         scale = [np.atleast_1d(m.scale()) for m in self.members]
-        cost = [
-            np.atleast_1d(m._effective_veto_cost * self.rule.objection_visibility) for m in self.members
-        ]
+        cost = [np.atleast_1d(m._effective_veto_cost * self.rule.objection_visibility) for m in self.members]
         width = max(a.shape[-1] for a in (*utility, *scale, *cost))
         stack = lambda rows: np.stack([np.broadcast_to(r, (width,)) for r in rows])  # noqa: E731
         self._arrays = (stack(utility), stack(scale), stack(cost))
@@ -278,7 +275,9 @@ class CouncilModel(mesa.Model):
 
     def p_adopted(self) -> np.ndarray:
         """P(adopted) per lane (compact where lanes agree) had the text been put to the vote."""
-        return outcome_probabilities(self.rule, *self._intent_probabilities(), self.permanent)[Outcome.ADOPTED]
+        return outcome_probabilities(self.rule, *self._intent_probabilities(), self.permanent)[
+            Outcome.ADOPTED
+        ]
 
     # -- the model's steps --------------------------------------------------------------------
 
@@ -336,9 +335,7 @@ class CouncilModel(mesa.Model):
         where :func:`sim.penholders.canvass_withdraws` says so, else calls the vote."""
         thresholds = self.thresholds()
         self.vote_shocks = self.rng.standard_normal((len(self.members), self.lanes))
-        intents = np.stack(
-            [m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)]
-        )
+        intents = np.stack([m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)])
         withdraws = canvass_withdraws(self.rule, intents, self.permanent, self.calls_vetoed_vote)
         self.withdrawn = np.atleast_1d(np.asarray(withdraws, dtype=bool))
         withdrawn = self._withdrawn

@@ -11,11 +11,11 @@ one model run by giving each lane its own values.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Mapping
-
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,91 +37,176 @@ class ParameterSpec:
 
 PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
-        "stake_weight", 0.5, 500.0, True, True, 20.0,
+        "stake_weight",
+        0.5,
+        500.0,
+        True,
+        True,
+        20.0,
         "Utility per unit of quadratic gain |x - r|^2 - |x - p|^2 (regime units squared), times "
         "the member's salience: how much the size of the change matters against the constant "
         "terms (consensus norm, ties, veto cost).",
         prior_sd=1.0,
     ),
     ParameterSpec(
-        "consensus_norm", -2.0, 5.0, True, False, 0.3,
+        "consensus_norm",
+        -2.0,
+        5.0,
+        True,
+        False,
+        0.3,
         "Utility of going along with a text the file's penholder has negotiated and tabled, "
         "whatever its content: the Council's norm of consensus (most resolutions are adopted "
         "unanimously); other members' drafts do not carry it.",
         prior_sd=0.5,
     ),
     ParameterSpec(
-        "sponsor_affinity", 0.0, 5.0, True, False, 0.3,
+        "sponsor_affinity",
+        0.0,
+        5.0,
+        True,
+        False,
+        0.3,
         "Weight of a member's tie to the draft's sponsors (1 for a sponsor itself).",
         prior_sd=0.5,
     ),
     ParameterSpec(
-        "noise_scale", 0.05, 10.0, True, True, 1.0,
+        "noise_scale",
+        0.05,
+        10.0,
+        True,
+        True,
+        1.0,
         "Multiplies every member's noise (the sd of its utility shock at the vote).",
         prior_sd=0.7,
     ),
     ParameterSpec(
-        "provocation_response", 0.0, 2.0, True, False, 0.1,
+        "provocation_response",
+        0.0,
+        2.0,
+        True,
+        False,
+        0.1,
         "Rise in ideal pressure per unit of the provocation stock (a nuclear test counts 1).",
         prior_sd=0.1,
     ),
     ParameterSpec(
-        "talks_restraint", 0.0, 2.0, True, False, 0.1,
+        "talks_restraint",
+        0.0,
+        2.0,
+        True,
+        False,
+        0.1,
         "Fall in ideal pressure while talks are under way, per unit of reciprocity stance.",
         prior_sd=0.1,
     ),
     ParameterSpec(
-        "tension_veto_discount", 0.0, 1.0, True, False, 0.3,
+        "tension_veto_discount",
+        0.0,
+        1.0,
+        True,
+        False,
+        0.3,
         "At great-power tension 1 an objection costs (1 - this) of its calm-times cost.",
         prior_sd=0.3,
     ),
     ParameterSpec(
-        "shared_veto_discount", 0.0, 1.0, True, False, 0.5,
+        "shared_veto_discount",
+        0.0,
+        1.0,
+        True,
+        False,
+        0.5,
         "Share of its objection cost a member saves when another member that can block is "
         "sure to object too (vetoes and holds cast together cost each less).",
         prior_sd=0.3,
     ),
     ParameterSpec(
-        "ga_pressure_mid", -1.0, 2.0, True, False, 0.6,
+        "ga_pressure_mid",
+        -1.0,
+        2.0,
+        True,
+        False,
+        0.6,
         "Pressure stance of a state at UNGA ideal point 0 (sim/stances.py).",
         prior_sd=0.15,
     ),
     ParameterSpec(
-        "ga_pressure_slope", 0.0, 2.0, True, False, 0.2,
+        "ga_pressure_slope",
+        0.0,
+        2.0,
+        True,
+        False,
+        0.2,
         "Rise in pressure stance per unit of UNGA ideal point (USA +1, Russia -1).",
         prior_sd=0.1,
     ),
     ParameterSpec(
-        "ga_dprk_weight", 0.0, 1.0, True, False, 0.1,
+        "ga_dprk_weight",
+        0.0,
+        1.0,
+        True,
+        False,
+        0.1,
         "Rise in pressure stance per step of the state's latest vote on the Assembly's DPRK "
         "human-rights resolution (no -1, abstain 0, yes +1).",
         prior_sd=0.1,
     ),
     ParameterSpec(
-        "elected_salience", 0.0, 1.0, True, False, 0.5,
+        "elected_salience",
+        0.0,
+        1.0,
+        True,
+        False,
+        0.5,
         "How much the DPRK file matters to an elected member, against 1 for a permanent one.",
         prior_sd=0.3,
     ),
     ParameterSpec(
-        "abstention_band", 0.0, 1.0, False, False, 0.08,
+        "abstention_band",
+        0.0,
+        1.0,
+        False,
+        False,
+        0.08,
         "Utilities within +-band lead to abstention (judgement, not fitted).",
     ),
     ParameterSpec(
-        "provocation_half_life_days", 30.0, 3650.0, False, True, 365.0,
+        "provocation_half_life_days",
+        30.0,
+        3650.0,
+        False,
+        True,
+        365.0,
         "Half-life of a provocation's effect on ideal points (prior: a year; the Council "
         "answered each nuclear test within weeks, and a year on the next test set the agenda).",
     ),
     ParameterSpec(
-        "steps_half_life_days", 90.0, 7300.0, False, True, 730.0,
+        "steps_half_life_days",
+        90.0,
+        7300.0,
+        False,
+        True,
+        730.0,
         "Half-life of a DPRK step's claim to be reciprocated (prior: two years).",
     ),
     ParameterSpec(
-        "softening_step", 0.01, 0.99, False, False, 0.25,
+        "softening_step",
+        0.01,
+        0.99,
+        False,
+        False,
+        0.25,
         "Share of the draft's remaining strength the penholder gives up per round of talks "
         "while its canvass shows the draft would not be adopted.",
     ),
     ParameterSpec(
-        "min_text_scale", 0.0, 1.0, False, False, 0.4,
+        "min_text_scale",
+        0.0,
+        1.0,
+        False,
+        False,
+        0.4,
         "The penholder does not water its draft down below this share of its first strength.",
     ),
 )
@@ -152,7 +237,7 @@ class ModelParameters:
     softening_step: Any
     min_text_scale: Any
 
-    def with_values(self, values: Mapping[str, Any]) -> "ModelParameters":
+    def with_values(self, values: Mapping[str, Any]) -> ModelParameters:
         unknown = set(values) - set(SPECS)
         if unknown:
             raise KeyError(f"unknown model parameters: {', '.join(sorted(unknown))}")

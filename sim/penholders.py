@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PENHOLDER = "concedes"
 
-PENHOLDERS: dict[str, type["Penholder"]] = {}
+PENHOLDERS: dict[str, type[Penholder]] = {}
 """Every registered behaviour by name (filled by subclassing :class:`Penholder`)."""
 
 
@@ -42,7 +42,7 @@ class Penholder:
                 raise ValueError(f"two penholder behaviours are named {cls.name!r}")
             PENHOLDERS[cls.name] = cls
 
-    def soften(self, model: "CouncilModel") -> np.ndarray | None:
+    def soften(self, model: CouncilModel) -> np.ndarray | None:
         """One round of talks: the new text scale per lane (compact where lanes agree), or None
         where the text stays as it is. Never stronger than the text on the table."""
         return None
@@ -71,7 +71,7 @@ class ConcedingPenholder(Penholder):
 
     name = "concedes"
 
-    def soften(self, model: "CouncilModel") -> np.ndarray | None:
+    def soften(self, model: CouncilModel) -> np.ndarray | None:
         current = model._text_scale
         target = model.negotiating_target()
         pressing = target < current

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -214,7 +215,11 @@ def sample_posterior(
     from sim.calibrate import Objective, prior_center
 
     if walkers < 2 * len(params):
-        raise InputError([f"--walkers: {walkers}: emcee needs at least twice the {len(params)} parameters ({2 * len(params)})"])
+        raise InputError(
+            [
+                f"--walkers: {walkers}: emcee needs at least twice the {len(params)} parameters ({2 * len(params)})"
+            ]
+        )
     if not 0 <= burn < steps:
         raise InputError([f"--burn: {burn}: must be at least 0 and less than --steps ({steps})"])
     began = time.perf_counter()
@@ -222,7 +227,9 @@ def sample_posterior(
     rng = np.random.default_rng(seed)
     start = initial_ball(objective, np.asarray(map_values, float), walkers, rng)
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    sampler = emcee.EnsembleSampler(walkers, len(params), log_posterior_function(objective), moves=moves, vectorize=True)
+    sampler = emcee.EnsembleSampler(
+        walkers, len(params), log_posterior_function(objective), moves=moves, vectorize=True
+    )
     sampler.random_state = np.random.RandomState(seed).get_state()
     sampler.run_mcmc(start, steps, progress=progress)
     chain_search = sampler.get_chain(discard=burn)
@@ -268,7 +275,9 @@ def format_sample(sample: PosteriorSample, path: str | Path | None = None) -> st
         )
     worst = float(np.max(sample.rhat))
     if worst > 1.1:
-        lines.append(f"  warning: R-hat up to {worst:.2f} (> 1.1): the walkers have not mixed; run more steps")
+        lines.append(
+            f"  warning: R-hat up to {worst:.2f} (> 1.1): the walkers have not mixed; run more steps"
+        )
     if path is not None:
         lines += ["", f"  Draws written to {path}"]
     return "\n".join(lines)
@@ -372,7 +381,9 @@ def load_posterior(path: str | Path, option: str = "--posterior") -> Posterior:
     for key in keys:
         param = parameter_for_key(str(key))
         if param is None:
-            problems.append(f"{where}: column {key}: not a model parameter (decision.NAME or members.CODE.FIELD)")
+            problems.append(
+                f"{where}: column {key}: not a model parameter (decision.NAME or members.CODE.FIELD)"
+            )
         elif key not in frame.columns:
             problems.append(f"{where}: column {key}: missing")
         else:

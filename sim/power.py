@@ -84,7 +84,9 @@ def council_seats(year: int | None = None) -> tuple[list[str], np.ndarray]:
     if year is not None:
         councils = builtin_councils()
         if year not in councils:
-            raise InputError([f"year: no preset council for {year} (known: {', '.join(map(str, sorted(councils)))})"])
+            raise InputError(
+                [f"year: no preset council for {year} (known: {', '.join(map(str, sorted(councils)))})"]
+            )
         elected = sorted(councils[year]["elected"])
     else:
         elected = [f"E{i}" for i in range(1, 11)]

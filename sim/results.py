@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ class RunResult:
     """A :class:`sim.posterior.ParameterUncertainty` when each lane drew its own parameters."""
 
     @classmethod
-    def from_arrays(cls, scenario: Scenario, seed: int, **arrays: np.ndarray) -> "RunResult":
+    def from_arrays(cls, scenario: Scenario, seed: int, **arrays: np.ndarray) -> RunResult:
         return cls(scenario=scenario, seed=seed, **arrays)
 
     # -- basic facts ----------------------------------------------------------------------------
@@ -108,7 +109,10 @@ class RunResult:
                 member.code: member.sources for member in self.scenario.members if member.sources
             },
             **(
-                {"posterior": self.parameter_uncertainty.posterior, "intervals": self.parameter_uncertainty.note}
+                {
+                    "posterior": self.parameter_uncertainty.posterior,
+                    "intervals": self.parameter_uncertainty.note,
+                }
                 if self.parameter_uncertainty is not None
                 else {}
             ),
@@ -117,7 +121,7 @@ class RunResult:
     # -- analysis (counted by sim.counts.RunCounts, the one home of these figures) ---------------
 
     @cached_property
-    def counts(self) -> "RunCounts":
+    def counts(self) -> RunCounts:
         """The run's lanes counted, slice by slice: outcomes, tallies, votes, veto sets. The
         slices are the runner's chunks, so sums (text strength) add in the order
         :func:`sim.counts.run_counts` adds them, to the last bit."""
@@ -126,8 +130,13 @@ class RunResult:
 
         counts = RunCounts(self.scenario, self.seed, parameter_uncertainty=self.parameter_uncertainty)
         for part in lane_slices(self.replicates, CHUNK_LANES):
-            counts.add(self.votes[:, part], self.outcome[part], self.defeated_by[:, part], self.fell_short[part],
-                       self.text_scale[part])
+            counts.add(
+                self.votes[:, part],
+                self.outcome[part],
+                self.defeated_by[:, part],
+                self.fell_short[part],
+                self.text_scale[part],
+            )
         return counts
 
     def outcome_table(self) -> pd.DataFrame:
@@ -166,7 +175,9 @@ class RunResult:
         codes = np.empty(lanes, dtype=np.int32)
         for piece in lane_slices(lanes):
             unique, inverse = np.unique(pack_sets(defeated_by[:, piece]), axis=0, return_inverse=True)
-            lookup = np.array([categories.setdefault(row.tobytes(), len(categories)) for row in unique], dtype=np.int32)
+            lookup = np.array(
+                [categories.setdefault(row.tobytes(), len(categories)) for row in unique], dtype=np.int32
+            )
             codes[piece] = lookup[np.asarray(inverse).reshape(-1)]
         labels = ["+".join(unpack_set(key, self.codes)) for key in categories]
         return pd.Categorical.from_codes(codes, categories=labels) if labels else pd.Categorical([])
@@ -302,7 +313,11 @@ def write_table_parts(parts: Callable[[], Iterator[Any]], path: str | Path, meta
         writer = None
         try:
             for frame in parts():
-                table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+                table = (
+                    frame
+                    if isinstance(frame, pa.Table)
+                    else pa.Table.from_pandas(frame, preserve_index=False)
+                )
                 if writer is None:
                     existing = table.schema.metadata or {}
                     schema = table.schema.with_metadata(
@@ -333,7 +348,10 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         return {}
     metadata = json.loads(sidecar.read_text(encoding="utf-8"))
     if "table_sha256" in metadata:
-        if path.stat().st_size != metadata.get("table_bytes") or _file_digest(path) != metadata["table_sha256"]:
+        if (
+            path.stat().st_size != metadata.get("table_bytes")
+            or _file_digest(path) != metadata["table_sha256"]
+        ):
             raise MetadataMismatch(
                 f"{sidecar.name} does not match the table (another run's metadata): rerun to rewrite both"
             )

@@ -87,9 +87,7 @@ RULES: dict[str, DecisionRule] = {
         permanent_veto=True,
         objection_visibility=1.0,
     ),
-    "procedural": DecisionRule(
-        "procedural", "Art. 27(2): nine affirmative votes, no veto", quota=9
-    ),
+    "procedural": DecisionRule("procedural", "Art. 27(2): nine affirmative votes, no veto", quota=9),
     "committee": DecisionRule(
         "committee",
         "Sanctions committee: consensus, one member's hold blocks",
@@ -165,9 +163,7 @@ def decide(
     elif rule.permanent_veto:
         defeated_by = no_mask & permanent[:, None] & ~fell_short[None, :]
         vetoed = defeated_by.any(axis=0)
-        outcome = np.where(
-            fell_short, Outcome.FAILED, np.where(vetoed, Outcome.VETOED, Outcome.ADOPTED)
-        )
+        outcome = np.where(fell_short, Outcome.FAILED, np.where(vetoed, Outcome.VETOED, Outcome.ADOPTED))
     else:
         defeated_by = np.zeros_like(no_mask)
         outcome = np.where(fell_short, Outcome.FAILED, Outcome.ADOPTED)

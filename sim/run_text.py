@@ -24,8 +24,10 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
         f"  {summary['proposal_kind']}: {rule.description}",
         f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
         *(
-            [f"  parameter uncertainty: {summary['posterior']['draws']:,} posterior draws from "
-             f"{summary['posterior']['file']}, one per lane; intervals include parameter and vote uncertainty"]
+            [
+                f"  parameter uncertainty: {summary['posterior']['draws']:,} posterior draws from "
+                f"{summary['posterior']['file']}, one per lane; intervals include parameter and vote uncertainty"
+            ]
             if summary.get("posterior")
             else []
         ),
@@ -42,7 +44,9 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
     lines.append(f"  Most likely outcome: {summary['most_likely_outcome']}")
     if summary["defeated_by"]:
         verb = "Blocked" if consensus else "Vetoed"
-        shares = ", ".join(f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items())
+        shares = ", ".join(
+            f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items()
+        )
         lines.append(f"  {verb} by: {shares}")
         lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
     if summary["modal_tally"] is not None:
@@ -65,7 +69,9 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
     return "\n".join(lines)
 
 
-def format_run_text(summary: dict[str, Any], scenario: Scenario, explanation: Optional[Explanation] = None) -> str:
+def format_run_text(
+    summary: dict[str, Any], scenario: Scenario, explanation: Optional[Explanation] = None
+) -> str:
     """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
     its ``council`` (:func:`sim.council.council_summary`)."""
     from sim.council import format_situation, format_stances
@@ -76,7 +82,9 @@ def format_run_text(summary: dict[str, Any], scenario: Scenario, explanation: Op
     if scenario.spec.proposal.draft == "first":
         strength = summary["mean_text_scale"]
         lines.append("")
-        lines.append(f"  Text after the talks (mean over lanes: {100 * strength:.0f}% of the first draft's strength):")
+        lines.append(
+            f"  Text after the talks (mean over lanes: {100 * strength:.0f}% of the first draft's strength):"
+        )
         lines.extend(f"    {measure.describe(strength)}" for measure in scenario.spec.proposal.measures)
     lines.append("")
     lines.extend(format_situation(scenario))
@@ -84,7 +92,8 @@ def format_run_text(summary: dict[str, Any], scenario: Scenario, explanation: Op
         lines.append("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
     lines.append(
         "  Stances used (origin: UNGA = derived from the General Assembly record, preset = "
-        "sim/data/members.toml" + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
+        "sim/data/members.toml"
+        + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
         + ", file = this scenario, like X = template, rule = salience rule):"
     )
     lines.extend(format_stances(council["stances"]))

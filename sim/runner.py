@@ -79,7 +79,7 @@ def run(
     replicates: int = 10_000,
     seed: int = 0,
     chunk_lanes: int = CHUNK_LANES,
-    posterior: "Posterior | None" = None,
+    posterior: Posterior | None = None,
 ) -> RunResult:
     """Simulate ``replicates`` independent lanes of ``scenario`` from ``seed``; with a
     ``posterior``, each lane at its own parameter draw (chosen from the seed and its chunk)."""
@@ -93,7 +93,9 @@ def run(
     for index, (start, stop) in enumerate(chunk_bounds(replicates, chunk_lanes)):
         lanes_scenario = scenario
         if posterior is not None:
-            lanes_scenario = posterior.scenario_for_lanes(scenario, posterior.lane_draws(seed, index, stop - start))
+            lanes_scenario = posterior.scenario_for_lanes(
+                scenario, posterior.lane_draws(seed, index, stop - start)
+            )
         output = simulate_chunk(lanes_scenario, stop - start, chunk_seed(seed, index))
         for name in ("votes", "outcome", "defeated_by", "fell_short", "text_scale"):
             chunk = np.asarray(getattr(output, name))

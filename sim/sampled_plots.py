@@ -9,7 +9,7 @@ metric, one column per swept key.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,14 +37,24 @@ def partial_dependence(x: np.ndarray, y: np.ndarray, bins: int = DEPENDENCE_BINS
     distinct = np.unique(x)
     if len(distinct) <= bins:  # few values: one "bin" per value
         groups = pd.Series(y).groupby(x)
-        return pd.DataFrame({"x": groups.mean().index.to_numpy(float), "mean": groups.mean().to_numpy(float),
-                             "points": groups.size().to_numpy()})
+        return pd.DataFrame(
+            {
+                "x": groups.mean().index.to_numpy(float),
+                "mean": groups.mean().to_numpy(float),
+                "points": groups.size().to_numpy(),
+            }
+        )
     edges = np.linspace(distinct[0], distinct[-1], bins + 1)
     index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
     groups = pd.Series(y).groupby(index)
     centres = (edges[:-1] + edges[1:]) / 2
-    return pd.DataFrame({"x": centres[groups.mean().index], "mean": groups.mean().to_numpy(float),
-                         "points": groups.size().to_numpy()})
+    return pd.DataFrame(
+        {
+            "x": centres[groups.mean().index],
+            "mean": groups.mean().to_numpy(float),
+            "points": groups.size().to_numpy(),
+        }
+    )
 
 
 def sampled_panels(
@@ -60,8 +70,10 @@ def sampled_panels(
     if not numeric:
         raise PlotError("no numeric swept parameter to put across")
     if len(numeric) * len(metrics) > MAX_PANELS:
-        raise PlotError(f"{len(numeric)} keys x {len(metrics)} metrics is more than {MAX_PANELS} panels: "
-                        "choose one key with --x or fewer metrics")
+        raise PlotError(
+            f"{len(numeric)} keys x {len(metrics)} metrics is more than {MAX_PANELS} panels: "
+            "choose one key with --x or fewer metrics"
+        )
     figure = new_figure(max(5.0, 3.4 * len(numeric) + 0.6), 2.9 * len(metrics) + 0.9)
     axes = np.atleast_2d(figure.subplots(len(metrics), len(numeric), squeeze=False, sharey="row"))
     points, lines = [], []
@@ -72,8 +84,15 @@ def sampled_panels(
             x = frame[key].to_numpy(float)
             ax.scatter(x, y, s=10, alpha=0.45, color="#455a64", linewidths=0, gid=f"points-{metric}-{key}")
             dependence = partial_dependence(x, y)
-            ax.plot(dependence["x"], dependence["mean"], color="#c62828", linewidth=2, marker="o", markersize=3,
-                    gid=f"dependence-{metric}-{key}")
+            ax.plot(
+                dependence["x"],
+                dependence["mean"],
+                color="#c62828",
+                linewidth=2,
+                marker="o",
+                markersize=3,
+                gid=f"dependence-{metric}-{key}",
+            )
             if metric.startswith("p_") or metric.rpartition("_")[2] in VOTES:
                 ax.set_ylim(-0.02, 1.02)
             ax.grid(True, alpha=0.3)
@@ -90,5 +109,8 @@ def sampled_panels(
         "dots: points; line: mean within bins of the key (partial dependence)",
         fontsize="small",
     )
-    return Plot(figure, "scatter", {"points": pd.concat(points, ignore_index=True),
-                                    "dependence": pd.concat(lines, ignore_index=True)})
+    return Plot(
+        figure,
+        "scatter",
+        {"points": pd.concat(points, ignore_index=True), "dependence": pd.concat(lines, ignore_index=True)},
+    )

@@ -22,21 +22,22 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
 from sim.errors import InputError
 from sim.results import write_table
 from sim.rules import OUTCOME_LABELS
 from sim.runner import CHUNK_LANES
 from sim.scenario import _read_toml, load_scenario
 from sim.sweep import Sweep, SweepReport, check_points, run_sweep
+from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
 from sim.sweep.lanes import lane_problems
 
 Method = Literal["sobol", "morris"]
@@ -134,8 +135,11 @@ class SensitivityResult:
             "",
         ]
         width = max(len("key"), *(len(k) for k in self.indices["key"]))
-        columns = ["S1", "S1_conf", "ST", "ST_conf"] if plan.method == "sobol" else [
-            "mu_star", "mu_star_conf", "mu", "sigma"]
+        columns = (
+            ["S1", "S1_conf", "ST", "ST_conf"]
+            if plan.method == "sobol"
+            else ["mu_star", "mu_star_conf", "mu", "sigma"]
+        )
         heads = {"S1_conf": "+-95%", "ST_conf": "+-95%", "mu_star": "mu*", "mu_star_conf": "+-95%"}
         lines.append(f"  {'key':<{width}}  " + "  ".join(f"{heads.get(c, c):>7}" for c in columns))
         for _, row in self.indices.iterrows():
@@ -159,6 +163,7 @@ class SensitivityResult:
 
 # ---------------------------------------------------------------------------- planning
 
+
 def metric_column(metric: str, codes: Sequence[str]) -> str:
     """The sweep-table column of ``metric``: ``p_vetoed`` (or ``vetoed``), ``CHN_no`` (or
     ``no:CHN``); :class:`SensitivityError` listing the choices otherwise."""
@@ -168,12 +173,16 @@ def metric_column(metric: str, codes: Sequence[str]) -> str:
     if ":" in text:
         vote, _, code = text.partition(":")
         text = f"{code.strip()}_{vote.strip()}"
-    choices = [f"p_{o}" for o in OUTCOME_LABELS] + [f"{c}_{v}" for c in codes for v in ("yes", "no", "abstain")]
+    choices = [f"p_{o}" for o in OUTCOME_LABELS] + [
+        f"{c}_{v}" for c in codes for v in ("yes", "no", "abstain")
+    ]
     if text not in choices:
         raise SensitivityError(
-            [f"--metric: unknown metric {metric!r} (one of {', '.join(choices[:len(OUTCOME_LABELS)])}, "
-             f"or CODE_yes / CODE_no / CODE_abstain (also no:CODE) for a member of this council, "
-             f"e.g. {codes[0]}_no)"]
+            [
+                f"--metric: unknown metric {metric!r} (one of {', '.join(choices[: len(OUTCOME_LABELS)])}, "
+                f"or CODE_yes / CODE_no / CODE_abstain (also no:CODE) for a member of this council, "
+                f"e.g. {codes[0]}_no)"
+            ]
         )
     return text
 
@@ -243,7 +252,9 @@ def load_sensitivity(
         problems.append(f"--samples: must be at least 2, got {samples}")
     elif method == "sobol" and samples & (samples - 1):
         low = 1 << (samples.bit_length() - 1)
-        problems.append(f"--samples: Sobol' sequences need a power of 2, got {samples} (e.g. {low} or {low * 2})")
+        problems.append(
+            f"--samples: Sobol' sequences need a power of 2, got {samples} (e.g. {low} or {low * 2})"
+        )
     if replicates < 1:
         problems.append(f"--replicates: must be at least 1, got {replicates}")
     if seed < 0:
@@ -258,19 +269,34 @@ def load_sensitivity(
     scenario = load_scenario(path)
     raw = _read_toml(path, str(path))
     column = metric_column(metric, scenario.codes)
-    lanes = lane_problems([p.key for p in parameters], [p.kind for p in parameters], scenario.codes,
-                          label="--param ", advice="")
+    lanes = lane_problems(
+        [p.key for p in parameters], [p.kind for p in parameters], scenario.codes, label="--param ", advice=""
+    )
     if lanes:
         raise SensitivityError(lanes)
     keys = len(parameters)
     size = samples * (keys + 2 if method == "sobol" else keys + 1)
     if size > MAX_SAMPLE_POINTS:
         raise SensitivityError([f"--samples: {size:,} points is more than {MAX_SAMPLE_POINTS:,}"])
-    problem = {"num_vars": keys, "names": [p.key for p in parameters],
-               "bounds": [[p.low, p.high] for p in parameters]}
+    problem = {
+        "num_vars": keys,
+        "names": [p.key for p in parameters],
+        "bounds": [[p.low, p.high] for p in parameters],
+    }
     corners = tuple({p.key: float(getattr(p, end)) for p in parameters} for end in ("low", "high"))
-    check_points(Sweep(scenario, raw, path.parent, Design(method, tuple(parameters), 2),  # type: ignore[arg-type]
-                       corners, replicates, seed, chunk_lanes, engine="lanes"))  # the bounds themselves, named as given
+    check_points(
+        Sweep(
+            scenario,
+            raw,
+            path.parent,
+            Design(method, tuple(parameters), 2),  # type: ignore[arg-type]
+            corners,
+            replicates,
+            seed,
+            chunk_lanes,
+            engine="lanes",
+        )
+    )  # the bounds themselves, named as given
     sample = draw_sample(method, problem, samples, seed)  # type: ignore[arg-type]
     points = tuple({p.key: float(v) for p, v in zip(parameters, row)} for row in sample)
     design = Design(name=method, parameters=tuple(parameters), samples=len(points))  # type: ignore[arg-type]
@@ -280,6 +306,7 @@ def load_sensitivity(
 
 
 # ----------------------------------------------------------------------------- running
+
 
 def sample_path_for(out: Path) -> Path:
     """Where the evaluated sample (a sweep table) is kept beside ``--out``: resumable there."""
@@ -293,14 +320,22 @@ def analyse(plan: SensitivityPlan, y: np.ndarray) -> pd.DataFrame:
     if plan.method == "sobol":
         from SALib.analyze import sobol
 
-        result = sobol.analyze(problem, y, calc_second_order=False, num_resamples=BOOTSTRAP,
-                               conf_level=0.95, seed=seed)
+        result = sobol.analyze(
+            problem, y, calc_second_order=False, num_resamples=BOOTSTRAP, conf_level=0.95, seed=seed
+        )
         columns = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
-        result = morris.analyze(problem, plan.sample, y, num_resamples=BOOTSTRAP, conf_level=0.95,
-                                num_levels=MORRIS_LEVELS, seed=seed)
+        result = morris.analyze(
+            problem,
+            plan.sample,
+            y,
+            num_resamples=BOOTSTRAP,
+            conf_level=0.95,
+            num_levels=MORRIS_LEVELS,
+            seed=seed,
+        )
         columns = ("mu_star", "mu_star_conf", "mu", "sigma")
     frame = pd.DataFrame({"key": keys, **{c: np.asarray(result[c], dtype=float) for c in columns}})
     return frame
@@ -322,14 +357,18 @@ def run_sensitivity(
         raise SensitivityError([f"--out: {out_path}: must end in .csv or .parquet"])
     with tempfile.TemporaryDirectory(prefix="unsc-sensitivity-") as scratch:
         table = sample_path_for(out_path) if out_path is not None else Path(scratch) / "sample.parquet"
-        report = run_sweep(plan.sweep, table, workers=workers, scheduler=scheduler, restart=restart,
-                           progress=progress)
+        report = run_sweep(
+            plan.sweep, table, workers=workers, scheduler=scheduler, restart=restart, progress=progress
+        )
     y = report.frame[plan.metric].to_numpy(dtype=float)
     indices = analyse(plan, y)
     variance = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
     noise = float(np.mean(y * (1 - y)) / plan.sweep.replicates)
     result = SensitivityResult(
-        plan=plan, indices=indices, report=report, metric_variance=variance,
+        plan=plan,
+        indices=indices,
+        report=report,
+        metric_variance=variance,
         noise_share=noise / variance if variance > 0 else math.inf,
         seconds=time.perf_counter() - started,
     )
@@ -346,10 +385,20 @@ def sensitivity_plot(result: SensitivityResult) -> Any:
 def indices_plot(frame: pd.DataFrame, metadata: dict[str, Any]) -> Any:
     """Bars of S1 and ST (Sobol) or mu* and sigma (Morris) per key, with 95% intervals, from an
     indices table and its metadata (``unsc-sim plot`` on a ``sensitivity --out`` table too)."""
-    from sim.plots import Plot, PlotError, mathtext_safe, member_names, metric_label, new_figure, parameter_label
+    from sim.plots import (
+        Plot,
+        PlotError,
+        mathtext_safe,
+        member_names,
+        metric_label,
+        new_figure,
+        parameter_label,
+    )
 
     sobol = metadata.get("method", "sobol") == "sobol"
-    needed = {"key", "S1", "S1_conf", "ST", "ST_conf"} if sobol else {"key", "mu_star", "mu_star_conf", "sigma"}
+    needed = (
+        {"key", "S1", "S1_conf", "ST", "ST_conf"} if sobol else {"key", "mu_star", "mu_star_conf", "sigma"}
+    )
     if not needed <= set(frame.columns):
         raise PlotError(f"sensitivity table lacks columns {sorted(needed - set(frame.columns))}")
     names = member_names(metadata)
@@ -358,16 +407,28 @@ def indices_plot(frame: pd.DataFrame, metadata: dict[str, Any]) -> Any:
     ax = figure.add_subplot()
     rows = np.arange(len(frame))
     if sobol:
-        ax.barh(rows - 0.2, frame["S1"], 0.4, xerr=frame["S1_conf"], label="first order (S1)", color="#1565c0")
+        ax.barh(
+            rows - 0.2, frame["S1"], 0.4, xerr=frame["S1_conf"], label="first order (S1)", color="#1565c0"
+        )
         ax.barh(rows + 0.2, frame["ST"], 0.4, xerr=frame["ST_conf"], label="total (ST)", color="#90caf9")
         ax.set_xlabel("Sobol index (share of variance), 95% interval")
     else:
-        ax.barh(rows - 0.2, frame["mu_star"], 0.4, xerr=frame["mu_star_conf"], label="mu* (mean |effect|)", color="#2e7d32")
+        ax.barh(
+            rows - 0.2,
+            frame["mu_star"],
+            0.4,
+            xerr=frame["mu_star_conf"],
+            label="mu* (mean |effect|)",
+            color="#2e7d32",
+        )
         ax.barh(rows + 0.2, frame["sigma"], 0.4, label="sigma (interactions, non-linearity)", color="#a5d6a7")
         ax.set_xlabel("elementary effect on the metric")
     ax.set_yticks(rows, labels)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize="small")
-    ax.set_title(f"Sensitivity of {metric_label(str(metadata.get('metric', '')), names)}\n"
-                 f"{mathtext_safe(metadata.get('scenario', ''))}", fontsize="medium")
+    ax.set_title(
+        f"Sensitivity of {metric_label(str(metadata.get('metric', '')), names)}\n"
+        f"{mathtext_safe(metadata.get('scenario', ''))}",
+        fontsize="medium",
+    )
     return Plot(figure, f"sensitivity_{'sobol' if sobol else 'morris'}", {"indices": frame.copy()})

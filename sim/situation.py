@@ -108,12 +108,19 @@ def load_series() -> Series:
             (parse_date(row["start"]), parse_date(row["end"]), str(row.get("source", "")))
             for row in raw.get("talks", [])
         ),
-        tension={int(row["year"]): (float(row["value"]), str(row.get("source", ""))) for row in raw.get("tension", [])},
+        tension={
+            int(row["year"]): (float(row["value"]), str(row.get("source", "")))
+            for row in raw.get("tension", [])
+        },
         regime=tuple(
             sorted(
                 (
-                    (parse_date(row["date"]), str(row["symbol"]), float(row["pressure"]),
-                     float(row.get("reciprocity", 0.0)))
+                    (
+                        parse_date(row["date"]),
+                        str(row["symbol"]),
+                        float(row["pressure"]),
+                        float(row.get("reciprocity", 0.0)),
+                    )
                     for row in regime.get("resolution", [])
                 ),
                 key=lambda r: r[0],

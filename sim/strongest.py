@@ -30,8 +30,9 @@ unscaled part held fixed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -128,13 +129,17 @@ class TextEvaluator:
         model.text_scale = np.array([scale])
         change = self.fixed + scale * self.scalable
         model.proposal_state = ProposalState(
-            reversion=model.reversion, change_pressure=np.array([change[0]]), change_reciprocity=np.array([change[1]])
+            reversion=model.reversion,
+            change_pressure=np.array([change[0]]),
+            change_reciprocity=np.array([change[1]]),
         )
         model.objection = None
         model._arrays = None  # the cached (utility, noise, cost): recomputed at the new text
         yes, no, abstain = model.vote_probabilities()
         outcome = outcome_probabilities(model.rule, yes, no, abstain, model.permanent).mean(axis=1)
-        probabilities = {label: float(outcome[o]) for label, o in zip(OUTCOME_LABELS, Outcome) if label != "withdrawn"}
+        probabilities = {
+            label: float(outcome[o]) for label, o in zip(OUTCOME_LABELS, Outcome) if label != "withdrawn"
+        }
         if model.rule.consensus:
             probabilities = {k: probabilities[k] for k in ("adopted", "blocked")}
         else:
@@ -204,8 +209,15 @@ def strongest_text(
     all_measures = scenario.spec.proposal.measures
     chosen = list(range(len(all_measures))) if scaled is None else scaled
     result = StrongestText(
-        scenario=scenario.name, bound=bound, scaled_measures=chosen, curve=curve,
-        feasible_intervals=intervals, scale=None, scale_above=None, at_scale=None, above_scale=None,
+        scenario=scenario.name,
+        bound=bound,
+        scaled_measures=chosen,
+        curve=curve,
+        feasible_intervals=intervals,
+        scale=None,
+        scale_above=None,
+        at_scale=None,
+        above_scale=None,
         full_text=[m.describe(1.0) for m in all_measures],
     )
     if not intervals:
@@ -243,9 +255,7 @@ def strongest_text(
     result.scale, result.scale_above = low, high
     result.at_scale = evaluator.at(low)
     result.above_scale = None if high is None else evaluator.at(high)
-    result.text = [
-        describe_at(m, low if i in chosen else 1.0) for i, m in enumerate(all_measures)
-    ]
+    result.text = [describe_at(m, low if i in chosen else 1.0) for i, m in enumerate(all_measures)]
     return result
 
 
@@ -256,7 +266,11 @@ def format_strongest(result: StrongestText, every: int = 20) -> str:
     lines = [
         result.scenario,
         f"  bound: {risk} <= {result.bound:g}, the text put to the vote as it stands (no further talks"
-        + ("" if consensus else "; failed = short of nine votes, which the penholder's canvass would withdraw")
+        + (
+            ""
+            if consensus
+            else "; failed = short of nine votes, which the penholder's canvass would withdraw"
+        )
         + ")",
     ]
     if result.scale is None:

@@ -47,8 +47,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--off", nargs="*", default=[], help="global parameters held at 0 and not fitted")
     parser.add_argument("--preset", help="a stance preset file applied to every decision (council.preset)")
-    parser.add_argument("--without", nargs="*", default=[], choices=sorted(STRUCTURAL),
-                        help="structural mechanisms switched off")
+    parser.add_argument(
+        "--without",
+        nargs="*",
+        default=[],
+        choices=sorted(STRUCTURAL),
+        help="structural mechanisms switched off",
+    )
     args = parser.parse_args()
     for name in args.without:
         STRUCTURAL[name]()
@@ -58,20 +63,33 @@ def main() -> None:
     scenarios = [
         dataclasses.replace(s, parameters=s.parameters.with_values(off), situation=None) for s in scenarios
     ]
-    unused = {"ga_pressure_mid", "ga_pressure_slope", "ga_dprk_weight", "elected_salience"} if args.preset else set()
+    unused = (
+        {"ga_pressure_mid", "ga_pressure_slope", "ga_dprk_weight", "elected_salience"}
+        if args.preset
+        else set()
+    )
     params = [p for p in default_params() if p.field not in off and p.field not in unused]
     summary = rolling_summary(rolling(scenarios, params))
-    print(json.dumps({
-        "off": args.off,
-        "without": args.without,
-        "preset": args.preset,
-        "fitted": len(params),
-        "decisions": summary["decisions"],
-        "outcomes_right": summary["outcomes_right"],
-        "event_log_likelihood": round(summary["event_log_likelihood"], 2),
-        "brier": round(summary["brier"], 4),
-        "misses": [[f["date"], f["recorded"], f["predicted"]] for f in summary["files"] if not f["outcome_right"]],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "off": args.off,
+                "without": args.without,
+                "preset": args.preset,
+                "fitted": len(params),
+                "decisions": summary["decisions"],
+                "outcomes_right": summary["outcomes_right"],
+                "event_log_likelihood": round(summary["event_log_likelihood"], 2),
+                "brier": round(summary["brier"], 4),
+                "misses": [
+                    [f["date"], f["recorded"], f["predicted"]]
+                    for f in summary["files"]
+                    if not f["outcome_right"]
+                ],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -63,34 +63,202 @@ DPRK_HR_TITLE = re.compile(
 # ISO 3166-1 alpha-2 (as in the data) -> alpha-3. Every code that appears in un_votes is here;
 # the script stops if a new one turns up. Historical codes keep their former alpha-3 codes.
 ISO2_TO_ISO3: dict[str, str] = {
-    "AD": "AND", "AE": "ARE", "AF": "AFG", "AG": "ATG", "AL": "ALB", "AM": "ARM", "AO": "AGO",
-    "AR": "ARG", "AT": "AUT", "AU": "AUS", "AZ": "AZE", "BA": "BIH", "BB": "BRB", "BD": "BGD",
-    "BE": "BEL", "BF": "BFA", "BG": "BGR", "BH": "BHR", "BI": "BDI", "BJ": "BEN", "BN": "BRN",
-    "BO": "BOL", "BR": "BRA", "BS": "BHS", "BT": "BTN", "BW": "BWA", "BY": "BLR", "BZ": "BLZ",
-    "CA": "CAN", "CD": "COD", "CF": "CAF", "CG": "COG", "CH": "CHE", "CI": "CIV", "CL": "CHL",
-    "CM": "CMR", "CN": "CHN", "CO": "COL", "CR": "CRI", "CS": "CSK", "CU": "CUB", "CV": "CPV",
-    "CY": "CYP", "CZ": "CZE", "DD": "DDR", "DE": "DEU", "DJ": "DJI", "DK": "DNK", "DM": "DMA",
-    "DO": "DOM", "DZ": "DZA", "EC": "ECU", "EE": "EST", "EG": "EGY", "ER": "ERI", "ES": "ESP",
-    "ET": "ETH", "FI": "FIN", "FJ": "FJI", "FM": "FSM", "FR": "FRA", "GA": "GAB", "GB": "GBR",
-    "GD": "GRD", "GE": "GEO", "GH": "GHA", "GM": "GMB", "GN": "GIN", "GQ": "GNQ", "GR": "GRC",
-    "GT": "GTM", "GW": "GNB", "GY": "GUY", "HN": "HND", "HR": "HRV", "HT": "HTI", "HU": "HUN",
-    "ID": "IDN", "IE": "IRL", "IL": "ISR", "IN": "IND", "IQ": "IRQ", "IR": "IRN", "IS": "ISL",
-    "IT": "ITA", "JM": "JAM", "JO": "JOR", "JP": "JPN", "KE": "KEN", "KG": "KGZ", "KH": "KHM",
-    "KI": "KIR", "KM": "COM", "KN": "KNA", "KP": "PRK", "KR": "KOR", "KW": "KWT", "KZ": "KAZ",
-    "LA": "LAO", "LB": "LBN", "LC": "LCA", "LI": "LIE", "LK": "LKA", "LR": "LBR", "LS": "LSO",
-    "LT": "LTU", "LU": "LUX", "LV": "LVA", "LY": "LBY", "MA": "MAR", "MC": "MCO", "MD": "MDA",
-    "ME": "MNE", "MG": "MDG", "MH": "MHL", "MK": "MKD", "ML": "MLI", "MM": "MMR", "MN": "MNG",
-    "MR": "MRT", "MT": "MLT", "MU": "MUS", "MV": "MDV", "MW": "MWI", "MX": "MEX", "MY": "MYS",
-    "MZ": "MOZ", "NA": "NAM", "NE": "NER", "NG": "NGA", "NI": "NIC", "NL": "NLD", "NO": "NOR",
-    "NP": "NPL", "NR": "NRU", "NZ": "NZL", "OM": "OMN", "PA": "PAN", "PE": "PER", "PG": "PNG",
-    "PH": "PHL", "PK": "PAK", "PL": "POL", "PT": "PRT", "PW": "PLW", "PY": "PRY", "QA": "QAT",
-    "RO": "ROU", "RU": "RUS", "RW": "RWA", "SA": "SAU", "SB": "SLB", "SC": "SYC", "SD": "SDN",
-    "SE": "SWE", "SG": "SGP", "SI": "SVN", "SK": "SVK", "SL": "SLE", "SM": "SMR", "SN": "SEN",
-    "SO": "SOM", "SR": "SUR", "SS": "SSD", "ST": "STP", "SV": "SLV", "SY": "SYR", "SZ": "SWZ",
-    "TD": "TCD", "TG": "TGO", "TH": "THA", "TJ": "TJK", "TL": "TLS", "TM": "TKM", "TN": "TUN",
-    "TO": "TON", "TR": "TUR", "TT": "TTO", "TV": "TUV", "TW": "TWN", "TZ": "TZA", "UA": "UKR",
-    "UG": "UGA", "US": "USA", "UY": "URY", "UZ": "UZB", "VC": "VCT", "VE": "VEN", "VN": "VNM",
-    "VU": "VUT", "WS": "WSM", "YD": "YMD", "YE": "YEM", "YU": "YUG", "ZA": "ZAF", "ZM": "ZMB",
+    "AD": "AND",
+    "AE": "ARE",
+    "AF": "AFG",
+    "AG": "ATG",
+    "AL": "ALB",
+    "AM": "ARM",
+    "AO": "AGO",
+    "AR": "ARG",
+    "AT": "AUT",
+    "AU": "AUS",
+    "AZ": "AZE",
+    "BA": "BIH",
+    "BB": "BRB",
+    "BD": "BGD",
+    "BE": "BEL",
+    "BF": "BFA",
+    "BG": "BGR",
+    "BH": "BHR",
+    "BI": "BDI",
+    "BJ": "BEN",
+    "BN": "BRN",
+    "BO": "BOL",
+    "BR": "BRA",
+    "BS": "BHS",
+    "BT": "BTN",
+    "BW": "BWA",
+    "BY": "BLR",
+    "BZ": "BLZ",
+    "CA": "CAN",
+    "CD": "COD",
+    "CF": "CAF",
+    "CG": "COG",
+    "CH": "CHE",
+    "CI": "CIV",
+    "CL": "CHL",
+    "CM": "CMR",
+    "CN": "CHN",
+    "CO": "COL",
+    "CR": "CRI",
+    "CS": "CSK",
+    "CU": "CUB",
+    "CV": "CPV",
+    "CY": "CYP",
+    "CZ": "CZE",
+    "DD": "DDR",
+    "DE": "DEU",
+    "DJ": "DJI",
+    "DK": "DNK",
+    "DM": "DMA",
+    "DO": "DOM",
+    "DZ": "DZA",
+    "EC": "ECU",
+    "EE": "EST",
+    "EG": "EGY",
+    "ER": "ERI",
+    "ES": "ESP",
+    "ET": "ETH",
+    "FI": "FIN",
+    "FJ": "FJI",
+    "FM": "FSM",
+    "FR": "FRA",
+    "GA": "GAB",
+    "GB": "GBR",
+    "GD": "GRD",
+    "GE": "GEO",
+    "GH": "GHA",
+    "GM": "GMB",
+    "GN": "GIN",
+    "GQ": "GNQ",
+    "GR": "GRC",
+    "GT": "GTM",
+    "GW": "GNB",
+    "GY": "GUY",
+    "HN": "HND",
+    "HR": "HRV",
+    "HT": "HTI",
+    "HU": "HUN",
+    "ID": "IDN",
+    "IE": "IRL",
+    "IL": "ISR",
+    "IN": "IND",
+    "IQ": "IRQ",
+    "IR": "IRN",
+    "IS": "ISL",
+    "IT": "ITA",
+    "JM": "JAM",
+    "JO": "JOR",
+    "JP": "JPN",
+    "KE": "KEN",
+    "KG": "KGZ",
+    "KH": "KHM",
+    "KI": "KIR",
+    "KM": "COM",
+    "KN": "KNA",
+    "KP": "PRK",
+    "KR": "KOR",
+    "KW": "KWT",
+    "KZ": "KAZ",
+    "LA": "LAO",
+    "LB": "LBN",
+    "LC": "LCA",
+    "LI": "LIE",
+    "LK": "LKA",
+    "LR": "LBR",
+    "LS": "LSO",
+    "LT": "LTU",
+    "LU": "LUX",
+    "LV": "LVA",
+    "LY": "LBY",
+    "MA": "MAR",
+    "MC": "MCO",
+    "MD": "MDA",
+    "ME": "MNE",
+    "MG": "MDG",
+    "MH": "MHL",
+    "MK": "MKD",
+    "ML": "MLI",
+    "MM": "MMR",
+    "MN": "MNG",
+    "MR": "MRT",
+    "MT": "MLT",
+    "MU": "MUS",
+    "MV": "MDV",
+    "MW": "MWI",
+    "MX": "MEX",
+    "MY": "MYS",
+    "MZ": "MOZ",
+    "NA": "NAM",
+    "NE": "NER",
+    "NG": "NGA",
+    "NI": "NIC",
+    "NL": "NLD",
+    "NO": "NOR",
+    "NP": "NPL",
+    "NR": "NRU",
+    "NZ": "NZL",
+    "OM": "OMN",
+    "PA": "PAN",
+    "PE": "PER",
+    "PG": "PNG",
+    "PH": "PHL",
+    "PK": "PAK",
+    "PL": "POL",
+    "PT": "PRT",
+    "PW": "PLW",
+    "PY": "PRY",
+    "QA": "QAT",
+    "RO": "ROU",
+    "RU": "RUS",
+    "RW": "RWA",
+    "SA": "SAU",
+    "SB": "SLB",
+    "SC": "SYC",
+    "SD": "SDN",
+    "SE": "SWE",
+    "SG": "SGP",
+    "SI": "SVN",
+    "SK": "SVK",
+    "SL": "SLE",
+    "SM": "SMR",
+    "SN": "SEN",
+    "SO": "SOM",
+    "SR": "SUR",
+    "SS": "SSD",
+    "ST": "STP",
+    "SV": "SLV",
+    "SY": "SYR",
+    "SZ": "SWZ",
+    "TD": "TCD",
+    "TG": "TGO",
+    "TH": "THA",
+    "TJ": "TJK",
+    "TL": "TLS",
+    "TM": "TKM",
+    "TN": "TUN",
+    "TO": "TON",
+    "TR": "TUR",
+    "TT": "TTO",
+    "TV": "TUV",
+    "TW": "TWN",
+    "TZ": "TZA",
+    "UA": "UKR",
+    "UG": "UGA",
+    "US": "USA",
+    "UY": "URY",
+    "UZ": "UZB",
+    "VC": "VCT",
+    "VE": "VEN",
+    "VN": "VNM",
+    "VU": "VUT",
+    "WS": "WSM",
+    "YD": "YMD",
+    "YE": "YEM",
+    "YU": "YUG",
+    "ZA": "ZAF",
+    "ZM": "ZMB",
     "ZW": "ZWE",
 }
 # States of the past: dropped from any year from this one on (they do not appear there anyway).
@@ -102,8 +270,18 @@ SUCCESSOR_FROM_YEAR = {"YU": (2000, "SRB", "RS", "Serbia")}
 ISO3_BY_NAME_WITHOUT_CODE = {"Federal Republic of Germany": "DEU", "Yemen Arab Republic": "YEM"}
 
 COLUMNS = [
-    "code", "year", "ideal_point", "agree_usa", "agree_rus", "agree_chn",
-    "agree_usa_nuclear", "agree_usa_hr", "dprk_hr_vote", "n_votes", "n_nuclear", "n_hr",
+    "code",
+    "year",
+    "ideal_point",
+    "agree_usa",
+    "agree_rus",
+    "agree_chn",
+    "agree_usa_nuclear",
+    "agree_usa_hr",
+    "dprk_hr_vote",
+    "n_votes",
+    "n_nuclear",
+    "n_hr",
 ]
 COLUMN_MEANINGS = {
     "code": "ISO 3166-1 alpha-3 code of the state",
@@ -169,16 +347,15 @@ def assign_iso3(votes: pd.DataFrame) -> pd.DataFrame:
     keep = code.notna()
     for old, from_year in DEFUNCT_FROM_YEAR.items():
         keep &= ~((votes["country_code"] == old) & (votes["year"] >= from_year))
-    out = votes.assign(code=code, iso2=iso2, source_code=votes["country_code"],
-                       source_name=votes["country"], country=country)
+    out = votes.assign(
+        code=code, iso2=iso2, source_code=votes["country_code"], source_name=votes["country"], country=country
+    )
     return out[keep].reset_index(drop=True)
 
 
 def vote_matrix(votes: pd.DataFrame) -> pd.DataFrame:
     """States x roll calls, values 1 / 0.5 / 0, NaN where the state did not vote."""
-    return votes.pivot(index="code", columns="rcid", values="value").sort_index(axis=0).sort_index(
-        axis=1
-    )
+    return votes.pivot(index="code", columns="rcid", values="value").sort_index(axis=0).sort_index(axis=1)
 
 
 def first_component_scores(matrix: pd.DataFrame) -> pd.Series:
@@ -233,9 +410,9 @@ def agreement(matrix: pd.DataFrame, reference: str) -> tuple[pd.Series, pd.Serie
 
 def dprk_hr_rollcalls(rollcalls: pd.DataFrame) -> dict[int, int]:
     """Year -> rcid of the vote on the whole DPRK human-rights resolution (not amendments)."""
-    title = rollcalls["descr"].fillna("").str.contains(DPRK_HR_TITLE) | rollcalls[
-        "short"
-    ].fillna("").str.contains(DPRK_HR_TITLE)
+    title = rollcalls["descr"].fillna("").str.contains(DPRK_HR_TITLE) | rollcalls["short"].fillna(
+        ""
+    ).str.contains(DPRK_HR_TITLE)
     whole = (rollcalls["amend"].fillna(0) == 0) & (rollcalls["para"].fillna(0) == 0)
     found = rollcalls[title & whole].sort_values("rcid")
     by_year: dict[int, int] = {}
@@ -256,8 +433,7 @@ def issue_agreement_with_usa(
 ) -> tuple[pd.Series, pd.Series]:
     """Agreement with the USA on ``rcids`` over the ISSUE_WINDOW_YEARS years ending ``year``."""
     window = data.votes[
-        data.votes["rcid"].isin(rcids)
-        & data.votes["year"].between(year - ISSUE_WINDOW_YEARS + 1, year)
+        data.votes["rcid"].isin(rcids) & data.votes["year"].between(year - ISSUE_WINDOW_YEARS + 1, year)
     ]
     share, n_common = agreement(vote_matrix(window), "USA")
     return share.reindex(codes), n_common.reindex(codes).fillna(0).astype(int)
@@ -296,8 +472,7 @@ def derive_positions(data: UnVotes, years: range) -> pd.DataFrame:
     dprk = dprk_hr_rollcalls(data.rollcalls)
     table = pd.concat([year_positions(data, year, dprk.get(year)) for year in years])
     table = table.sort_values(["year", "code"]).reset_index(drop=True)
-    floats = ["ideal_point", "agree_usa", "agree_rus", "agree_chn", "agree_usa_nuclear",
-              "agree_usa_hr"]
+    floats = ["ideal_point", "agree_usa", "agree_rus", "agree_chn", "agree_usa_nuclear", "agree_usa_hr"]
     table[floats] = table[floats].round(DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
     return table
 
@@ -355,7 +530,7 @@ def provenance_text(source: Path, out: Path, years: range, made_on: str) -> str:
         'year = "General Assembly session year: year = session + 1945 (a session opens in '
         'September; its few votes of the next calendar year count to it)."',
         'coding = "yes = 1, abstain = 0.5, no = 0; an absence is missing, not a vote."',
-        'ideal_point = "First principal component of the year\'s vote matrix (states x roll '
+        "ideal_point = \"First principal component of the year's vote matrix (states x roll "
         f"calls). Fitted on the states that voted on >= {CORE_PARTICIPATION:g} of the year's roll "
         "calls, their absences filled with the roll call's mean; every state is then scored by "
         "least squares on the votes it cast. Rescaled each year linearly so that the USA is +1 "
@@ -364,18 +539,18 @@ def provenance_text(source: Path, out: Path, years: range, made_on: str) -> str:
         "one-dimensional ideal points of Bailey, Strezhnev & Voeten (2017), 'Estimating Dynamic "
         "State Preferences from United Nations Voting Data', Journal of Conflict Resolution "
         f'61(2): 430-456. Empty for a state with fewer than {MIN_COMMON_VOTES} votes in the year."',
-        'agreement = "Lijphart\'s index: mean over common roll calls of 1 - |a - b|, so yes/no '
+        "agreement = \"Lijphart's index: mean over common roll calls of 1 - |a - b|, so yes/no "
         f"is 0, yes/abstain and no/abstain 0.5. Empty with fewer than {MIN_COMMON_VOTES} common "
         'roll calls."',
-        f'issue_window_years = {ISSUE_WINDOW_YEARS}',
-        f'nuclear_issues = {list(NUCLEAR_ISSUES)}'.replace("'", '"'),
-        f'human_rights_issues = {list(HUMAN_RIGHTS_ISSUES)}'.replace("'", '"'),
+        f"issue_window_years = {ISSUE_WINDOW_YEARS}",
+        f"nuclear_issues = {list(NUCLEAR_ISSUES)}".replace("'", '"'),
+        f"human_rights_issues = {list(HUMAN_RIGHTS_ISSUES)}".replace("'", '"'),
         'dprk_human_rights = "The roll call on the whole resolution (not an amendment or a '
         "paragraph) whose description begins 'Situation of human rights in the Democratic "
         "People's Republic of Korea'. Recorded votes in 2005-2011, 2014 and 2015; adopted "
         'without a vote in the other years (empty there)."',
-        'codes = "ISO 3166-1 alpha-3 from the data\'s alpha-2 by a table in the script. The data\'s '
-        'YU from 2000 on is the Federal Republic of Yugoslavia / Serbia and Montenegro / Serbia, '
+        "codes = \"ISO 3166-1 alpha-3 from the data's alpha-2 by a table in the script. The data's "
+        "YU from 2000 on is the Federal Republic of Yugoslavia / Serbia and Montenegro / Serbia, "
         'shipped as SRB (Serbia); defunct states (CS, DD, YD, TW) are dropped after their end."',
         "",
         "[columns]",
@@ -399,16 +574,25 @@ def parse_years(text: str) -> range:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--unvotes", type=Path, required=True,
-                        help="folder with un_votes.parquet, un_roll_calls.parquet, "
-                        "un_roll_call_issues.parquet")
+    parser.add_argument(
+        "--unvotes",
+        type=Path,
+        required=True,
+        help="folder with un_votes.parquet, un_roll_calls.parquet, un_roll_call_issues.parquet",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
-    parser.add_argument("--years", type=parse_years,
-                        default=range(DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR + 1),
-                        help=f"inclusive range, default {DEFAULT_FIRST_YEAR}-{DEFAULT_LAST_YEAR}")
-    parser.add_argument("--made-on", default=dt.date.today().isoformat(),
-                        help="date recorded in the provenance (default today); pass the shipped "
-                        "one to reproduce the files byte for byte")
+    parser.add_argument(
+        "--years",
+        type=parse_years,
+        default=range(DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR + 1),
+        help=f"inclusive range, default {DEFAULT_FIRST_YEAR}-{DEFAULT_LAST_YEAR}",
+    )
+    parser.add_argument(
+        "--made-on",
+        default=dt.date.today().isoformat(),
+        help="date recorded in the provenance (default today); pass the shipped "
+        "one to reproduce the files byte for byte",
+    )
     return parser.parse_args(argv)
 
 
@@ -421,8 +605,10 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(states_table(data, args.years), args.out / "states.csv")
     provenance = provenance_text(args.unvotes, args.out, args.years, args.made_on)
     (args.out / "ga_positions.provenance.toml").write_text(provenance, encoding="utf-8")
-    print(f"{len(positions)} rows, {positions['code'].nunique()} states, "
-          f"{args.years.start}-{args.years.stop - 1} -> {args.out}")
+    print(
+        f"{len(positions)} rows, {positions['code'].nunique()} states, "
+        f"{args.years.start}-{args.years.stop - 1} -> {args.out}"
+    )
     return 0
 
 

@@ -37,22 +37,33 @@ def main() -> int:
     counts: Counter = Counter()
     problems: dict[str, str] = {}
     started = time.perf_counter()
-    kinds = {"scenario files": (mutated_scenarios(), check_scenario),
-             "command lines": (command_lines(), check_command)}
+    kinds = {
+        "scenario files": (mutated_scenarios(), check_scenario),
+        "command lines": (command_lines(), check_command),
+    }
     with tempfile.TemporaryDirectory(prefix="unsc-fuzz-") as directory:
         workdir = Path(directory)
         for label, (strategy, check) in kinds.items():
             quota = options.cases // 2
 
-            @settings(max_examples=quota, deadline=None, database=None, phases=[Phase.generate],
-                      suppress_health_check=list(HealthCheck), derandomize=False)
+            @settings(
+                max_examples=quota,
+                deadline=None,
+                database=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                derandomize=False,
+            )
             @given(strategy)
             def case(value):
-                verdict = check(value, workdir)
+                verdict = check(value, workdir)  # noqa: B023 (case runs within this iteration)
                 if counts[("all", "cases")] % 500 == 0:
-                    print(f"{counts[('all', 'cases')]:,} cases, {time.perf_counter() - started:,.0f} s",
-                          file=sys.stderr, flush=True)
-                counts[(label, verdict.kind)] += 1
+                    print(
+                        f"{counts[('all', 'cases')]:,} cases, {time.perf_counter() - started:,.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                counts[(label, verdict.kind)] += 1  # noqa: B023
                 counts[("all", "cases")] += 1
                 if verdict.kind in {"traceback", "hang"}:
                     # one entry per command, option names and kind of problem
@@ -78,8 +89,10 @@ def main() -> int:
     if options.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"{summary['cases']:,} cases in {seconds:,.0f} s: {summary['tracebacks']} tracebacks, "
-              f"{summary['hangs']} hangs, {summary['known']} of known classes")
+        print(
+            f"{summary['cases']:,} cases in {seconds:,.0f} s: {summary['tracebacks']} tracebacks, "
+            f"{summary['hangs']} hangs, {summary['known']} of known classes"
+        )
         for key, n in summary["by_kind"].items():
             print(f"  {key}: {n:,}")
         for problem in summary["distinct_problems"]:

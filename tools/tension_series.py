@@ -77,7 +77,13 @@ def rows(data: dict) -> str:
     out = []
     for year, value in compute(data).items():
         named = contributions(data, year)
-        note = "Base only: no event of the list up to this year." if not named else f"Base {float(data['tension_rule']['base']):.2f} plus events weighing (amount x decay^age): " + "; ".join(named) + "."
+        note = (
+            "Base only: no event of the list up to this year."
+            if not named
+            else f"Base {float(data['tension_rule']['base']):.2f} plus events weighing (amount x decay^age): "
+            + "; ".join(named)
+            + "."
+        )
         out.append(
             f'[[tension]]\nyear = {year}\nvalue = {value:.2f}\nnote = "{note}"\n'
             'source = "tools/tension_series.py from [[tension_event]] (each event sourced there)"\n'

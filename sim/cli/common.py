@@ -26,8 +26,10 @@ MAX_RUN_REPLICATES = 20_000_000
 above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` (or
 ``--explain``, which finds pivotal members lane by lane) it keeps every lane: about 45 bytes a
 lane, a peak of 1.1 GB at this size."""
-POSTERIOR_OPTION_HELP = ("Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
-                         "include parameter uncertainty.")
+POSTERIOR_OPTION_HELP = (
+    "Draws from calibrate --posterior: each lane takes its own parameter set, so intervals "
+    "include parameter uncertainty."
+)
 
 # Options and arguments several commands share (``name: JsonFlag = False``).
 ScenarioFile = Annotated[Path, typer.Argument(metavar="FILE", help="Scenario TOML file.")]
@@ -52,7 +54,9 @@ def fail(problems: list[str]) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def check_output_path(path: Optional[Path], option: str = "--out", suffixes: tuple[str, ...] = (".csv", ".parquet")) -> None:
+def check_output_path(
+    path: Optional[Path], option: str = "--out", suffixes: tuple[str, ...] = (".csv", ".parquet")
+) -> None:
     """Before any computation: ``path`` has a known extension and can be written (its directory
     exists or can be made and is writable; it is not a directory); else one line, exit 2."""
     if path is None:
@@ -77,7 +81,9 @@ def load_or_fail(path: Path) -> Scenario:
 
 
 def load_all_or_fail(
-    paths: Sequence[Path], overrides: Optional[dict] = None, check: Optional[Callable[[Scenario], object]] = None
+    paths: Sequence[Path],
+    overrides: Optional[dict] = None,
+    check: Optional[Callable[[Scenario], object]] = None,
 ) -> list[Scenario]:
     """Every file loaded (and passed to ``check``, which may raise :class:`InputError`), or exit 2
     listing the problems of all of them."""
@@ -106,8 +112,14 @@ def load_posterior_or_fail(path: Optional[Path]):
         return load_posterior(path)
 
 
-SWEEP_FLAGS = {"replicates": "--replicates", "seed": "--seed", "chunk_lanes": "--chunk-lanes", "out": "--out",
-               "workers": "--workers", "per_lane": "--per-lane"}
+SWEEP_FLAGS = {
+    "replicates": "--replicates",
+    "seed": "--seed",
+    "chunk_lanes": "--chunk-lanes",
+    "out": "--out",
+    "workers": "--workers",
+    "per_lane": "--per-lane",
+}
 """The library's argument names (sim.sweep) and the options that set them."""
 
 
@@ -115,7 +127,7 @@ def as_flags(problem: str, flags: dict[str, str]) -> str:
     """A library problem ("replicates: ...") as the command line names it ("--replicates: ...")."""
     for argument, flag in flags.items():
         if problem.startswith(f"{argument}: "):
-            problem = flag + problem[len(argument):]
+            problem = flag + problem[len(argument) :]
             break
     for argument, flag in flags.items():
         problem = problem.replace(f"larger {argument})", f"larger {flag})")

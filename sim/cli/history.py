@@ -35,11 +35,26 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
 
 
 def compare(
-    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per file (each file's lanes are kept, as in run).")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")] = 0,
+    scenario_files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")
+    ],
+    replicates: Annotated[
+        int,
+        typer.Option(
+            "--replicates",
+            "-n",
+            min=1,
+            max=MAX_RUN_REPLICATES,
+            help="Lanes per file (each file's lanes are kept, as in run).",
+        ),
+    ] = 10_000,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")
+    ] = 0,
     as_json: JsonFlag = False,
-    preset: Annotated[Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")] = None,
+    preset: Annotated[
+        Optional[Path], typer.Option("--preset", help="Stance preset applied to every file (council.preset).")
+    ] = None,
     posterior: PosteriorDraws = None,
     progress: ProgressBar = True,
 ) -> None:
@@ -58,15 +73,53 @@ def compare(
 
 
 def calibrate(
-    scenario_files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")],
-    params: Annotated[Optional[str], typer.Option("--params", help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter).")] = None,
-    prior_sd: Annotated[float, typer.Option("--prior-sd", min=0.0, help="Sd of the Gaussian priors centred on the judgement values (on the log of scale parameters; 0: plain maximum likelihood).")] = 2.0,
-    rolling_forecast: Annotated[bool, typer.Option("--rolling", help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.")] = False,
-    write_defaults: Annotated[bool, typer.Option("--write-defaults", help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")] = None,
+    scenario_files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Scenario files with a history table.")
+    ],
+    params: Annotated[
+        Optional[str],
+        typer.Option(
+            "--params",
+            help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter).",
+        ),
+    ] = None,
+    prior_sd: Annotated[
+        float,
+        typer.Option(
+            "--prior-sd",
+            min=0.0,
+            help="Sd of the Gaussian priors centred on the judgement values (on the log of scale parameters; 0: plain maximum likelihood).",
+        ),
+    ] = 2.0,
+    rolling_forecast: Annotated[
+        bool,
+        typer.Option(
+            "--rolling",
+            help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.",
+        ),
+    ] = False,
+    write_defaults: Annotated[
+        bool,
+        typer.Option(
+            "--write-defaults",
+            help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.",
+        ),
+    ] = False,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")
+    ] = None,
     as_json: JsonFlag = False,
-    posterior: Annotated[Optional[Path], typer.Option("--posterior", help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).")] = None,
-    walkers: Annotated[int, typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters).")] = 64,
+    posterior: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--posterior",
+            help="Also sample the posterior with emcee from the fit; write the draws here (.parquet, or .csv with a .meta.json).",
+        ),
+    ] = None,
+    walkers: Annotated[
+        int,
+        typer.Option("--walkers", min=2, help="emcee walkers (--posterior; at least twice the parameters)."),
+    ] = 64,
     steps: Annotated[int, typer.Option("--steps", min=1, help="Steps per walker (--posterior).")] = 1000,
     burn: Annotated[int, typer.Option("--burn", min=0, help="First steps discarded (--posterior).")] = 300,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed of the sampler (--posterior).")] = 0,
@@ -96,19 +149,29 @@ def calibrate(
     with flags_for({"params": "--params"}):
         parameters = parse_params(keys, scenarios)
     if posterior is not None and walkers < 2 * len(parameters):
-        fail([f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"])
+        fail(
+            [
+                f"--walkers: {walkers}: emcee needs at least twice the {len(parameters)} parameters ({2 * len(parameters)})"
+            ]
+        )
 
     from sim.fit_progress import FitProgress
 
     with FitProgress(shown=progress and not as_json) as bars:
         report = run_calibration(
-            scenarios, parameters, prior_sd=prior_sd, with_rolling=rolling_forecast,
-            progress=bars.forecast, evaluated=bars.evaluated,
+            scenarios,
+            parameters,
+            prior_sd=prior_sd,
+            with_rolling=rolling_forecast,
+            progress=bars.forecast,
+            evaluated=bars.evaluated,
         )
     targets = [DEFAULTS_PATH] if write_defaults else []
     targets += [out] if out is not None else []
     if targets:
-        text = defaults_text(report.fit, defaults_command([str(p) for p in scenario_files], parameters, prior_sd))
+        text = defaults_text(
+            report.fit, defaults_command([str(p) for p in scenario_files], parameters, prior_sd)
+        )
         for target in targets:
             write_parameters(target, text)
         report = dataclasses.replace(report, written=", ".join(str(t) for t in targets))
@@ -117,7 +180,17 @@ def calibrate(
         from sim.posterior import sample_posterior, write_posterior
 
         with flags_for():
-            sample = sample_posterior(scenarios, parameters, report.fit.values, prior_sd, walkers, steps, burn, seed, progress=not as_json)
+            sample = sample_posterior(
+                scenarios,
+                parameters,
+                report.fit.values,
+                prior_sd,
+                walkers,
+                steps,
+                burn,
+                seed,
+                progress=not as_json,
+            )
         command = _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed)
         write_posterior(posterior, sample, command)
     if as_json:
@@ -134,10 +207,20 @@ def calibrate(
             echo(format_sample(sample, posterior))
 
 
-def _posterior_command(files: list[Path], params: Optional[str], prior_sd: float, out: Path, walkers: int, steps: int, burn: int, seed: int) -> str:
+def _posterior_command(
+    files: list[Path],
+    params: Optional[str],
+    prior_sd: float,
+    out: Path,
+    walkers: int,
+    steps: int,
+    burn: int,
+    seed: int,
+) -> str:
     """The command line that remakes a posterior file (recorded in its metadata)."""
     return (
-        "unsc-sim calibrate " + " ".join(str(f) for f in files) + (f" --params {params}" if params else "")
+        "unsc-sim calibrate "
+        + " ".join(str(f) for f in files)
+        + (f" --params {params}" if params else "")
         + f" --prior-sd {prior_sd:g} --posterior {out} --walkers {walkers} --steps {steps} --burn {burn} --seed {seed}"
     )
-

@@ -27,11 +27,19 @@ def plot(
     y: Annotated[Optional[str], typer.Option("--y", help="Second swept parameter: a heatmap.")] = None,
     metric: Annotated[
         Optional[str],
-        typer.Option("--metric", help="Column(s) to plot, e.g. p_vetoed, or several joined by commas: "
-                                       "p_adopted,p_vetoed,CHN_yes."),
+        typer.Option(
+            "--metric",
+            help="Column(s) to plot, e.g. p_vetoed, or several joined by commas: p_adopted,p_vetoed,CHN_yes.",
+        ),
     ] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Figure (.png, .svg or .pdf).")] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Without --out: replace the figure beside the table instead of writing <name>-2.png.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Without --out: replace the figure beside the table instead of writing <name>-2.png.",
+        ),
+    ] = False,
 ) -> None:
     """Draw a results table: line or heatmap for a grid sweep, scatter panels for a random or LHS
     sweep; members' votes and tallies for a run. Never replaces a figure without saying so."""
@@ -60,7 +68,16 @@ def plot(
 def report(
     scenario_files: ScenarioFiles,
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help="Lanes per scenario (each scenario's lanes are kept, as in run).")] = 10_000,
+    replicates: Annotated[
+        int,
+        typer.Option(
+            "--replicates",
+            "-n",
+            min=1,
+            max=MAX_RUN_REPLICATES,
+            help="Lanes per scenario (each scenario's lanes are kept, as in run).",
+        ),
+    ] = 10_000,
     seed: RootSeed = 0,
     posterior: PosteriorDraws = None,
     progress: ProgressBars = True,
@@ -84,7 +101,9 @@ UI_INSTALL_HINT = 'the interactive page needs the ui extra: pip install -e ".[ui
 
 
 def ui(
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port).")] = 8765,
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port).")
+    ] = 8765,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser tab.")] = False,
 ) -> None:
@@ -105,7 +124,20 @@ def ui(
         echo("note: solara-assets is not installed: the page will fetch its scripts from a CDN", err=True)
     page = Path(__file__).parent.parent / "app.py"  # sim/app.py
     echo(f"Serving the council page on http://{host}:{port} (Ctrl+C stops it)", err=True)
-    command = [sys.executable, "-m", "solara", "run", str(page), "--host", host, "--port", str(port),
-               "--production", "--open" if open_browser else "--no-open", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(page),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--open" if open_browser else "--no-open",
+        "--log-level",
+        "warning",
+    ]
     # Replace this process by the server, so that stopping it (Ctrl+C, kill) stops the server.
     os.execv(sys.executable, command)

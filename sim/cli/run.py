@@ -38,14 +38,22 @@ def run(
             min=1,
             max=MAX_RUN_REPLICATES,
             help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
-                 "with lanes; with --out, --explain or --posterior every lane is kept: about 45 bytes each, a "
-                 "peak of 1.1 GB at the maximum).",
+            "with lanes; with --out, --explain or --posterior every lane is kept: about 45 bytes each, a "
+            "peak of 1.1 GB at the maximum).",
         ),
     ] = 10_000,
     seed: RootSeed = 0,
     as_json: JsonFlag = False,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")] = None,
-    explain: Annotated[bool, typer.Option("--explain", help="Each member's utility in its parts, and who was pivotal where the draft failed.")] = False,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Per-lane table (.csv or .parquet).")
+    ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Each member's utility in its parts, and who was pivotal where the draft failed.",
+        ),
+    ] = False,
     posterior: PosteriorDraws = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities, modal tally, members' votes, vetoes."""
@@ -92,8 +100,15 @@ def warn_about(scenario) -> None:
 
 
 def members(
-    year: Annotated[int, typer.Option("--year", "-y", min=2006, max=2026, help="The council of this year.")] = 2022,
-    date: Annotated[Optional[str], typer.Option("--date", help="Day whose situation and UNGA positions to use (default: 1 July of the year).")] = None,
+    year: Annotated[
+        int, typer.Option("--year", "-y", min=2006, max=2026, help="The council of this year.")
+    ] = 2022,
+    date: Annotated[
+        Optional[str],
+        typer.Option(
+            "--date", help="Day whose situation and UNGA positions to use (default: 1 July of the year)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List a year's council: every member's stances, where each came from, and the situation."""
@@ -175,8 +190,11 @@ def power(
         codes, permanent = council_seats(year)
     decision_rule = rule_for(rule.value)
     indices = power_indices(decision_rule, permanent, codes)
-    echo(json.dumps(power_table(rule.value, indices, permanent), indent=2) if as_json
-         else format_power(decision_rule, indices, permanent))
+    echo(
+        json.dumps(power_table(rule.value, indices, permanent), indent=2)
+        if as_json
+        else format_power(decision_rule, indices, permanent)
+    )
 
 
 def version() -> None:
@@ -184,4 +202,3 @@ def version() -> None:
     from sim import __version__
 
     echo(__version__)
-

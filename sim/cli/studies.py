@@ -38,27 +38,67 @@ class SweepDesign(str, Enum):
     lhs = "lhs"
 
 
-
 def sweep(
     scenario_file: ScenarioFile,
-    param: Annotated[Optional[list[str]], typer.Option(
-        "--param", "-p", metavar="KEY=VALUES",
-        help="A swept key: start:stop:count (grid, ends included), a,b,c (list) or low:high "
-             "(random, lhs). Repeat for more keys; replaces the file's [sweep] parameters.")] = None,
-    design: Annotated[Optional[SweepDesign], typer.Option("--design", help="grid (default), random or lhs.")] = None,
-    samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Points to draw (random, lhs).")] = None,
-    replicates: Annotated[Optional[int], typer.Option("--replicates", "-n", min=1, help="Lanes per point [default: 1,000].")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The table, one row per point (.parquet or .csv); without it the table is printed.")] = None,
-    per_lane: Annotated[bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")] = False,
+    param: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="KEY=VALUES",
+            help="A swept key: start:stop:count (grid, ends included), a,b,c (list) or low:high "
+            "(random, lhs). Repeat for more keys; replaces the file's [sweep] parameters.",
+        ),
+    ] = None,
+    design: Annotated[
+        Optional[SweepDesign], typer.Option("--design", help="grid (default), random or lhs.")
+    ] = None,
+    samples: Annotated[
+        Optional[int], typer.Option("--samples", min=1, help="Points to draw (random, lhs).")
+    ] = None,
+    replicates: Annotated[
+        Optional[int], typer.Option("--replicates", "-n", min=1, help="Lanes per point [default: 1,000].")
+    ] = None,
+    seed: Annotated[
+        Optional[int], typer.Option("--seed", "-s", min=0, help="Root seed [default: 0].")
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            help="The table, one row per point (.parquet or .csv); without it the table is printed.",
+        ),
+    ] = None,
+    per_lane: Annotated[
+        bool, typer.Option("--per-lane", help="Also write every lane to <out stem>.lanes<suffix>.")
+    ] = False,
     workers: Workers = 1,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786).")] = None,
-    chunk_lanes: Annotated[int, typer.Option("--chunk-lanes", min=1, help="Lanes per model instance (part of what fixes the numbers).")] = 50_000,
-    restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")] = False,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster (tcp://host:8786)."
+        ),
+    ] = None,
+    chunk_lanes: Annotated[
+        int,
+        typer.Option(
+            "--chunk-lanes", min=1, help="Lanes per model instance (part of what fixes the numbers)."
+        ),
+    ] = 50_000,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Discard unfinished work of another sweep at the same --out.")
+    ] = False,
     progress: ProgressBar = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     posterior: PosteriorDraws = None,
-    engine: Annotated[str, typer.Option("--engine", help="points: one model per point; lanes: blocks of points as lanes of one model (stances, decision.*, context numbers; sim/sweep/lanes.py).")] = "points",
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="points: one model per point; lanes: blocks of points as lanes of one model (stances, decision.*, context numbers; sim/sweep/lanes.py).",
+        ),
+    ] = "points",
 ) -> None:
     """Sweep scenario keys over a grid, random or Latin-hypercube design: one row per point."""
     from sim.sweep import SweepInterrupted, load_sweep, run_sweep
@@ -73,19 +113,33 @@ def sweep(
     only_one_runner(workers, scheduler)
     cpus = os.cpu_count() or 1
     if workers > cpus:
-        echo(f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
-             "the extra processes only cost memory", err=True)
+        echo(
+            f"warning: --workers {workers} is more than the {cpus} CPUs of this machine: "
+            "the extra processes only cost memory",
+            err=True,
+        )
     draws = load_posterior_or_fail(posterior)
     try:
         with flags_for(SWEEP_FLAGS):
             plan = load_sweep(
-                scenario_file, param, design.value if design else None, samples, replicates, seed, chunk_lanes,
+                scenario_file,
+                param,
+                design.value if design else None,
+                samples,
+                replicates,
+                seed,
+                chunk_lanes,
                 engine=engine,
             )
             if draws is not None:
                 plan = dataclasses.replace(plan, posterior=draws)
             report = run_sweep(
-                plan, out, workers=workers, scheduler=scheduler, per_lane=per_lane, restart=restart,
+                plan,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                per_lane=per_lane,
+                restart=restart,
                 progress=progress and not as_json,
             )
     except SweepInterrupted as exc:
@@ -112,18 +166,50 @@ def sweep(
 
 def sensitivity(
     scenario_file: ScenarioFile,
-    param: Annotated[Optional[list[str]], typer.Option(
-        "--param", "-p", metavar="KEY=LOW:HIGH", help="A key and its range; repeat for more keys.")] = None,
-    method: Annotated[str, typer.Option("--method", help="sobol (first and total order) or morris (mu*, sigma).")] = "sobol",
-    metric: Annotated[str, typer.Option("--metric", help="A sweep column: p_vetoed, p_adopted, CHN_no (or no:CHN), ...")] = "p_vetoed",
-    samples: Annotated[Optional[int], typer.Option("--samples", help="Sobol: base samples N, a power of 2 (points N(D+2)) [1024]; Morris: trajectories [200].")] = None,
-    replicates: Annotated[int, typer.Option("--replicates", "-n", min=1, help="Lanes per sample point.")] = 1_000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Root seed (sample, lanes, bootstrap).")] = 0,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Indices table (.csv or .parquet); the evaluated sample is kept (and resumable) at <stem>.sample.parquet.")] = None,
-    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Bar chart of the indices (.png or .svg).")] = None,
+    param: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--param", "-p", metavar="KEY=LOW:HIGH", help="A key and its range; repeat for more keys."
+        ),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="sobol (first and total order) or morris (mu*, sigma).")
+    ] = "sobol",
+    metric: Annotated[
+        str, typer.Option("--metric", help="A sweep column: p_vetoed, p_adopted, CHN_no (or no:CHN), ...")
+    ] = "p_vetoed",
+    samples: Annotated[
+        Optional[int],
+        typer.Option(
+            "--samples",
+            help="Sobol: base samples N, a power of 2 (points N(D+2)) [1024]; Morris: trajectories [200].",
+        ),
+    ] = None,
+    replicates: Annotated[
+        int, typer.Option("--replicates", "-n", min=1, help="Lanes per sample point.")
+    ] = 1_000,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Root seed (sample, lanes, bootstrap).")
+    ] = 0,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            help="Indices table (.csv or .parquet); the evaluated sample is kept (and resumable) at <stem>.sample.parquet.",
+        ),
+    ] = None,
+    plot_path: Annotated[
+        Optional[Path], typer.Option("--plot", help="Bar chart of the indices (.png or .svg).")
+    ] = None,
     workers: Workers = 1,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster.")] = None,
-    restart: Annotated[bool, typer.Option("--restart", help="Discard unfinished work of another analysis at the same --out.")] = False,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster."),
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Discard unfinished work of another analysis at the same --out.")
+    ] = False,
     progress: ProgressBar = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the indices as one JSON object.")] = False,
 ) -> None:
@@ -143,8 +229,14 @@ def sensitivity(
     try:
         with flags_for():
             plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
-            result = run_sensitivity(plan, out, workers=workers, scheduler=scheduler, restart=restart,
-                                     progress=progress and not as_json)
+            result = run_sensitivity(
+                plan,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                restart=restart,
+                progress=progress and not as_json,
+            )
     except SweepInterrupted as exc:
         exit_interrupted(exc)
     if plot_path is not None:
@@ -162,10 +254,28 @@ def sensitivity(
 
 def strongest(
     scenario_file: ScenarioFile,
-    max_veto_risk: Annotated[float, typer.Option("--max-veto-risk", min=0.0, max=1.0, help="Bound on P(vetoed or failed) of the text put to the vote.")] = 0.1,
-    measure: Annotated[Optional[list[str]], typer.Option("--measure", "-m", metavar="NAME", help="Scale only this measure (its type, or its position from 0); repeat for more. Default: all.")] = None,
+    max_veto_risk: Annotated[
+        float,
+        typer.Option(
+            "--max-veto-risk",
+            min=0.0,
+            max=1.0,
+            help="Bound on P(vetoed or failed) of the text put to the vote.",
+        ),
+    ] = 0.1,
+    measure: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--measure",
+            "-m",
+            metavar="NAME",
+            help="Scale only this measure (its type, or its position from 0); repeat for more. Default: all.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
-    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Draw the curve (.png or .svg).")] = None,
+    plot_path: Annotated[
+        Optional[Path], typer.Option("--plot", help="Draw the curve (.png or .svg).")
+    ] = None,
 ) -> None:
     """The strongest text of the draft whose P(vetoed or failed) stays under the bound."""
     from sim.plots import FIGURE_FORMATS
@@ -179,11 +289,25 @@ def strongest(
 
 
 def discover(
-    sweep_table: Annotated[Path, typer.Argument(metavar="SWEEP_TABLE", help="Table from unsc-sim sweep --out (random or lhs design).")],
-    metric: Annotated[str, typer.Option("--metric", help="Column of the table, e.g. p_adopted, p_vetoed, CHN_no.")],
-    above: Annotated[float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")],
-    threshold_density: Annotated[float, typer.Option("--threshold-density", help="Density the box must reach: the box of highest coverage that does.")] = 0.8,
-    plot_path: Annotated[Optional[Path], typer.Option("--plot", help="Peeling trajectory and box limits (.png or .svg).")] = None,
+    sweep_table: Annotated[
+        Path,
+        typer.Argument(metavar="SWEEP_TABLE", help="Table from unsc-sim sweep --out (random or lhs design)."),
+    ],
+    metric: Annotated[
+        str, typer.Option("--metric", help="Column of the table, e.g. p_adopted, p_vetoed, CHN_no.")
+    ],
+    above: Annotated[
+        float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")
+    ],
+    threshold_density: Annotated[
+        float,
+        typer.Option(
+            "--threshold-density", help="Density the box must reach: the box of highest coverage that does."
+        ),
+    ] = 0.8,
+    plot_path: Annotated[
+        Optional[Path], typer.Option("--plot", help="Peeling trajectory and box limits (.png or .svg).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """PRIM scenario discovery: the swept conditions under which a metric exceeds a value."""
@@ -197,7 +321,9 @@ def discover(
     _show(result, as_json, format_discovery, plot_path, plot_discovery, "Trajectory and box drawn to")
 
 
-def _show(result, as_json: bool, text: Callable, plot_path: Optional[Path], draw: Callable, drawn: str) -> None:
+def _show(
+    result, as_json: bool, text: Callable, plot_path: Optional[Path], draw: Callable, drawn: str
+) -> None:
     """Draw ``result`` to ``--plot`` if asked, then print it: one JSON object, or its text and where
     the figure went (``drawn``: "Curve drawn to")."""
     if plot_path is not None:

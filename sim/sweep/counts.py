@@ -48,7 +48,9 @@ class PointCounts:
         votes, outcome = chunk.votes, chunk.outcome
         self.lanes += int(outcome.shape[0])
         self.outcomes += np.bincount(outcome.astype(np.int64), minlength=len(OUTCOME_LABELS))
-        self.votes += np.stack([np.count_nonzero(votes == code, axis=1) for code in (YES, NO, ABSTAIN)], axis=1)
+        self.votes += np.stack(
+            [np.count_nonzero(votes == code, axis=1) for code in (YES, NO, ABSTAIN)], axis=1
+        )
         voted = outcome != Outcome.WITHDRAWN
         if voted.any():
             unique, counts = np.unique(tally_keys(votes[:, voted]), return_counts=True)

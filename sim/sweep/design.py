@@ -138,6 +138,7 @@ def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- key paths
 
+
 def _unwrap_optional(annotation: Any) -> Any:
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
@@ -224,8 +225,7 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
         if origin is list:
             if not part.isdigit():
                 raise DesignError(
-                    [f"{label}: {parent} is a list; name an item by its position from 0 "
-                     f"(e.g. {parent}.0)"]
+                    [f"{label}: {parent} is a list; name an item by its position from 0 (e.g. {parent}.0)"]
                 )
             node = typing.get_args(node)[0]
             continue
@@ -255,6 +255,7 @@ def _example(key: str) -> str:
 
 
 # ------------------------------------------------------------------------ parsing values
+
 
 def _number(text: str, info: KeyInfo, where: str) -> float:
     try:
@@ -320,16 +321,20 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
     grid, bounds = GRID_SPEC.match(text), BOUNDS_SPEC.match(text)
     if (grid or bounds or text.count(":") in (1, 2)) and not numeric:
         raise DesignError(
-            [f"{where}: a range needs a numeric key; {key} takes "
-             f"{'true or false' if info.kind == 'bool' else 'text' + _choices(info)}: give a list a,b,c"]
+            [
+                f"{where}: a range needs a numeric key; {key} takes "
+                f"{'true or false' if info.kind == 'bool' else 'text' + _choices(info)}: give a list a,b,c"
+            ]
         )
     if text.count(":") == 2:
         if not grid:
             raise DesignError([f"{where}: expected start:stop:count with numbers, got {text!r}"])
         if design != "grid":
             raise DesignError(
-                [f"{where}: --design {design} takes bounds low:high or a list a,b,c, "
-                 f"not start:stop:count ({text!r})"]
+                [
+                    f"{where}: --design {design} takes bounds low:high or a list a,b,c, "
+                    f"not start:stop:count ({text!r})"
+                ]
             )
         start, stop = float(grid.group(1)), float(grid.group(2))
         try:
@@ -348,9 +353,11 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
         if info.kind == "int":
             if any(v != int(v) for v in values):
                 raise DesignError(
-                    [f"{where}: {key} takes whole numbers; {text} gives "
-                     f"{', '.join(f'{v:g}' for v in values[:4])}{', ...' if len(values) > 4 else ''} "
-                     "(make (stop - start) / (count - 1) whole)"]
+                    [
+                        f"{where}: {key} takes whole numbers; {text} gives "
+                        f"{', '.join(f'{v:g}' for v in values[:4])}{', ...' if len(values) > 4 else ''} "
+                        "(make (stop - start) / (count - 1) whole)"
+                    ]
                 )
             return Parameter(key, info.kind, values=tuple(int(v) for v in values))
         return Parameter(key, info.kind, values=tuple(float(v) for v in values))
@@ -359,8 +366,10 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
             raise DesignError([f"{where}: expected low:high with numbers, got {text!r}"])
         if design == "grid":
             raise DesignError(
-                [f"{where}: bounds low:high are for --design random or lhs; "
-                 f"a grid takes start:stop:count or a list a,b,c (got {text!r})"]
+                [
+                    f"{where}: bounds low:high are for --design random or lhs; "
+                    f"a grid takes start:stop:count or a list a,b,c (got {text!r})"
+                ]
             )
         low, high = float(bounds.group(1)), float(bounds.group(2))
         if low > high:
@@ -390,7 +399,9 @@ def parse_param_option(option: str, design: DesignName) -> Parameter:
 
 
 def build_design(
-    parameters: list[Parameter], name: DesignName = "grid", samples: int | None = None,
+    parameters: list[Parameter],
+    name: DesignName = "grid",
+    samples: int | None = None,
     where: str = "--samples",
 ) -> Design:
     """Check that ``parameters`` make a design of kind ``name``; one problem per line."""
@@ -416,7 +427,9 @@ def build_design(
     design = Design(name=name, parameters=tuple(parameters), samples=samples)
     if design.size > MAX_POINTS:
         raise DesignError(
-            [f"the design has {design.size:,} points (more than {MAX_POINTS:,}): fewer values, "
-             "or --design lhs with --samples"]
+            [
+                f"the design has {design.size:,} points (more than {MAX_POINTS:,}): fewer values, "
+                "or --design lhs with --samples"
+            ]
         )
     return design

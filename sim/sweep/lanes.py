@@ -99,8 +99,11 @@ def lane_key(key: str) -> LaneKey | None:
 
 
 def lane_problems(
-    keys: Sequence[str], kinds: Sequence[str], codes: Sequence[str] | None,
-    label: str = "--engine lanes: ", advice: str = "; use --engine points",
+    keys: Sequence[str],
+    kinds: Sequence[str],
+    codes: Sequence[str] | None,
+    label: str = "--engine lanes: ",
+    advice: str = "; use --engine points",
 ) -> list[str]:
     """Why these keys cannot run as lanes: one line per key (empty if they can); ``codes``
     (the council) None skips the check that a member key names a seated member."""
@@ -112,7 +115,8 @@ def lane_problems(
                 f"{label}{key}: cannot take a value per lane (the lanes engine takes "
                 "members.CODE.{" + ",".join(STANCE_FIELDS) + "}, decision.NAME, "
                 "negotiation.softening_step/min_text_scale, context."
-                + "/".join(CONTEXT_FIELDS) + f", proposal.measures.N.to and other number fields){advice}"
+                + "/".join(CONTEXT_FIELDS)
+                + f", proposal.measures.N.to and other number fields){advice}"
             )
         elif found.kind == "stance" and codes is not None and found.code not in codes:
             problems.append(f"{label}{key}: {found.code} does not sit on this council")
@@ -126,7 +130,8 @@ def lane_scenario(base: Scenario, keys: Sequence[str], values: np.ndarray) -> Sc
     per_lane = ("stance", "global")
     params = [
         LaneParameter(f.key, f.code, f.field, -np.inf, np.inf)
-        for f in found if f is not None and f.kind in per_lane
+        for f in found
+        if f is not None and f.kind in per_lane
     ]
     rows = np.array([values[k] for k, f in enumerate(found) if f is not None and f.kind in per_lane])
     scenario = with_lane_values(base, params, rows.reshape(len(params), -1)) if params else base
@@ -138,14 +143,19 @@ def lane_scenario(base: Scenario, keys: Sequence[str], values: np.ndarray) -> Sc
     return scenario
 
 
-def measure_lanes(base: Scenario, keys: Sequence[str], values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def measure_lanes(
+    base: Scenario, keys: Sequence[str], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(change, reversion), each (2, lanes), of the draft with each lane's measure values, or
     None if no measure is swept: what ``CouncilModel`` computes once from the file's measures
     (``sim.measures.change_and_reversion``), per lane."""
     from sim.measures import change_and_reversion
 
-    swept = [(k, found) for k, found in enumerate(lane_key(key) for key in keys)
-             if found is not None and found.kind == "measure"]
+    swept = [
+        (k, found)
+        for k, found in enumerate(lane_key(key) for key in keys)
+        if found is not None and found.kind == "measure"
+    ]
     if not swept:
         return None
     measures = list(base.spec.proposal.measures)
@@ -168,7 +178,9 @@ def measure_lanes(base: Scenario, keys: Sequence[str], values: np.ndarray) -> tu
     return change, reversion
 
 
-def lane_model(scenario: Scenario, lanes: int, seed: int, draft: tuple[np.ndarray, np.ndarray] | None) -> CouncilModel:
+def lane_model(
+    scenario: Scenario, lanes: int, seed: int, draft: tuple[np.ndarray, np.ndarray] | None
+) -> CouncilModel:
     """A model of ``lanes`` lanes; with ``draft`` (change, reversion per lane) each lane votes on
     its own text, set where the model would use its file's (a final draft: no rounds of talks,
     see :func:`validate_lane_points`)."""
@@ -184,11 +196,13 @@ def has_random_stances(scenario: Scenario) -> bool:
     """Whether some stance is drawn per lane (a per-lane value set by the sweep is not drawn)."""
     return any(
         stance.is_random and not isinstance(stance, PerLaneStance)
-        for profile in scenario.members for stance in profile.stances.values()
+        for profile in scenario.members
+        for stance in profile.stances.values()
     )
 
 
 # ------------------------------------------------------------------------------ the vote
+
 
 def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, Any]:
     """The vote of a model whose lanes are points, ``replicates`` times per point (point-major):
@@ -215,7 +229,8 @@ def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, A
         intents = (yes.view(np.int8) - no.view(np.int8)).reshape(count, width * replicates)
     else:
         intents = np.where(yes, np.int8(YES), np.where(no, np.int8(NO), np.int8(ABSTAIN))).reshape(
-            count, width * replicates)
+            count, width * replicates
+        )
     rule = model.rule
     withdrawn = np.broadcast_to(
         canvass_withdraws(rule, intents, model.permanent, model.calls_vetoed_vote), (width * replicates,)
@@ -243,14 +258,19 @@ def simulate_block(
     if draft is None:
         output = simulate_chunk(full, values.shape[1] * replicates, seed)
         return output.votes, output.outcome
-    model = lane_model(full, values.shape[1] * replicates, seed,
-                       (np.repeat(draft[0], replicates, axis=1), np.repeat(draft[1], replicates, axis=1)))
+    model = lane_model(
+        full,
+        values.shape[1] * replicates,
+        seed,
+        (np.repeat(draft[0], replicates, axis=1), np.repeat(draft[1], replicates, axis=1)),
+    )
     model.run_model()
     assert model.votes is not None and model.outcome is not None
     return model.votes, model.outcome.outcome
 
 
 # ------------------------------------------------------------------------------ the plan
+
 
 @dataclass(frozen=True)
 class Block:
@@ -294,7 +314,9 @@ def block_seed(seed: int, block: int) -> int:
 def lane_units(sweep: Sweep) -> list[Unit]:
     """Work units of whole blocks, about as large as the per-point engine's; each unit's
     pieces name its points and replicates so that saved units are checked the same way."""
-    return list(_lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, unit_budget(sweep.total_lanes)))
+    return list(
+        _lane_units(len(sweep.points), sweep.replicates, sweep.chunk_lanes, unit_budget(sweep.total_lanes))
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -302,8 +324,10 @@ def _lane_units(points: int, replicates: int, chunk_lanes: int, budget: int) -> 
     """:func:`lane_units`, kept: a sweep asks for its units several times, and a sample of
     200,000 points has as many pieces."""
     groups = (
-        [Piece(point, block.start // chunk_lanes, block.start, block.stop)
-         for point in range(block.first, block.first + block.count)]
+        [
+            Piece(point, block.start // chunk_lanes, block.start, block.stop)
+            for point in range(block.first, block.first + block.count)
+        ]
         for block in blocks(points, replicates, chunk_lanes)
     )
     return tuple(pack_units(groups, budget))
@@ -335,10 +359,8 @@ def lane_tasks(sweep: Sweep, todo: Sequence[Unit]) -> Any:
         pieces = unit.pieces
         first = min(p.point for p in pieces)
         last = max(p.point for p in pieces)
-        values = point_matrix(sweep)[:, first:last + 1]
-        unit_blocks = tuple(
-            by_start[(p.point, p.start)] for p in pieces if (p.point, p.start) in by_start
-        )
+        values = point_matrix(sweep)[:, first : last + 1]
+        unit_blocks = tuple(by_start[(p.point, p.start)] for p in pieces if (p.point, p.start) in by_start)
         yield LaneUnitTask(unit.index, sweep.scenario, keys, unit_blocks, values, first, sweep.seed)
 
 
@@ -362,17 +384,19 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
         rows = [row[p] for p in range(block.first, block.first + block.count)]
         lanes[rows] += reps
         point_of_lane = np.repeat(np.arange(count), reps)
-        codes = np.bincount(point_of_lane * len(OUTCOME_LABELS) + outcome.astype(np.int64),
-                            minlength=count * len(OUTCOME_LABELS))
+        codes = np.bincount(
+            point_of_lane * len(OUTCOME_LABELS) + outcome.astype(np.int64),
+            minlength=count * len(OUTCOME_LABELS),
+        )
         outcomes[rows] += codes.reshape(count, len(OUTCOME_LABELS))
         is_vote = [block_votes == code for code in (YES, NO, ABSTAIN)]
         for j, mask in enumerate(is_vote):
             votes[rows, :, j] += mask.reshape(members, count, reps).sum(axis=2).T
         voted = outcome != Outcome.WITHDRAWN
         if voted.any():
-            combined = (point_of_lane[voted] + block.first) * n ** 3 + tally_keys(block_votes[:, voted])
+            combined = (point_of_lane[voted] + block.first) * n**3 + tally_keys(block_votes[:, voted])
             unique, counts = np.unique(combined, return_counts=True)
-            tallies.append(np.stack([unique // n ** 3, unique % n ** 3, counts], axis=1))
+            tallies.append(np.stack([unique // n**3, unique % n**3, counts], axis=1))
     tally_rows = np.concatenate(tallies) if tallies else np.zeros((0, 3), dtype=np.int64)
     if len(tally_rows):  # a point split over blocks of one unit: add its tallies up
         pairs, inverse = np.unique(tally_rows[:, :2], axis=0, return_inverse=True)
@@ -390,6 +414,7 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------------------ checking
 
+
 def validate_lane_points(sweep: Sweep) -> None:
     """Check a lanes sweep without building every point: each key's constraints in the schema
     are bounds on that key alone, so its smallest and largest values are checked (2 scenarios a
@@ -401,13 +426,16 @@ def validate_lane_points(sweep: Sweep) -> None:
         problems.extend(
             f"--engine lanes: {key}: a measure goes per lane only for a final draft (the penholder's "
             "concessions in rounds of talks read one text per model); use --engine points"
-            for key in sweep.design.keys if (found := lane_key(key)) is not None and found.kind == "measure"
+            for key in sweep.design.keys
+            if (found := lane_key(key)) is not None and found.kind == "measure"
         )
     for key in sweep.design.keys:
         column = [point[key] for point in sweep.points]
         for value in sorted({min(column), max(column)}):
             try:
-                scenario = scenario_from_dict(sweep.raw, label=label, base_dir=sweep.base_dir, overrides={key: value})
+                scenario = scenario_from_dict(
+                    sweep.raw, label=label, base_dir=sweep.base_dir, overrides={key: value}
+                )
             except ScenarioError as exc:
                 problems.extend(p for p in exc.problems if p not in problems)
                 continue

@@ -56,12 +56,12 @@ MAX_LISTED_PROBLEMS = 20
 UNIT_FORMAT = 1
 """Version of the saved unit files: part of the manifest key."""
 MAX_PIECES = 1_000_000
-POSTERIOR_INTERVALS = ("with --posterior: p_*_low/high span the 2.5-97.5% range over lanes of the outcome's exact "
-                       "probability at each lane's parameter draw, and the Wilson interval of the share")
+POSTERIOR_INTERVALS = (
+    "with --posterior: p_*_low/high span the 2.5-97.5% range over lanes of the outcome's exact "
+    "probability at each lane's parameter draw, and the Wilson interval of the share"
+)
 """At most this many (point, chunk) pieces: points x ceil(replicates / chunk lanes). Planning
 holds them all; at the default chunk size this is 50 billion lanes, some ten hours of a core."""
-
-
 
 
 class SweepError(InputError):
@@ -83,6 +83,7 @@ def point_seed(seed: int, point: int) -> int:
 
 
 # ------------------------------------------------------------------------------- the plan
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -159,7 +160,9 @@ class Sweep:
     def point_scenario(self, point: int) -> Scenario:
         """The scenario at one point: the file with the point's values set."""
         return scenario_from_dict(
-            self.raw, label=self.scenario.path or "<scenario>", base_dir=self.base_dir,
+            self.raw,
+            label=self.scenario.path or "<scenario>",
+            base_dir=self.base_dir,
             overrides=self.points[point],
         )
 
@@ -172,7 +175,8 @@ class Sweep:
         bounds = chunk_bounds(self.replicates, self.chunk_lanes)
         pieces = (
             (Piece(point, chunk, start, stop),)
-            for point in range(len(self.points)) for chunk, (start, stop) in enumerate(bounds)
+            for point in range(len(self.points))
+            for chunk, (start, stop) in enumerate(bounds)
         )
         return pack_units(pieces, unit_budget(self.total_lanes))
 
@@ -195,16 +199,25 @@ class Sweep:
             "points": len(self.points),
             "lanes": self.total_lanes,
             "seeds": "point p: SeedSequence(seed, spawn_key=(p,)); its chunk c: "
-                     "sim.runner.chunk_seed(point seed, c)",
-            **({"posterior": self.posterior.summary(), "posterior_sha256": self.posterior.digest(),
-                "intervals": POSTERIOR_INTERVALS} if self.posterior is not None else {}),
+            "sim.runner.chunk_seed(point seed, c)",
+            **(
+                {
+                    "posterior": self.posterior.summary(),
+                    "posterior_sha256": self.posterior.digest(),
+                    "intervals": POSTERIOR_INTERVALS,
+                }
+                if self.posterior is not None
+                else {}
+            ),
             **(_LANES_METADATA if self.engine == "lanes" else {}),
         }
 
     def key(self, per_lane: bool) -> str:
         """Hash of everything that determines the saved units (the work directory's key)."""
         if self.engine == "lanes":  # numbers only: hash the array (200,000 points in JSON take a second)
-            values = hashlib.sha256(json.dumps(self.design.keys).encode() + point_matrix(self).tobytes()).hexdigest()
+            values = hashlib.sha256(
+                json.dumps(self.design.keys).encode() + point_matrix(self).tobytes()
+            ).hexdigest()
         else:
             values = hashlib.sha256(json.dumps(self.points, sort_keys=True, default=str).encode()).hexdigest()
         identity = {
@@ -220,7 +233,7 @@ class Sweep:
 _LANES_METADATA = {
     "engine": "lanes",
     "seeds": "blocks of max(1, chunk_lanes // replicates) points (sim.sweep.lanes); block b: "
-             "SeedSequence(seed, spawn_key=(0x6C616E6573, b))",
+    "SeedSequence(seed, spawn_key=(0x6C616E6573, b))",
 }
 
 
@@ -229,8 +242,11 @@ def point_matrix(sweep: Sweep) -> np.ndarray:
     cached = sweep.__dict__.get("_point_matrix")
     if cached is None:
         keys = sweep.design.keys
-        cached = np.array([[float(point[key]) for key in keys] for point in sweep.points],
-                          dtype=float).reshape(len(sweep.points), len(keys)).T.copy()
+        cached = (
+            np.array([[float(point[key]) for key in keys] for point in sweep.points], dtype=float)
+            .reshape(len(sweep.points), len(keys))
+            .T.copy()
+        )
         object.__setattr__(sweep, "_point_matrix", cached)  # a frozen dataclass: a private cache
     return cached
 
@@ -264,8 +280,10 @@ def load_sweep(
         samples = table.samples
         if design is None:
             samples_from = f"{label}: sweep.samples"
-    replicates = replicates if replicates is not None else (
-        table.replicates if table and table.replicates else DEFAULT_REPLICATES
+    replicates = (
+        replicates
+        if replicates is not None
+        else (table.replicates if table and table.replicates else DEFAULT_REPLICATES)
     )
     seed = seed if seed is not None else (table.seed if table and table.seed is not None else 0)
     problems: list[str] = []
@@ -295,9 +313,11 @@ def load_sweep(
     pieces = built.size * -(-replicates // chunk_lanes)
     if pieces > MAX_PIECES:
         raise DesignError(
-            [f"replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
-             f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
-             "fewer points or replicates (or larger chunk_lanes)"]
+            [
+                f"replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
+                f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
+                "fewer points or replicates (or larger chunk_lanes)"
+            ]
         )
     points = tuple(built.points(seed))
     sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes, engine=engine)

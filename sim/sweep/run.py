@@ -99,8 +99,9 @@ def run_sweep(
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="unsc-sim-sweep-") as scratch:
-            report = run_sweep(sweep, Path(scratch) / "sweep.parquet", workers, scheduler, False, True,
-                               progress, on_unit)
+            report = run_sweep(
+                sweep, Path(scratch) / "sweep.parquet", workers, scheduler, False, True, progress, on_unit
+            )
         return dataclasses.replace(report, path=None)
     out = Path(out)
     if out.suffix.lower() not in {".csv", ".parquet"}:
@@ -117,8 +118,15 @@ def run_sweep(
 
 
 def _run_locked(
-    sweep: Sweep, out: Path, workers: int, scheduler: str | None, per_lane: bool, restart: bool,
-    progress: bool, on_unit: Callable[[int], None] | None, started: float,
+    sweep: Sweep,
+    out: Path,
+    workers: int,
+    scheduler: str | None,
+    per_lane: bool,
+    restart: bool,
+    progress: bool,
+    on_unit: Callable[[int], None] | None,
+    started: float,
 ) -> SweepReport:
     units = sweep.units()
     work = work_dir_for(out)
@@ -157,9 +165,17 @@ def _run_locked(
     write_table(frame, out, metadata)
     shutil.rmtree(work)
     return SweepReport(
-        path=out, lanes_path=lanes_path, frame=frame, metadata=metadata, points=len(sweep.points),
-        lanes=sweep.total_lanes, lanes_run=sweep.total_lanes - resumed_lanes, units=len(units),
-        units_resumed=len(done), seconds=time.perf_counter() - started, workers=workers,
+        path=out,
+        lanes_path=lanes_path,
+        frame=frame,
+        metadata=metadata,
+        points=len(sweep.points),
+        lanes=sweep.total_lanes,
+        lanes_run=sweep.total_lanes - resumed_lanes,
+        units=len(units),
+        units_resumed=len(done),
+        seconds=time.perf_counter() - started,
+        workers=workers,
     )
 
 
@@ -167,6 +183,13 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(
-        total=total, initial=initial, disable=not enabled, file=sys.stderr, unit=" lanes",
-        unit_scale=True, desc="sweep", dynamic_ncols=True, smoothing=0.1,
+        total=total,
+        initial=initial,
+        disable=not enabled,
+        file=sys.stderr,
+        unit=" lanes",
+        unit_scale=True,
+        desc="sweep",
+        dynamic_ncols=True,
+        smoothing=0.1,
     )

@@ -80,7 +80,9 @@ def verified_units(work: Path, units: list[Unit]) -> set[int]:
         index = int(stem) if stem.isdigit() else -1
         try:
             good = (
-                index in valid and index in recorded and path.is_file()
+                index in valid
+                and index in recorded
+                and path.is_file()
                 and hashlib.sha256(path.read_bytes()).hexdigest() == recorded[index]
             )
         except OSError:
@@ -111,10 +113,16 @@ def load_unit(work: Path, unit: Unit, members: int) -> dict[str, np.ndarray]:
             and arrays["votes"].shape[1:] == (members, 3)
         )
     except Exception as exc:  # a corrupt zip, a missing array, a wrong shape: one line
-        raise SweepError([f"{path}: unreadable unit file ({exc}); rerun the same command to recompute it"]) from None
+        raise SweepError(
+            [f"{path}: unreadable unit file ({exc}); rerun the same command to recompute it"]
+        ) from None
     if not ok:
         path.unlink(missing_ok=True)
-        raise SweepError([f"{path}: does not hold unit {unit.index} of this sweep; removed: rerun the same command to recompute it"])
+        raise SweepError(
+            [
+                f"{path}: does not hold unit {unit.index} of this sweep; removed: rerun the same command to recompute it"
+            ]
+        )
     return arrays
 
 
@@ -133,9 +141,11 @@ def prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[i
             return verified_units(work, sweep.units())
         if saved_key is not None and saved_key != key and not restart:
             raise SweepError(
-                [f"{work}: holds unfinished work of a different sweep (another scenario, design, "
-                 "seed, replicates, chunk size, --per-lane or version); rerun that sweep to "
-                 "finish it, or pass --restart to discard it"]
+                [
+                    f"{work}: holds unfinished work of a different sweep (another scenario, design, "
+                    "seed, replicates, chunk size, --per-lane or version); rerun that sweep to "
+                    "finish it, or pass --restart to discard it"
+                ]
             )
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -143,7 +153,8 @@ def prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[i
         manifest,
         json.dumps(
             {"key": key, "units": len(sweep.units()), "unit_log": UNIT_LOG, **sweep.metadata()},
-            indent=1, default=str,
+            indent=1,
+            default=str,
         ),
     )
     return set()
@@ -173,8 +184,10 @@ def sweep_lock(out: Path) -> Iterator[None]:
         except OSError:
             os.close(fd)
             raise SweepError(
-                [f"--out {out}: locked: another sweep is writing it now ({lock}); wait for it to "
-                 "finish, or give another --out"]
+                [
+                    f"--out {out}: locked: another sweep is writing it now ({lock}); wait for it to "
+                    "finish, or give another --out"
+                ]
             ) from None
         try:  # the previous holder may have removed the file between our open and lock
             current = os.stat(lock)

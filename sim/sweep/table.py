@@ -36,15 +36,17 @@ def sweep_table(sweep: Sweep, work: Path, units: list[Unit]) -> pd.DataFrame:
         for point, counts in unit_counts(arrays, members).items():
             totals[point].merge(counts)
     codes = sweep.scenario.codes
-    rows = [
-        {"point": p, **sweep.points[p], **totals[p].row(codes)} for p in range(len(sweep.points))
-    ]
+    rows = [{"point": p, **sweep.points[p], **totals[p].row(codes)} for p in range(len(sweep.points))]
     if sweep.posterior is not None:
         from sim.posterior import parameter_uncertainty
 
         for p, row in enumerate(rows):
             spread = parameter_uncertainty(
-                sweep.posterior, sweep.point_scenario(p), sweep.replicates, point_seed(sweep.seed, p), sweep.chunk_lanes
+                sweep.posterior,
+                sweep.point_scenario(p),
+                sweep.replicates,
+                point_seed(sweep.seed, p),
+                sweep.chunk_lanes,
             )
             for i, label in enumerate(OUTCOME_LABELS):
                 row[f"p_{label}_low"] = min(row[f"p_{label}_low"], float(spread.low[i]))

@@ -30,7 +30,8 @@ def describe_sweep(report: SweepReport, runner: str = "") -> str:
     """A short human-readable summary of a finished sweep."""
     meta = report.metadata
     axes = ", ".join(
-        f"{p['key']} ({len(p['values'])} values)" if "values" in p
+        f"{p['key']} ({len(p['values'])} values)"
+        if "values" in p
         else f"{p['key']} in [{p['low']:g}, {p['high']:g}]"
         for p in meta["parameters"]
     )

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 
-def run_units(tasks: Iterator[Any], workers: int = 1, scheduler: str | None = None) -> Iterator[dict[str, np.ndarray]]:
+def run_units(
+    tasks: Iterator[Any], workers: int = 1, scheduler: str | None = None
+) -> Iterator[dict[str, np.ndarray]]:
     """Run ``tasks`` on a dask cluster (``scheduler``, an address), ``workers`` local processes
     (more than one), or this process."""
     if scheduler is not None:

@@ -89,8 +89,10 @@ def run_processes(tasks: Iterator[Any], workers: int) -> Iterator[dict[str, np.n
                 yield future.result()
     except BrokenProcessPool as exc:
         raise SweepError(
-            [f"--workers: a worker process died ({exc}); the units it finished are saved: "
-             "rerun the same command to resume"]
+            [
+                f"--workers: a worker process died ({exc}); the units it finished are saved: "
+                "rerun the same command to resume"
+            ]
         ) from None
     finally:
         with _sigint_ignored():  # a second Ctrl-C while the workers stop would only print tracebacks
