@@ -1,6 +1,6 @@
 """Reading the TOML inputs: any scenario or preset file (with its size and nesting guards), the
 ``extends`` chain of a scenario file, the shipped member presets, groups and councils, and a
-preset file of the user's.
+preset file of the user's; and writing the calibrated defaults (``sim/data/parameters.toml``).
 
 One home for how input files are read, so the schema (:mod:`sim.scenario`) only says what a file
 may contain and the council resolver (:mod:`sim.council_resolver`) only combines what is read.
@@ -8,16 +8,21 @@ may contain and the council resolver (:mod:`sim.council_resolver`) only combines
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import stat
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pydantic import ValidationError
 
 from sim.scenario import MEMBER_CODE, MemberSpec, ScenarioError, _format_errors
+
+if TYPE_CHECKING:
+    from sim.calibrate import FitResult
+    from sim.likelihood import Parameter
 
 MAX_INPUT_BYTES = 1_000_000
 """Scenario and preset files larger than this are refused (the bundled ones are under 10 kB)."""
@@ -168,3 +173,54 @@ def with_extends(raw: dict[str, Any], path: Path, chain: list[Path]) -> dict[str
     child = {key: value for key, value in raw.items() if key != "extends"}
     return merge(base, child)
 
+
+# ------------------------------------------------------------------------ writing the defaults
+
+DEFAULTS_PATH = Path(__file__).parent / "data" / "parameters.toml"
+"""The shipped global parameters, read by :func:`sim.parameters.default_parameters`."""
+
+
+def defaults_text(result: FitResult, command: str, today: _dt.date | None = None) -> str:
+    """``sim/data/parameters.toml`` for a fit of the global parameters."""
+    from sim import __version__
+    from sim.parameters import parameters_text
+
+    today = today or _dt.date.today()
+    header = [
+        "The model's global parameters, written by `unsc-sim calibrate` (sim/calibrate.py).",
+        f"Made {today.isoformat()} with unsc-sim {__version__} by:",
+        f"  {command}",
+        f"{len(result.params)} numbers fitted to {len(result.files)} decisions; log-likelihood "
+        f"{result.log_likelihood:.3f} at the fit, {result.start_log_likelihood:.3f} at the priors' centres.",
+        f"Gaussian priors: centres and widths from sim/parameters.py (judgement, set before any fit), "
+        f"widths x {result.prior_sd:g}; on the log of scale parameters.",
+        "Fitted (std. error from the observed information; '-' at a bound or not identified):",
+    ]
+    for row in result.table():
+        se = "-" if row["std_error"] is None else f"{row['std_error']:.3f}"
+        header.append(f"  {row['param']:<34} {row['value']:.4f}  (se {se}; prior centre {row['start']:.4f})")
+    header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
+    values = {p.field: round(float(v), 6) for p, v in zip(result.params, result.values) if p.is_global}
+    return parameters_text(values, header)
+
+
+def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float) -> str:
+    """The command that reproduces a defaults file, quoted in its header."""
+    from sim.calibrate import DEFAULT_PARAMS, DEFAULT_PRIOR_SD
+
+    keys = ",".join(p.key for p in params)
+    default = keys == ",".join(DEFAULT_PARAMS)
+    return (
+        "unsc-sim calibrate " + " ".join(files)
+        + ("" if default else f" --params {keys}")
+        + (f" --prior-sd {prior_sd:g}" if prior_sd != DEFAULT_PRIOR_SD else "")
+        + " --write-defaults"
+    )
+
+
+def write_defaults(path: str | Path, text: str) -> Path:
+    """Write atomically, after checking the text reads as a parameters file."""
+    from sim.files import atomic_write_text
+
+    tomllib.loads(text)
+    return atomic_write_text(path, text)

@@ -13,7 +13,6 @@ profile is :mod:`sim.council_resolver`; the resolved :class:`Scenario` is :mod:`
 from __future__ import annotations
 
 import copy
-import importlib
 import re
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -31,6 +30,7 @@ from scipy.special import ndtr, ndtri
 
 from sim.errors import InputError
 from sim.measures import MEASURE_TYPES, Measure, total_shift
+from sim.moved import moved_names
 from sim.resolved import MemberProfile, Scenario, parameters_for, situation_for  # noqa: F401 (re-exported)
 from sim.rules import ProposalKind
 
@@ -43,26 +43,18 @@ REQUIRED_STANCES: tuple[str, ...] = ("veto_cost", "noise")
 MEMBER_CODE = re.compile(r"^[A-Z]{3}$")
 TALLY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
 
-_MOVED: dict[str, tuple[str, str]] = {
-    "_read_toml": ("sim.presets", "read_toml"),
-    "MAX_INPUT_BYTES": ("sim.presets", "MAX_INPUT_BYTES"),
-    "MAX_NESTING": ("sim.presets", "MAX_NESTING"),
-    "MAX_EXTENDS": ("sim.presets", "MAX_EXTENDS"),
-    "PERMANENT_MEMBERS": ("sim.presets", "PERMANENT_MEMBERS"),
-    "builtin_members": ("sim.presets", "builtin_members"),
-    "builtin_groups": ("sim.presets", "builtin_groups"),
-    "builtin_councils": ("sim.presets", "builtin_councils"),
-    "load_preset": ("sim.presets", "load_preset"),
-}
-"""Names that moved to :mod:`sim.presets` (which imports this module), still importable from
-here for existing callers: resolved on first use, so neither module imports the other first."""
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        module, attribute = _MOVED[name]
-        return getattr(importlib.import_module(module), attribute)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Moved to sim.presets (which imports this module); still importable from here, on first use.
+__getattr__ = moved_names(
+    __name__,
+    {
+        name: ("sim.presets", name)
+        for name in (
+            "MAX_INPUT_BYTES", "MAX_NESTING", "MAX_EXTENDS", "PERMANENT_MEMBERS",
+            "builtin_members", "builtin_groups", "builtin_councils", "load_preset",
+        )
+    }
+    | {"_read_toml": ("sim.presets", "read_toml")},
+)
 
 
 class ScenarioError(InputError):
