@@ -20,7 +20,12 @@ from sim.plot_labels import (
     metric_label,
     parameter_label,
 )
-from sim.plots import MAX_ANNOTATED, MAX_TICKS, Plot, PlotError, new_figure, sweep_metrics, swept_keys
+from sim.plots import Plot, PlotError, new_figure, sweep_metrics, swept_keys
+
+MAX_TICKS = 11
+"""Heatmap axes label at most this many cells (every k-th one beyond)."""
+MAX_ANNOTATED = 12
+"""Heatmap cells carry their value when neither axis has more cells than this."""
 
 def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     """Numeric x positions for a swept column, with tick labels if it is not numeric."""

@@ -54,17 +54,6 @@ from sim.plot_labels import (  # noqa: F401 (re-exported: figures elsewhere impo
 )
 from sim.presets import PERMANENT_MEMBERS
 
-FIGURE_FORMATS = (".png", ".svg", ".pdf")
-TABLE_FORMATS = (".parquet", ".csv")
-DPI = 150
-TOP_TALLIES = 12
-"""The tally chart shows the most common tallies only; the rest are summed in the caption."""
-
-MAX_TICKS = 11
-"""Heatmap axes label at most this many cells (every k-th one beyond)."""
-MAX_ANNOTATED = 12
-"""Heatmap cells carry their value when neither axis has more cells than this."""
-
 
 class PlotError(ValueError):
     """Bad input to a plot (file, table or option): the message is one line naming it."""
@@ -87,6 +76,11 @@ def new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
+
+
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+TABLE_FORMATS = (".parquet", ".csv")
+DPI = 150
 
 
 def save_figure(figure: Figure, path: str | Path) -> Path:
@@ -198,6 +192,10 @@ def tally_shares(lanes: pd.DataFrame) -> pd.Series:
 
 
 # ------------------------------------------------------------------------------ run figures
+
+
+TOP_TALLIES = 12
+"""The tally chart shows the most common tallies only; the rest are summed in the caption."""
 
 
 def draw_member_shares(ax, shares: pd.DataFrame, names: Mapping[str, str] | None = None) -> None:
@@ -359,7 +357,7 @@ __getattr__ = moved_names(
     __name__,
     {
         name: ("sim.grid_plots", name)
-        for name in ("plot_sweep", "sweep_line", "sweep_heatmap", "_positions", "_varying", "_metric_lines",
+        for name in ("MAX_TICKS", "MAX_ANNOTATED", "plot_sweep", "sweep_line", "sweep_heatmap", "_positions", "_varying", "_metric_lines",
                      "_categorical_ticks", "_replicates_note")
     },
 )
