@@ -10,8 +10,9 @@ baseline touches this file only.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -118,14 +119,20 @@ def _shapley_shubik_by_formula(rule: Any, permanent: np.ndarray) -> np.ndarray:
     elected = 0.0
     if 0 <= q - 1 - k <= m - 1:
         elected = math.exp(
-            math.lgamma(m) - math.lgamma(q - k) - math.lgamma(m - q + k + 1)
-            + math.lgamma(q) + math.lgamma(n - q + 1) - math.lgamma(n + 1)
+            math.lgamma(m)
+            - math.lgamma(q - k)
+            - math.lgamma(m - q + k + 1)
+            + math.lgamma(q)
+            + math.lgamma(n - q + 1)
+            - math.lgamma(n + 1)
         )
     return np.where(permanent, (1.0 - m * elected) / k, elected)
 
 
 def _last_vote_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecast]:
-    order = sorted(range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path)))
+    order = sorted(
+        range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path))
+    )
     position: dict[str, int] = {}
     forecasts: dict[int, VoteForecast] = {}
     for i in order:
@@ -136,7 +143,11 @@ def _last_vote_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecas
         position.update(record.votes)
         for code in record.defeaters:
             position[code] = NO
-        if record.outcome == "adopted" and not record.votes and scenario.spec.proposal.kind in {"committee", "statement"}:
+        if (
+            record.outcome == "adopted"
+            and not record.votes
+            and scenario.spec.proposal.kind in {"committee", "statement"}
+        ):
             position.update({code: YES for code in scenario.codes})
     return forecasts
 
@@ -165,7 +176,9 @@ def _same_kind_forecasts(scenarios: Sequence[Scenario]) -> dict[int, VoteForecas
     """Each decision as the last earlier decision of the same kind (resolution, committee,
     statement) went: its recorded votes, its defeating members' "no", or everyone's "yes";
     a withdrawn predecessor predicts a withdrawal. The first of a kind: adopted unanimously."""
-    order = sorted(range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path)))
+    order = sorted(
+        range(len(scenarios)), key=lambda i: (record_of(scenarios[i]).date, str(scenarios[i].path))
+    )
     last: dict[str, Record] = {}
     forecasts: dict[int, VoteForecast] = {}
     for i in order:
@@ -212,9 +225,7 @@ def baseline_forecasts(scenarios: Sequence[Scenario]) -> dict[str, list[VoteFore
     return result
 
 
-def baseline_comparisons(
-    scenarios: Sequence[Scenario], floor: float
-) -> dict[str, list[FileComparison]]:
+def baseline_comparisons(scenarios: Sequence[Scenario], floor: float) -> dict[str, list[FileComparison]]:
     """The baselines scored like the model, with the same floor for zero probabilities."""
     return {
         name: [score(s, f, floor, name) for s, f in zip(scenarios, forecasts)]

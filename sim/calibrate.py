@@ -18,8 +18,9 @@ shipped defaults is :mod:`sim.presets`; the printed table is :mod:`sim.text`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import minimize

@@ -32,8 +32,9 @@ Monte Carlo runs (:func:`compare_result`), the analytic probabilities used in ca
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -95,8 +95,7 @@ def _like_layers(
     if group is None:
         known = ", ".join(sorted(builtin_groups()))
         problems.append(
-            f"{label}: members.{code}.like: {like!r} is neither a member code nor a group "
-            f"(groups: {known})"
+            f"{label}: members.{code}.like: {like!r} is neither a member code nor a group (groups: {known})"
         )
         return []
     return [group]
@@ -147,13 +146,17 @@ def _merge_layers(layers: list[_Layer]) -> _Merged:
 
 
 def _check_ties(
-    code: str, override: MemberSpec, codes: list[str], presets: dict[str, MemberSpec], label: str, problems: list[str]
+    code: str,
+    override: MemberSpec,
+    codes: list[str],
+    presets: dict[str, MemberSpec],
+    label: str,
+    problems: list[str],
 ) -> None:
     for other in override.ties:
         if other not in presets and other not in codes:
             problems.append(
-                f"{label}: members.{code}.ties.{other}: no such member (not on this "
-                "council and no preset)"
+                f"{label}: members.{code}.ties.{other}: no such member (not on this council and no preset)"
             )
 
 
@@ -265,7 +268,9 @@ def council_codes(spec: ScenarioSpec, label: str) -> list[str]:
     councils = builtin_councils()
     if spec.council.year not in councils:
         known = ", ".join(str(y) for y in sorted(councils))
-        raise ScenarioError([f"{label}: council.year: no preset council for {spec.council.year} (known: {known})"])
+        raise ScenarioError(
+            [f"{label}: council.year: no preset council for {spec.council.year} (known: {known})"]
+        )
     return list(PERMANENT_MEMBERS) + sorted(councils[spec.council.year]["elected"])
 
 

@@ -6,7 +6,8 @@ figure for any sweep table (random and LHS designs go to :mod:`sim.sampled_plots
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ MAX_TICKS = 11
 """Heatmap axes label at most this many cells (every k-th one beyond)."""
 MAX_ANNOTATED = 12
 """Heatmap cells carry their value when neither axis has more cells than this."""
+
 
 def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     """Numeric x positions for a swept column, with tick labels if it is not numeric."""
@@ -77,7 +79,10 @@ def sweep_line(
         label = None
         if groups:
             values = group_key if isinstance(group_key, tuple) else (group_key,)
-            label = ", ".join(f"{parameter_label(k, names)} = {format_value(v)}" for k, v in zip(groups, values, strict=True))
+            label = ", ".join(
+                f"{parameter_label(k, names)} = {format_value(v)}"
+                for k, v in zip(groups, values, strict=True)
+            )
         (line,) = ax.plot(xs, ys, marker="o", linewidth=2, label=label)
         row = pd.DataFrame({"group": label or "", x: part[x].to_numpy()[order], metric: ys})
         if has_band:
@@ -96,12 +101,20 @@ def sweep_line(
     if groups:
         ax.legend(fontsize="small")
     band = ", band: 95% Wilson interval" if has_band else ""
-    ax.set_title(f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}", fontsize="medium")
+    ax.set_title(
+        f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}",
+        fontsize="medium",
+    )
     return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
 
 
 def _metric_lines(
-    frame: pd.DataFrame, x: str, metrics: list[str], names: Mapping[str, str], others: Iterable[str], max_lines: int
+    frame: pd.DataFrame,
+    x: str,
+    metrics: list[str],
+    names: Mapping[str, str],
+    others: Iterable[str],
+    max_lines: int,
 ) -> Plot:
     """Several metrics against ``x`` on one axes, each with its band where the table has one."""
     if len(metrics) > max_lines:
@@ -119,7 +132,9 @@ def _metric_lines(
     drawn = []
     for metric in metrics:
         ys = frame[metric].to_numpy(float)[order]
-        (line,) = ax.plot(xs[order], ys, marker="o", linewidth=2, label=metric_label(metric, names), gid=f"line-{metric}")
+        (line,) = ax.plot(
+            xs[order], ys, marker="o", linewidth=2, label=metric_label(metric, names), gid=f"line-{metric}"
+        )
         row = pd.DataFrame({"metric": metric, x: frame[x].to_numpy()[order], "value": ys})
         if f"{metric}_low" in frame.columns and f"{metric}_high" in frame.columns:
             low = frame[f"{metric}_low"].to_numpy(float)[order]
@@ -134,8 +149,10 @@ def _metric_lines(
     ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
-    ax.set_title(f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals",
-                 fontsize="medium")
+    ax.set_title(
+        f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals",
+        fontsize="medium",
+    )
     return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
 
 
@@ -180,8 +197,15 @@ def sweep_heatmap(
     if max(values.shape) <= MAX_ANNOTATED:
         for (row, column), value in np.ndenumerate(values):
             if not math.isnan(value):
-                ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize="small",
-                        color="white" if (probability and value < 0.6) else "black")
+                ax.text(
+                    column,
+                    row,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="white" if (probability and value < 0.6) else "black",
+                )
     ax.set_title(f"{metric_label(metric, names)}{_replicates_note(frame)}", fontsize="medium")
     return Plot(figure, "heatmap", {"grid": grid})
 
@@ -219,14 +243,18 @@ def plot_sweep(
     names = member_names(metadata)
     keys = swept_keys(frame, metadata)
     metrics = sweep_metrics(frame)
-    chosen = [m.strip() for m in metric.split(",") if m.strip()] if isinstance(metric, str) else list(metric or [])
+    chosen = (
+        [m.strip() for m in metric.split(",") if m.strip()] if isinstance(metric, str) else list(metric or [])
+    )
     chosen = chosen or ["p_vetoed"]
     for one in chosen:
         if one not in frame.columns or one not in metrics:
             outcomes = [m for m in metrics if m.startswith("p_")]
             codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
             shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
-            raise PlotError(f"{label}: --metric: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})")
+            raise PlotError(
+                f"{label}: --metric: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})"
+            )
     for option, key in (("--x", x), ("--y", y)):
         if key is not None and key not in keys:
             raise PlotError(
@@ -234,9 +262,15 @@ def plot_sweep(
             )
     varying = _varying(frame, keys) or keys
     if not is_grid(frame, varying, metadata):
-        design = metadata.get("design", {}).get("name", "sampled") if isinstance(metadata.get("design"), Mapping) else "sampled"
+        design = (
+            metadata.get("design", {}).get("name", "sampled")
+            if isinstance(metadata.get("design"), Mapping)
+            else "sampled"
+        )
         if y is not None:
-            raise PlotError(f"{label}: --y: a heatmap needs a grid design; this is a {design} sweep (scatter panels)")
+            raise PlotError(
+                f"{label}: --y: a heatmap needs a grid design; this is a {design} sweep (scatter panels)"
+            )
         return sampled_panels(frame, [x] if x else varying, chosen, names, design)
     metric = chosen[0] if len(chosen) == 1 else chosen
     if x is None:

@@ -9,7 +9,8 @@ imports the new home on first use instead.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def moved_names(module: str, moved: Mapping[str, tuple[str, str]]) -> Callable[[str], Any]:

@@ -8,8 +8,9 @@ the report and the interactive page), so a key is named the same way everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -72,11 +73,7 @@ SETTING_LABELS = {
     "negotiation.rounds": "Negotiation rounds before the vote",
     "proposal.draft": "Draft (first: talks happen; final: as voted)",
     **{f"negotiation.{name}": PARAMETER_LABELS[name] for name in NEGOTIATION_KEYS},
-    **{
-        f"decision.{name}": label
-        for name, label in PARAMETER_LABELS.items()
-        if name not in NEGOTIATION_KEYS
-    },
+    **{f"decision.{name}": label for name, label in PARAMETER_LABELS.items() if name not in NEGOTIATION_KEYS},
 }
 STANCE_FORMS = {"value": "", "low": "lower bound", "high": "upper bound", "mean": "mean", "sd": "sd"}
 

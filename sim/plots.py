@@ -17,9 +17,10 @@ Labels and colours are :mod:`sim.plot_labels`, re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,6 @@ from matplotlib.patches import Circle, Wedge
 from matplotlib.ticker import PercentFormatter
 
 from sim.files import atomic_write
-from sim.results import read_metadata
 from sim.moved import moved_names
 from sim.plot_labels import (  # noqa: F401 (re-exported: figures elsewhere import them from here)
     CONTEXT_LABELS,
@@ -53,6 +53,7 @@ from sim.plot_labels import (  # noqa: F401 (re-exported: figures elsewhere impo
     parameter_label,
 )
 from sim.presets import PERMANENT_MEMBERS
+from sim.results import read_metadata
 
 
 class PlotError(ValueError):

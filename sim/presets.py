@@ -12,9 +12,10 @@ import datetime as _dt
 import os
 import stat
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -56,10 +57,14 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
             if stat.S_ISDIR(mode):
                 raise IsADirectoryError
             if not stat.S_ISREG(mode):
-                raise ScenarioError([f"{label}: not a regular file (a pipe, device or socket), expected a .toml file"])
+                raise ScenarioError(
+                    [f"{label}: not a regular file (a pipe, device or socket), expected a .toml file"]
+                )
             data = handle.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
-            raise ScenarioError([f"{label}: larger than {MAX_INPUT_BYTES:,} bytes; not a scenario or preset file"])
+            raise ScenarioError(
+                [f"{label}: larger than {MAX_INPUT_BYTES:,} bytes; not a scenario or preset file"]
+            )
         raw = tomllib.loads(data.decode("utf-8"))
     except FileNotFoundError:
         raise ScenarioError([f"{label}: file not found"]) from None
@@ -70,7 +75,9 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError([f"{label}: not UTF-8 text, expected a TOML file"]) from None
     except RecursionError:
-        raise ScenarioError([f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"]) from None
+        raise ScenarioError(
+            [f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"]
+        ) from None
     except OSError as exc:
         raise ScenarioError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
     if _nesting(raw) > MAX_NESTING:
@@ -135,7 +142,6 @@ def load_preset(path: str | Path, label: str | None = None) -> dict[str, MemberS
     path = Path(path)
     label = label or str(path)
     return load_members_table(read_toml(path, label), label)
-
 
 
 MAX_EXTENDS = 8
@@ -211,7 +217,8 @@ def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd
     keys = ",".join(p.key for p in params)
     default = keys == ",".join(DEFAULT_PARAMS)
     return (
-        "unsc-sim calibrate " + " ".join(files)
+        "unsc-sim calibrate "
+        + " ".join(files)
         + ("" if default else f" --params {keys}")
         + (f" --prior-sd {prior_sd:g}" if prior_sd != DEFAULT_PRIOR_SD else "")
         + " --write-defaults"

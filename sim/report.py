@@ -15,9 +15,10 @@ tables, sections) are :mod:`sim.report_html`; this module runs, assembles and wr
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sim import __version__
 from sim.compare import CompareError, FileComparison, compare_result

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import io
 import re
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -91,7 +92,9 @@ def _figure(plot: Plot, caption: str) -> str:
     )
 
 
-def _table(headers: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, str]]], cls: str = "") -> str:
+def _table(
+    headers: Iterable[tuple[str, str]], rows: Iterable[Iterable[tuple[str, str]]], cls: str = ""
+) -> str:
     """A table from (html, css class) cells; every html fragment is escaped by the caller."""
     head = "".join(f'<th class="{c}">{h}</th>' for h, c in headers)
     body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for v, c in row) + "</tr>" for row in rows)
@@ -164,8 +167,11 @@ def _situation_section(scenario: Scenario) -> str:
     situation = scenario.situation
     assert situation is not None
     rows = [("Date", _e(situation.date.isoformat()))]
-    added = [label for key, label in (("nuclear_test", "a nuclear test"), ("icbm_launch", "an ICBM launch"))
-             if getattr(context, key)]
+    added = [
+        label
+        for key, label in (("nuclear_test", "a nuclear test"), ("icbm_launch", "an ICBM launch"))
+        if getattr(context, key)
+    ]
     if added:
         rows.append(("Added on the day (what-if)", _e(" and ".join(added)) + " (in the provocation stock)"))
     for attribute, key, label in SITUATION_ROWS:
@@ -201,13 +207,19 @@ def _council_section(scenario: Scenario) -> str:
         sources = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in member.sources.items())
         basis = _e(member.note) + (f"<ul>{sources}</ul>" if sources else "")
         rows.append(
-            [(f"{_e(member.name)} ({_e(member.code)})", ""), ("permanent" if member.permanent else "elected", "")]
+            [
+                (f"{_e(member.name)} ({_e(member.code)})", ""),
+                ("permanent" if member.permanent else "elected", ""),
+            ]
             + [(_stance_cell(scenario, agent, k), "num") for k in STANCE_FIELDS]
-            + [(ties or "&ndash;", ""), (f"<details><summary>why</summary>{basis}</details>" if basis else "", "")]
+            + [
+                (ties or "&ndash;", ""),
+                (f"<details><summary>why</summary>{basis}</details>" if basis else "", ""),
+            ]
         )
     note = (
         '<p class="note">Stances in [0, 1]; U(a, b) is drawn uniformly and N(m, s) from a normal '
-        "truncated to [0, 1], afresh in every lane; \"derived\" values come from the member's UNGA "
+        'truncated to [0, 1], afresh in every lane; "derived" values come from the member\'s UNGA '
         "position (pressure, reciprocity) or the salience rule. Ties: alignment with other members "
         "in [-1, 1].</p>"
     )
@@ -229,7 +241,12 @@ def _outcome_section(result: RunResult) -> str:
         [
             ("Outcome", ""),
             ("Probability", "num"),
-            ("95% interval (Wilson)" if result.parameter_uncertainty is None else "95% interval (parameters and votes)", "num"),
+            (
+                "95% interval (Wilson)"
+                if result.parameter_uncertainty is None
+                else "95% interval (parameters and votes)",
+                "num",
+            ),
             ("Lanes", "num"),
         ],
         rows,
@@ -240,7 +257,9 @@ def _outcome_section(result: RunResult) -> str:
     if summary["defeated_by"]:
         verb = "Blocked" if result.scenario.spec.proposal.kind in {"committee", "statement"} else "Vetoed"
         shares = ", ".join(f"{_e(c)} {_percent(s)}" for c, s in summary["defeated_by"].items())
-        lines.append(f"{verb} by: {shares} of lanes; most common set: {_e('+'.join(summary['modal_defeaters']))}.")
+        lines.append(
+            f"{verb} by: {shares} of lanes; most common set: {_e('+'.join(summary['modal_defeaters']))}."
+        )
     if summary["modal_tally"]:
         lines.append(
             f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
@@ -279,12 +298,16 @@ def _votes_section(entry: ReportEntry) -> str:
         rows.append(cells)
     tally_rows = [[(_e(label), ""), (_percent(share), "num")] for label, share in tallies.head(10).items()]
     tally_table = (
-        _table([("Tally (yes-no-abstain)", ""), ("Share of lanes put to the vote", "num")], tally_rows, "tallies")
+        _table(
+            [("Tally (yes-no-abstain)", ""), ("Share of lanes put to the vote", "num")], tally_rows, "tallies"
+        )
         if tally_rows
         else '<p class="note">No lane came to a vote.</p>'
     )
     title = f"{result.scenario.name}: {result.replicates:,} lanes, seed {result.seed}"
-    figures = _figure(run_plot(members, tallies, title), "Each member's vote shares and the tally distribution")
+    figures = _figure(
+        run_plot(members, tallies, title), "Each member's vote shares and the tally distribution"
+    )
     figures += _figure(
         seat_plot(members, size=(6.0, 4.0)),
         "The Council's horseshoe: each seat a pie of the member's yes / no / abstain shares; permanent members ringed",
@@ -324,7 +347,10 @@ def _history_section(entry: ReportEntry) -> str:
     if comparison.modal_defeaters:
         modal += " by " + _e("+".join(comparison.modal_defeaters))
     rows = [
-        ("What happened", f"{real} ({_e(record.symbol)}, {_e(record.date)}; source: {_e(_record_source(record))})"),
+        (
+            "What happened",
+            f"{real} ({_e(record.symbol)}, {_e(record.date)}; source: {_e(_record_source(record))})",
+        ),
         ("Most likely in the model", f"{modal}: {verdict}"),
         ("P(real outcome)", f'<span class="p-real-outcome">{_p(comparison.p_outcome)}</span>'),
         ("P(real tally)", _p(comparison.p_tally)),
@@ -366,7 +392,9 @@ def entry_section(index: int, entry: ReportEntry) -> str:
         f"<code>{_e(scenario.fingerprint())}</code>; {entry.result.replicates:,} replicates, seed "
         f"{entry.result.seed}.</p>"
     )
-    description = f"<p>{_e(scenario.spec.scenario.description)}</p>" if scenario.spec.scenario.description else ""
+    description = (
+        f"<p>{_e(scenario.spec.scenario.description)}</p>" if scenario.spec.scenario.description else ""
+    )
     return (
         f'<section id="s{index}"><h2>{index}. {_e(scenario.name)}</h2>{made}{description}'
         f"{_proposal_section(scenario)}{_council_section(scenario)}{_outcome_section(entry.result)}"

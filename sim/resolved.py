@@ -111,4 +111,3 @@ def situation_for(spec: ScenarioSpec, parameters: ModelParameters) -> Situation:
         extra_events=context.extra_events(),
         overrides=context.overrides(),
     )
-

@@ -11,8 +11,9 @@ up to the decision: nothing later than the date shapes the forecast. The fitting
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,8 @@ def rolling_summary(forecasts: Sequence[RollingForecast]) -> dict[str, Any]:
                 "date": c.date,
                 "predicted": c.modal_outcome
                 + (" by " + "+".join(c.modal_defeaters) if c.modal_defeaters else ""),
-                "recorded": c.observed_outcome + (" by " + "+".join(c.observed_defeaters) if c.observed_defeaters else ""),
+                "recorded": c.observed_outcome
+                + (" by " + "+".join(c.observed_defeaters) if c.observed_defeaters else ""),
                 "p_outcome": c.p_outcome,
                 "outcome_right": c.outcome_correct,
                 "trained_on": f.trained_on,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -92,7 +93,7 @@ class Stance(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _one_form(self) -> "Stance":
+    def _one_form(self) -> Stance:
         forms = {
             "value": self.value is not None,
             "low/high": self.low is not None or self.high is not None,
@@ -198,7 +199,7 @@ class CouncilSpec(_Strict):
     quota: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
-    def _year_or_members(self) -> "CouncilSpec":
+    def _year_or_members(self) -> CouncilSpec:
         if (self.year is None) == (self.members is None):
             raise ValueError("give either year (a preset council) or members (a list of codes)")
         if self.members is not None:
@@ -223,7 +224,7 @@ class ProposalSpec(_Strict):
     measures: list[Measure] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
-    def _moves_something(self) -> "ProposalSpec":
+    def _moves_something(self) -> ProposalSpec:
         d_pressure, d_reciprocity = total_shift(self.measures)
         if abs(d_pressure) < 1e-12 and abs(d_reciprocity) < 1e-12:
             raise ValueError("the measures cancel out: the draft is the status quo")

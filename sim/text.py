@@ -8,7 +8,8 @@ modules are imported only when a function here runs, so this module is quick to 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.calibrate import CalibrationReport
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 
 # ------------------------------------------------------------------------------ comparisons
+
 
 def describe_record(c: FileComparison) -> str:
     """The record in a few words: outcome, who defeated it, tally."""
@@ -32,7 +34,11 @@ def describe_forecast(c: FileComparison) -> str:
     text = c.modal_outcome
     if c.modal_defeaters:
         text += " by " + "+".join(c.modal_defeaters)
-    if c.modal_outcome not in {"withdrawn", "blocked"} and c.modal_tally and c.kind in {"resolution", "procedural"}:
+    if (
+        c.modal_outcome not in {"withdrawn", "blocked"}
+        and c.modal_tally
+        and c.kind in {"resolution", "procedural"}
+    ):
         text += " " + c.modal_tally
     return text
 
@@ -76,8 +82,10 @@ def format_comparison(report: ComparisonReport) -> str:
         f"(probabilities of 0 are floored at {report.floor:.2g} in log-likelihoods; 'ok' = the most likely",
         " outcome, with the same vetoing / blocking members where the record names them, is what happened)",
         *(
-            [f"parameter uncertainty: {report.posterior['draws']:,} posterior draws from {report.posterior['file']}; "
-             "each lane draws its own parameter set, so the probabilities include parameter and vote uncertainty"]
+            [
+                f"parameter uncertainty: {report.posterior['draws']:,} posterior draws from {report.posterior['file']}; "
+                "each lane draws its own parameter set, so the probabilities include parameter and vote uncertainty"
+            ]
             if report.posterior
             else []
         ),
@@ -88,7 +96,9 @@ def format_comparison(report: ComparisonReport) -> str:
     for c in report.files:
         low = {code: p for code, p in (c.p_members or {}).items() if p < 0.5}
         if low:
-            doubtful.append(f"    {c.date} {c.symbol}: " + ", ".join(f"{code} {p:.3f}" for code, p in low.items()))
+            doubtful.append(
+                f"    {c.date} {c.symbol}: " + ", ".join(f"{code} {p:.3f}" for code, p in low.items())
+            )
     if doubtful:
         lines += ["", "  Members whose real vote the model gave a probability below 0.5:", *doubtful]
     model_total = totals(report.files)
@@ -111,6 +121,7 @@ def format_comparison(report: ComparisonReport) -> str:
 
 # ------------------------------------------------------------------------------ calibration
 
+
 def format_calibration(report: CalibrationReport) -> str:
     """The human-readable output of ``unsc-sim calibrate``."""
     from sim.baselines import BASELINE_LABELS
@@ -132,7 +143,11 @@ def format_calibration(report: CalibrationReport) -> str:
         se = row["std_error"]
         se_text = f"{se:10.3f}" if se is not None else ("  at bound" if row["at_bound"] else "         -")
         lines.append(f"  {row['param']:<34}  {row['start']:>7.3f}  {row['value']:>8.3f}  {se_text}")
-    lines += ["", "  Every decision at the fitted values (in-sample, exact probabilities):", *format_files(report.at_fit)]
+    lines += [
+        "",
+        "  Every decision at the fitted values (in-sample, exact probabilities):",
+        *format_files(report.at_fit),
+    ]
     fit_total = totals(report.at_fit)
     lines.append(f"  in-sample outcomes right: {fit_total['outcomes_correct']}/{fit_total['files']}")
     if report.rolling is not None:

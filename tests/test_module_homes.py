@@ -44,8 +44,18 @@ def test_an_unknown_name_is_still_an_attribute_error():
         sim.compare.nothing_here  # noqa: B018
 
 
-@pytest.mark.parametrize("first", ["sim.presets", "sim.council_resolver", "sim.baselines", "sim.rolling",
-                                   "sim.grid_plots", "sim.report_html", "sim.text"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "sim.presets",
+        "sim.council_resolver",
+        "sim.baselines",
+        "sim.rolling",
+        "sim.grid_plots",
+        "sim.report_html",
+        "sim.text",
+    ],
+)
 def test_each_new_module_imports_first_without_a_cycle(first):
     """Each new module imports the old one at its top; the old ones reach back only on use."""
     code = f"import {first}; import sim.scenario, sim.compare, sim.calibrate, sim.plots, sim.report"
