@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.plot_labels import (
     SHARE_COLUMN,
@@ -91,21 +92,12 @@ def sweep_line(
             ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
             row[f"{metric}_low"], row[f"{metric}_high"] = low, high
         drawn.append(row)
-    if tick_labels is not None:
-        ax.set_xticks(range(len(tick_labels)), tick_labels)
-    ax.set_xlabel(parameter_label(x, names))
     ax.set_ylabel(metric_label(metric, names))
     if metric.startswith("p_") or metric.rpartition("_")[2] in VOTES:
         ax.set_ylim(-0.02, 1.02)
-    ax.grid(True, alpha=0.3)
-    if groups:
-        ax.legend(fontsize="small")
     band = ", band: 95% Wilson interval" if has_band else ""
-    ax.set_title(
-        f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}",
-        fontsize="medium",
-    )
-    return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
+    title = f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}"
+    return _finish_lines(figure, x, names, tick_labels, drawn, title, legend=bool(groups))
 
 
 def _metric_lines(
@@ -142,17 +134,30 @@ def _metric_lines(
             ax.fill_between(xs[order], low, high, color=line.get_color(), alpha=0.2, linewidth=0)
             row["low"], row["high"] = low, high
         drawn.append(row)
+    ax.set_ylabel("Probability or share of lanes")
+    ax.set_ylim(-0.02, 1.02)
+    title = f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals"
+    return _finish_lines(figure, x, names, tick_labels, drawn, title, legend=True)
+
+
+def _finish_lines(
+    figure: Figure,
+    x: str,
+    names: Mapping[str, str],
+    tick_labels: list[str] | None,
+    drawn: list[pd.DataFrame],
+    title: str,
+    legend: bool,
+) -> Plot:
+    """What every line figure ends with: the x axis, grid, legend and title, and the data drawn."""
+    ax = figure.axes[0]
     if tick_labels is not None:
         ax.set_xticks(range(len(tick_labels)), tick_labels)
     ax.set_xlabel(parameter_label(x, names))
-    ax.set_ylabel("Probability or share of lanes")
-    ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    ax.set_title(
-        f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals",
-        fontsize="medium",
-    )
+    if legend:
+        ax.legend(fontsize="small")
+    ax.set_title(title, fontsize="medium")
     return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
 
 
