@@ -1,4 +1,4 @@
-"""Fitting the model's free parameters to the record, and the rolling-origin forecast.
+"""Fitting the model's free parameters to the record.
 
 **What is fitted**: the global parameters :mod:`sim.parameters` marks ``fitted`` (the stake
 weight, the consensus norm, the sponsor affinity, the noise scale, the responses to provocation,
@@ -11,28 +11,23 @@ carry what the General Assembly record says about positions (the US far from Chi
 into years when the Council's unanimous votes say nothing about it. ``unsc-sim calibrate --write-defaults`` writes the result to
 ``sim/data/parameters.toml``, which every scenario then uses; the same command reproduces it.
 
-**Rolling-origin evaluation** (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*,
-ch. 5): for every decision from ``ROLLING_FROM`` on, fit on the decisions strictly before its
-date (from the same priors and starting values, which come from no decision) and predict it. The
-stances come from General Assembly positions of the decision's own year or earlier, the situation
-from series dated up to the decision: nothing later than the date shapes the forecast.
+The rolling-origin forecast built on these fits is :mod:`sim.rolling`; writing the fit as the
+shipped defaults is :mod:`sim.presets`; the printed table is :mod:`sim.text`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import minimize
 
 from sim import __version__
-from sim.compare import FileComparison, by_date, record_of, totals
+from sim.compare import FileComparison, by_date, totals
 from sim.likelihood import (
-    ANALYTIC_FLOOR,
     CalibrationError,
     Parameter,
     analytic_comparison,
@@ -40,14 +35,16 @@ from sim.likelihood import (
     parse_params,
     total_log_likelihood,
 )
-from sim.parameters import FITTED, SPECS, parameters_text
+from sim.moved import moved_names
+from sim.parameters import FITTED, SPECS
 from sim.scenario import Scenario
-from sim.situation import parse_date
+
+if TYPE_CHECKING:
+    from sim.rolling import RollingForecast
 
 DEFAULT_PARAMS: tuple[str, ...] = tuple(f"decision.{name}" for name in FITTED)
 """What ``calibrate`` fits unless told otherwise: every fitted global parameter."""
 DEFAULT_PRIOR_SD = 2.0
-ROLLING_FROM = "2009-01-01"
 GRADIENT_STEP = 1e-5
 HESSIAN_STEP = 1e-3
 
@@ -285,133 +282,6 @@ def _standard_errors(objective: Objective, x: np.ndarray, at_bound: np.ndarray) 
     return std_errors
 
 
-# ------------------------------------------------------------------------ rolling forecast
-
-@dataclass(frozen=True)
-class RollingForecast:
-    """One decision forecast from a fit on the decisions strictly before its date."""
-
-    comparison: FileComparison
-    trained_on: int
-    values: np.ndarray
-
-
-def _date(scenario: Scenario) -> _dt.date:
-    return parse_date(record_of(scenario).date)
-
-
-def rolling(
-    scenarios: Sequence[Scenario],
-    params: Sequence[Parameter],
-    prior_sd: float = DEFAULT_PRIOR_SD,
-    start: str = ROLLING_FROM,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[RollingForecast]:
-    """For each decision dated ``start`` or later: fit on the earlier ones, predict it. Each fit
-    starts where the previous one (on fewer, earlier decisions) ended: nothing later enters."""
-    ordered = by_date(scenarios)
-    first = parse_date(start)
-    targets = [s for s in ordered if _date(s) >= first]
-    forecasts: list[RollingForecast] = []
-    cache: dict[int, np.ndarray] = {}
-    previous: np.ndarray | None = None
-    for k, target in enumerate(targets):
-        training = [s for s in ordered if _date(s) < _date(target)]
-        n = len(training)
-        if n not in cache:
-            cache[n] = (
-                fit(training, params, prior_sd=prior_sd, uncertainty=False, start=previous).values
-                if training
-                else prior_center(params, ordered)
-            )
-            previous = cache[n]
-        values = cache[n]
-        forecasts.append(RollingForecast(analytic_comparison(target, params, values), n, values))
-        if progress is not None:
-            progress(k + 1, len(targets))
-    return forecasts
-
-
-def rolling_summary(forecasts: Sequence[RollingForecast]) -> dict[str, Any]:
-    comparisons = [f.comparison for f in forecasts]
-    briers = [c.brier for c in comparisons if c.brier is not None]
-    return {
-        "decisions": len(comparisons),
-        "outcomes_right": int(sum(c.outcome_correct for c in comparisons)),
-        "event_log_likelihood": float(sum(c.event_log_likelihood for c in comparisons)),
-        "brier": float(np.mean(briers)) if briers else None,
-        "files": [
-            {
-                "file": c.file,
-                "symbol": c.symbol,
-                "date": c.date,
-                "predicted": c.modal_outcome
-                + (" by " + "+".join(c.modal_defeaters) if c.modal_defeaters else ""),
-                "recorded": c.observed_outcome + (" by " + "+".join(c.observed_defeaters) if c.observed_defeaters else ""),
-                "p_outcome": c.p_outcome,
-                "outcome_right": c.outcome_correct,
-                "trained_on": f.trained_on,
-            }
-            for f, c in zip(forecasts, comparisons)
-        ],
-    }
-
-
-def rolling_baselines(scenarios: Sequence[Scenario], start: str = ROLLING_FROM) -> dict[str, dict[str, Any]]:
-    """The baselines on the same decisions: each uses only decisions before the one it predicts
-    (the ones that need no fit are rolling by construction)."""
-    from sim.compare import baseline_comparisons
-
-    ordered = by_date(scenarios)
-    first = parse_date(start)
-    keep = [i for i, s in enumerate(ordered) if _date(s) >= first]
-    result = {}
-    for name, comparisons in baseline_comparisons(ordered, ANALYTIC_FLOOR).items():
-        chosen = [comparisons[i] for i in keep]
-        result[name] = {
-            "outcomes_right": int(sum(c.outcome_correct for c in chosen)),
-            "event_log_likelihood": float(sum(c.event_log_likelihood for c in chosen)),
-        }
-    return result
-
-
-# ------------------------------------------------------------------------ the defaults file
-
-DEFAULTS_PATH = Path(__file__).parent / "data" / "parameters.toml"
-
-
-def defaults_text(result: FitResult, command: str, today: _dt.date | None = None) -> str:
-    """``sim/data/parameters.toml`` for a fit of the global parameters."""
-    today = today or _dt.date.today()
-    header = [
-        "The model's global parameters, written by `unsc-sim calibrate` (sim/calibrate.py).",
-        f"Made {today.isoformat()} with unsc-sim {__version__} by:",
-        f"  {command}",
-        f"{len(result.params)} numbers fitted to {len(result.files)} decisions; log-likelihood "
-        f"{result.log_likelihood:.3f} at the fit, {result.start_log_likelihood:.3f} at the priors' centres.",
-        f"Gaussian priors: centres and widths from sim/parameters.py (judgement, set before any fit), "
-        f"widths x {result.prior_sd:g}; on the log of scale parameters.",
-        "Fitted (std. error from the observed information; '-' at a bound or not identified):",
-    ]
-    for row in result.table():
-        se = "-" if row["std_error"] is None else f"{row['std_error']:.3f}"
-        header.append(f"  {row['param']:<34} {row['value']:.4f}  (se {se}; prior centre {row['start']:.4f})")
-    header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
-    values = {p.field: round(float(v), 6) for p, v in zip(result.params, result.values) if p.is_global}
-    return parameters_text(values, header)
-
-
-def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float) -> str:
-    keys = ",".join(p.key for p in params)
-    default = keys == ",".join(DEFAULT_PARAMS)
-    return (
-        "unsc-sim calibrate " + " ".join(files)
-        + ("" if default else f" --params {keys}")
-        + (f" --prior-sd {prior_sd:g}" if prior_sd != DEFAULT_PRIOR_SD else "")
-        + " --write-defaults"
-    )
-
-
 # ------------------------------------------------------------------------ the whole calibration
 
 @dataclass(frozen=True)
@@ -433,6 +303,8 @@ class CalibrationReport:
             "written": self.written,
         }
         if self.rolling is not None:
+            from sim.rolling import rolling_summary
+
             data["rolling"] = rolling_summary(self.rolling)
             data["baselines"] = self.baselines
         return data
@@ -455,69 +327,11 @@ def calibrate(
     at_start = [analytic_comparison(s, params, result.start) for s in ordered]
     forecasts = baselines = None
     if with_rolling:
+        from sim.rolling import rolling, rolling_baselines
+
         forecasts = rolling(ordered, params, prior_sd=prior_sd, progress=progress)
         baselines = rolling_baselines(ordered)
     return CalibrationReport(result, at_fit, at_start, forecasts, baselines)
-
-
-def format_calibration(report: CalibrationReport) -> str:
-    """The human-readable output of ``unsc-sim calibrate``."""
-    from sim.compare import BASELINE_LABELS, describe_forecast, describe_record, format_files
-
-    r = report.fit
-    lines = [
-        f"Calibration: {len(r.params)} numbers fitted to {len(r.files)} decisions (penalised maximum "
-        f"likelihood, priors sd {r.prior_sd:g} centred on judgement values; exact likelihood)",
-        f"  {'converged' if r.converged else 'NOT converged'} ({r.message}); {r.evaluations:,} "
-        f"parameter points evaluated in {r.seconds:.1f} s",
-        f"  log-likelihood of the records: {r.log_likelihood:.3f} at the fit, "
-        f"{r.start_log_likelihood:.3f} at the priors' centres",
-        "",
-        f"  {'parameter':<34}  {'prior':>7}  {'fitted':>8}  {'std. error':>10}",
-    ]
-    for row in r.table():
-        se = row["std_error"]
-        se_text = f"{se:10.3f}" if se is not None else ("  at bound" if row["at_bound"] else "         -")
-        lines.append(f"  {row['param']:<34}  {row['start']:>7.3f}  {row['value']:>8.3f}  {se_text}")
-    lines += ["", "  Every decision at the fitted values (in-sample, exact probabilities):", *format_files(report.at_fit)]
-    fit_total = totals(report.at_fit)
-    lines.append(f"  in-sample outcomes right: {fit_total['outcomes_correct']}/{fit_total['files']}")
-    if report.rolling is not None:
-        summary = rolling_summary(report.rolling)
-        lines += [
-            "",
-            "  Rolling forecast: each decision predicted by a fit on the decisions before its date:",
-            f"  {'date':<10}  {'decision':<24}  {'record':<22}  {'predicted':<22}  {'p(out)':>6}  ok",
-        ]
-        for f in report.rolling:
-            c = f.comparison
-            lines.append(
-                f"  {c.date:<10}  {c.symbol[:24]:<24}  {describe_record(c)[:22]:<22}  "
-                f"{describe_forecast(c)[:22]:<22}  {c.p_outcome:>6.3f}  {'yes' if c.outcome_correct else 'NO'}"
-            )
-        lines.append(
-            f"  out of sample: {summary['outcomes_right']}/{summary['decisions']} outcomes right, "
-            f"event log-likelihood {summary['event_log_likelihood']:.2f}, Brier {summary['brier']:.3f}"
-        )
-        for name, scores in (report.baselines or {}).items():
-            label = BASELINE_LABELS.get(name, name)
-            lines.append(
-                f"  baseline {label:<34} {scores['outcomes_right']}/{summary['decisions']} outcomes right, "
-                f"event log-likelihood {scores['event_log_likelihood']:.2f}"
-            )
-    if report.written:
-        lines += ["", f"  Parameters written to {report.written}"]
-    return "\n".join(lines)
-
-
-def write_defaults(path: str | Path, text: str) -> Path:
-    """Write atomically, after checking the text reads as a parameters file."""
-    import tomllib
-
-    from sim.files import atomic_write_text
-
-    tomllib.loads(text)
-    return atomic_write_text(path, text)
 
 
 __all__ = [
@@ -526,20 +340,24 @@ __all__ = [
     "DEFAULT_PARAMS",
     "FitResult",
     "Objective",
-    "RollingForecast",
     "calibrate",
     "default_params",
-    "defaults_command",
-    "defaults_text",
     "fit",
-    "format_calibration",
     "parse_params",
     "prior_center",
-    "rolling",
-    "rolling_baselines",
-    "rolling_summary",
-    "write_defaults",
 ]
+
+
+# Moved out (those modules import this one); still importable from here, on first use.
+__getattr__ = moved_names(
+    __name__,
+    {
+        name: ("sim.rolling", name)
+        for name in ("ROLLING_FROM", "RollingForecast", "rolling", "rolling_baselines", "rolling_summary")
+    }
+    | {name: ("sim.presets", name) for name in ("DEFAULTS_PATH", "defaults_command", "defaults_text", "write_defaults")}
+    | {"format_calibration": ("sim.text", "format_calibration")},
+)
 
 
 # `sim.calibrate(...)` is the public call sim.api.calibrate; the module stays importable as before.

@@ -6,19 +6,21 @@ built with ``matplotlib.figure.Figure`` on the Agg canvas, never through pyplot:
 global state, safe in a web server (the interactive page and the report reuse these functions).
 
 - sweep tables (``unsc-sim sweep --out``): a line with its 95% interval band for one swept
-  parameter, a heatmap for two;
+  parameter, a heatmap for two (:mod:`sim.grid_plots`; random and LHS designs:
+  :mod:`sim.sampled_plots`);
 - run tables (``unsc-sim run --out``, one row per lane): each member's yes / no / abstain shares
   and the tally distribution;
 - from a run in memory: outcome probabilities with intervals, the council's seat chart.
+
+Labels and colours are :mod:`sim.plot_labels`, re-exported here.
 """
 
 from __future__ import annotations
 
-import math
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,92 +30,30 @@ from matplotlib.patches import Circle, Wedge
 from matplotlib.ticker import PercentFormatter
 
 from sim.files import atomic_write
-from sim.results import read_metadata
-from sim.scenario import (
-    PERMANENT_MEMBERS,
-    ScenarioError,
-    builtin_members,
-    load_scenario,
+from sim.moved import moved_names
+from sim.plot_labels import (  # noqa: F401 (re-exported: figures elsewhere import them from here)
+    CONTEXT_LABELS,
+    NEGOTIATION_KEYS,
+    OUTCOME_COLOURS,
+    PARAMETER_LABELS,
+    SETTING_LABELS,
+    SHARE_COLUMN,
+    STANCE_FORMS,
+    STANCE_LABELS,
+    VOTE_COLOURS,
+    VOTE_LABELS,
+    VOTES,
+    _metric_label,
+    _parameter_label,
+    format_value,
+    mathtext_safe,
+    member_label,
+    member_names,
+    metric_label,
+    parameter_label,
 )
-
-FIGURE_FORMATS = (".png", ".svg", ".pdf")
-TABLE_FORMATS = (".parquet", ".csv")
-DPI = 150
-TOP_TALLIES = 12
-"""The tally chart shows the most common tallies only; the rest are summed in the caption."""
-
-MAX_TICKS = 11
-"""Heatmap axes label at most this many cells (every k-th one beyond)."""
-MAX_ANNOTATED = 12
-"""Heatmap cells carry their value when neither axis has more cells than this."""
-
-VOTES = ("yes", "no", "abstain", "not_cast")
-VOTE_LABELS = {"yes": "yes", "no": "no", "abstain": "abstain", "not_cast": "not put to the vote"}
-VOTE_COLOURS = {"yes": "#2e7d32", "no": "#c62828", "abstain": "#f9a825", "not_cast": "#bdbdbd"}
-OUTCOME_COLOURS = {
-    "adopted": "#2e7d32",
-    "vetoed": "#c62828",
-    "failed": "#6d4c41",
-    "blocked": "#ad1457",
-    "withdrawn": "#757575",
-}
-
-CONTEXT_LABELS = {
-    "date": "Date of the decision",
-    "nuclear_test": "Nuclear test on the day (what-if)",
-    "icbm_launch": "ICBM launch on the day (what-if)",
-    "provocation": "Provocation stock (a nuclear test = 1)",
-    "unreciprocated_steps": "Unreciprocated DPRK steps (stock)",
-    "talks_under_way": "Talks under way",
-    "great_power_tension": "Great-power tension (0-1)",
-    "status_quo_pressure": "Pressure of the regime in force (0-1)",
-    "status_quo_reciprocity": "Reciprocity of the regime in force (0-1)",
-}
-"""``[context]`` keys (:class:`sim.scenario.ContextSpec`)."""
-STANCE_LABELS = {
-    "pressure": "pressure stance (0-1)",
-    "reciprocity": "reciprocity stance (0-1)",
-    "veto_cost": "veto cost (0-1)",
-    "salience": "salience (0-1)",
-    "noise": "noise (sd of the vote shock)",
-}
-PARAMETER_LABELS = {
-    "stake_weight": "Weight of the stake (utility per unit of quadratic gain)",
-    "consensus_norm": "Consensus norm (utility of going along)",
-    "sponsor_affinity": "Weight of ties to the sponsors",
-    "noise_scale": "Noise scale (x every member's noise)",
-    "provocation_response": "Rise in ideal pressure per unit of provocation",
-    "talks_restraint": "Fall in ideal pressure while talks are under way",
-    "tension_veto_discount": "Discount of objection costs at full tension (0-1)",
-    "shared_veto_discount": "Discount of a shared objection's cost (0-1)",
-    "ga_pressure_mid": "Pressure stance at UNGA ideal point 0",
-    "ga_pressure_slope": "Pressure stance per unit of UNGA ideal point",
-    "ga_dprk_weight": "Pressure stance per step of the UNGA DPRK human-rights vote",
-    "elected_salience": "Salience of the file to an elected member (0-1)",
-    "abstention_band": "Abstention band (utility units)",
-    "provocation_half_life_days": "Half-life of a provocation (days)",
-    "steps_half_life_days": "Half-life of a DPRK step (days)",
-    "softening_step": "Softening per round (share of the text)",
-    "min_text_scale": "Weakest text the penholder accepts (0-1)",
-}
-"""The global model parameters (:data:`sim.parameters.PARAMETER_SPECS`) in words."""
-NEGOTIATION_KEYS = ("softening_step", "min_text_scale")
-"""Parameters a scenario sets in ``[negotiation]`` rather than ``[decision]``."""
-SETTING_LABELS = {
-    "negotiation.rounds": "Negotiation rounds before the vote",
-    "proposal.draft": "Draft (first: talks happen; final: as voted)",
-    **{f"negotiation.{name}": PARAMETER_LABELS[name] for name in NEGOTIATION_KEYS},
-    **{
-        f"decision.{name}": label
-        for name, label in PARAMETER_LABELS.items()
-        if name not in NEGOTIATION_KEYS
-    },
-}
-STANCE_FORMS = {"value": "", "low": "lower bound", "high": "upper bound", "mean": "mean", "sd": "sd"}
-
-
-SHARE_COLUMN = re.compile(r"^[A-Z]{3}_(yes|no|abstain)$")
-"""A sweep table's per-member vote share column, e.g. ``CHN_yes``."""
+from sim.presets import PERMANENT_MEMBERS
+from sim.results import read_metadata
 
 
 class PlotError(ValueError):
@@ -139,6 +79,11 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+TABLE_FORMATS = (".parquet", ".csv")
+DPI = 150
+
+
 def save_figure(figure: Figure, path: str | Path) -> Path:
     """Write ``figure`` as PNG, SVG or PDF (by extension), atomically: temporary file, then rename."""
     path = Path(path)
@@ -162,80 +107,6 @@ def unused_path(path: str | Path) -> Path:
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
         number += 1
     return candidate
-
-
-# ------------------------------------------------------------------------------------ labels
-
-
-def member_names(metadata: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """Member code -> name: the shipped presets, overridden by the scenario a table names."""
-    names = {code: spec.name or code for code, spec in builtin_members().items()}
-    scenario_file = (metadata or {}).get("scenario_file")
-    if scenario_file and Path(scenario_file).is_file():
-        try:
-            names.update({m.code: m.name for m in load_scenario(scenario_file).members})
-        except ScenarioError:
-            pass  # the table still plots; names fall back to the presets
-    return names
-
-
-def mathtext_safe(text: Any) -> str:
-    """``text`` as matplotlib should show it literally: every ``$`` escaped, so that a name
-    such as ``$x$`` is drawn as written instead of parsed (or failing) as mathtext."""
-    return str(text).replace("$", r"\$")
-
-
-def member_label(code: str, names: Mapping[str, str], permanent: bool | None = None) -> str:
-    permanent = code in PERMANENT_MEMBERS if permanent is None else permanent
-    name = names.get(code, code)
-    return mathtext_safe(f"{name} ({code}, P5)" if permanent else f"{name} ({code})")
-
-
-def parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
-    """:func:`_parameter_label`, safe to draw (see :func:`mathtext_safe`)."""
-    return mathtext_safe(_parameter_label(key, names))
-
-
-def _parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
-    """A swept key in words with its unit: ``members.CHN.pressure`` -> "China: pressure stance
-    (0-1)", ``context.great_power_tension`` -> "Great-power tension (0-1)"."""
-    names = names or {}
-    parts = key.split(".")
-    if parts[0] == "context" and len(parts) == 2 and parts[1] in CONTEXT_LABELS:
-        return CONTEXT_LABELS[parts[1]]
-    if parts[0] == "members" and len(parts) >= 3:
-        who = names.get(parts[1], parts[1])
-        stance = STANCE_LABELS.get(parts[2], parts[2].replace("_", " "))
-        form = STANCE_FORMS.get(parts[3], parts[3]) if len(parts) > 3 else ""
-        return f"{who}: {stance}" + (f", {form}" if form else "")
-    return SETTING_LABELS.get(key, key)
-
-
-def metric_label(metric: str, names: Mapping[str, str] | None = None) -> str:
-    """:func:`_metric_label`, safe to draw (see :func:`mathtext_safe`)."""
-    return mathtext_safe(_metric_label(metric, names))
-
-
-def _metric_label(metric: str, names: Mapping[str, str] | None = None) -> str:
-    """``p_vetoed`` -> "P(vetoed)"; ``CHN_yes`` -> "China: share of lanes voting yes"."""
-    names = names or {}
-    if metric.startswith("p_"):
-        return f"P({metric[2:]})"
-    code, _, vote = metric.rpartition("_")
-    if code and vote in VOTES:
-        return f"{names.get(code, code)}: share of lanes voting {VOTE_LABELS[vote]}"
-    return metric
-
-
-def format_value(value: Any) -> str:
-    """Tick labels: integers without decimals, floats in short form, booleans as no / yes."""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):g}"
-    return mathtext_safe(value)
 
 
 # ------------------------------------------------------------------------------------ tables
@@ -321,240 +192,11 @@ def tally_shares(lanes: pd.DataFrame) -> pd.Series:
     return series
 
 
-# ---------------------------------------------------------------------------- sweep figures
-
-
-def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
-    """Numeric x positions for a swept column, with tick labels if it is not numeric."""
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype(int).to_numpy(float), ["no", "yes"]
-    if pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(float), None
-    categories = list(dict.fromkeys(values.astype(str)))
-    lookup = {label: index for index, label in enumerate(categories)}
-    return values.astype(str).map(lookup).to_numpy(float), [mathtext_safe(c) for c in categories]
-
-
-def _varying(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
-    return [key for key in keys if frame[key].nunique(dropna=False) > 1]
-
-
-def sweep_line(
-    frame: pd.DataFrame,
-    x: str,
-    metric: str | Sequence[str] = "p_vetoed",
-    names: Mapping[str, str] | None = None,
-    others: Iterable[str] = (),
-    max_lines: int = 8,
-) -> Plot:
-    """``metric`` against swept parameter ``x``, with the 95% interval band (``<metric>_low`` /
-    ``_high``) where the table has one. Other swept parameters that vary give one line each;
-    several metrics (with no other parameter varying) give one line each on the same axes."""
-    metrics = [metric] if isinstance(metric, str) else list(metric)
-    if len(metrics) > 1:
-        return _metric_lines(frame, x, metrics, names or {}, others, max_lines)
-    names = names or {}
-    groups = _varying(frame, [key for key in others if key != x])
-    grouped = list(frame.groupby(groups, sort=True, dropna=False)) if groups else [((), frame)]
-    if len(grouped) > max_lines:
-        raise PlotError(
-            f"{len(grouped)} lines (one per value of {', '.join(groups)}): choose --y for a heatmap "
-            "or sweep fewer values"
-        )
-    has_band = f"{metric}_low" in frame.columns and f"{metric}_high" in frame.columns
-    figure = new_figure(7.5, 4.6)
-    ax = figure.add_subplot()
-    drawn = []
-    tick_labels: list[str] | None = None
-    for group_key, part in grouped:
-        xs, tick_labels = _positions(part[x])
-        order = np.argsort(xs, kind="stable")
-        xs = xs[order]
-        ys = part[metric].to_numpy(float)[order]
-        label = None
-        if groups:
-            values = group_key if isinstance(group_key, tuple) else (group_key,)
-            label = ", ".join(f"{parameter_label(k, names)} = {format_value(v)}" for k, v in zip(groups, values, strict=True))
-        (line,) = ax.plot(xs, ys, marker="o", linewidth=2, label=label)
-        row = pd.DataFrame({"group": label or "", x: part[x].to_numpy()[order], metric: ys})
-        if has_band:
-            low = part[f"{metric}_low"].to_numpy(float)[order]
-            high = part[f"{metric}_high"].to_numpy(float)[order]
-            ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-            row[f"{metric}_low"], row[f"{metric}_high"] = low, high
-        drawn.append(row)
-    if tick_labels is not None:
-        ax.set_xticks(range(len(tick_labels)), tick_labels)
-    ax.set_xlabel(parameter_label(x, names))
-    ax.set_ylabel(metric_label(metric, names))
-    if metric.startswith("p_") or metric.rpartition("_")[2] in VOTES:
-        ax.set_ylim(-0.02, 1.02)
-    ax.grid(True, alpha=0.3)
-    if groups:
-        ax.legend(fontsize="small")
-    band = ", band: 95% Wilson interval" if has_band else ""
-    ax.set_title(f"{metric_label(metric, names)} by {parameter_label(x, names)}{_replicates_note(frame)}{band}", fontsize="medium")
-    return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
-
-
-def _metric_lines(
-    frame: pd.DataFrame, x: str, metrics: list[str], names: Mapping[str, str], others: Iterable[str], max_lines: int
-) -> Plot:
-    """Several metrics against ``x`` on one axes, each with its band where the table has one."""
-    if len(metrics) > max_lines:
-        raise PlotError(f"--metric: {len(metrics)} metrics, at most {max_lines} lines a figure")
-    still = _varying(frame, [key for key in others if key != x])
-    if still:
-        raise PlotError(
-            f"--metric: several metrics need a sweep of one parameter, but {', '.join(still)} also varies: "
-            "give one metric"
-        )
-    figure = new_figure(7.5, 4.6)
-    ax = figure.add_subplot()
-    xs, tick_labels = _positions(frame[x])
-    order = np.argsort(xs, kind="stable")
-    drawn = []
-    for metric in metrics:
-        ys = frame[metric].to_numpy(float)[order]
-        (line,) = ax.plot(xs[order], ys, marker="o", linewidth=2, label=metric_label(metric, names), gid=f"line-{metric}")
-        row = pd.DataFrame({"metric": metric, x: frame[x].to_numpy()[order], "value": ys})
-        if f"{metric}_low" in frame.columns and f"{metric}_high" in frame.columns:
-            low = frame[f"{metric}_low"].to_numpy(float)[order]
-            high = frame[f"{metric}_high"].to_numpy(float)[order]
-            ax.fill_between(xs[order], low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-            row["low"], row["high"] = low, high
-        drawn.append(row)
-    if tick_labels is not None:
-        ax.set_xticks(range(len(tick_labels)), tick_labels)
-    ax.set_xlabel(parameter_label(x, names))
-    ax.set_ylabel("Probability or share of lanes")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    ax.set_title(f"By {parameter_label(x, names)}{_replicates_note(frame)}, bands: 95% Wilson intervals",
-                 fontsize="medium")
-    return Plot(figure, "line", {"line": pd.concat(drawn, ignore_index=True)})
-
-
-def sweep_heatmap(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    metric: str = "p_vetoed",
-    names: Mapping[str, str] | None = None,
-    others: Iterable[str] = (),
-) -> Plot:
-    """``metric`` over a grid of two swept parameters (``x`` across, ``y`` up)."""
-    names = names or {}
-    if x == y:
-        raise PlotError(f"--x and --y are both {x}: a heatmap needs two different parameters")
-    still = _varying(frame, [key for key in others if key not in {x, y}])
-    if still or frame.duplicated([x, y]).any():
-        raise PlotError(
-            f"a heatmap needs one row per ({x}, {y}) pair; "
-            + (f"{', '.join(still)} also varies" if still else "the table repeats pairs")
-        )
-    grid = frame.pivot(index=y, columns=x, values=metric).sort_index().sort_index(axis=1)
-    values = grid.to_numpy(float)
-    figure = new_figure(7.5, 5.2)
-    ax = figure.add_subplot()
-    probability = metric.startswith("p_") or metric.rpartition("_")[2] in VOTES
-    image = ax.imshow(
-        values,
-        origin="lower",
-        aspect="auto",
-        cmap="viridis",
-        vmin=0 if probability else None,
-        vmax=1 if probability else None,
-        interpolation="nearest",
-    )
-    _categorical_ticks(ax.set_xticks, list(grid.columns))
-    _categorical_ticks(ax.set_yticks, list(grid.index))
-    ax.set_xlabel(parameter_label(x, names))
-    ax.set_ylabel(parameter_label(y, names))
-    colorbar = figure.colorbar(image, ax=ax)
-    colorbar.set_label(metric_label(metric, names))
-    if max(values.shape) <= MAX_ANNOTATED:
-        for (row, column), value in np.ndenumerate(values):
-            if not math.isnan(value):
-                ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize="small",
-                        color="white" if (probability and value < 0.6) else "black")
-    ax.set_title(f"{metric_label(metric, names)}{_replicates_note(frame)}", fontsize="medium")
-    return Plot(figure, "heatmap", {"grid": grid})
-
-
-def _categorical_ticks(set_ticks, values: list, most: int = MAX_TICKS) -> None:
-    """One tick per cell, labelled; past ``most`` cells only every k-th is labelled."""
-    every = math.ceil(len(values) / most)
-    positions = list(range(0, len(values), every))
-    set_ticks(positions, [format_value(values[i]) for i in positions])
-
-
-def _replicates_note(frame: pd.DataFrame) -> str:
-    if "replicates" not in frame.columns or frame.empty:
-        return ""
-    counts = frame["replicates"].unique()
-    return f" ({int(counts[0]):,} replicates a point)" if len(counts) == 1 else ""
-
-
-def plot_sweep(
-    frame: pd.DataFrame,
-    metadata: Mapping[str, Any],
-    x: str | None = None,
-    y: str | None = None,
-    metric: str | Sequence[str] | None = None,
-    label: str = "table",
-) -> Plot:
-    """Choose the figure for a sweep table: for a grid, a line for one parameter (several
-    metrics: several lines), a heatmap for two; for a random or LHS design, scatter and
-    partial-dependence panels (:mod:`sim.sampled_plots`).
-
-    ``metric`` is a column or several (a list, or names joined by commas). ``x`` / ``y`` default
-    to the swept parameters when that is unambiguous; otherwise the error names the choices."""
-    from sim.sampled_plots import is_grid, sampled_panels
-
-    names = member_names(metadata)
-    keys = swept_keys(frame, metadata)
-    metrics = sweep_metrics(frame)
-    chosen = [m.strip() for m in metric.split(",") if m.strip()] if isinstance(metric, str) else list(metric or [])
-    chosen = chosen or ["p_vetoed"]
-    for one in chosen:
-        if one not in frame.columns or one not in metrics:
-            outcomes = [m for m in metrics if m.startswith("p_")]
-            codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
-            shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
-            raise PlotError(f"{label}: --metric: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})")
-    for option, key in (("--x", x), ("--y", y)):
-        if key is not None and key not in keys:
-            raise PlotError(
-                f"{label}: {option}: {key!r} is not a swept parameter (swept: {', '.join(keys) or 'none'})"
-            )
-    varying = _varying(frame, keys) or keys
-    if not is_grid(frame, varying, metadata):
-        design = metadata.get("design", {}).get("name", "sampled") if isinstance(metadata.get("design"), Mapping) else "sampled"
-        if y is not None:
-            raise PlotError(f"{label}: --y: a heatmap needs a grid design; this is a {design} sweep (scatter panels)")
-        return sampled_panels(frame, [x] if x else varying, chosen, names, design)
-    metric = chosen[0] if len(chosen) == 1 else chosen
-    if x is None:
-        candidates = [key for key in varying if key != y]
-        if y is None and len(candidates) == 2:
-            x, y = candidates
-        elif len(candidates) == 1:
-            x = candidates[0]
-        else:
-            raise PlotError(
-                f"{label}: the sweep varies {len(varying)} parameters ({', '.join(varying)}): "
-                "choose one with --x (and a second with --y for a heatmap)"
-            )
-    if y is None:
-        return sweep_line(frame, x, metric, names, others=keys)
-    if not isinstance(metric, str):
-        raise PlotError(f"{label}: --metric: a heatmap shows one metric; give one, or lines with --x alone")
-    return sweep_heatmap(frame, x, y, metric, names, others=keys)
-
-
 # ------------------------------------------------------------------------------ run figures
+
+
+TOP_TALLIES = 12
+"""The tally chart shows the most common tallies only; the rest are summed in the caption."""
 
 
 def draw_member_shares(ax, shares: pd.DataFrame, names: Mapping[str, str] | None = None) -> None:
@@ -706,5 +348,18 @@ def plot_results(
         from sim.sensitivity import indices_plot
 
         return indices_plot(frame, metadata)
+    from sim.grid_plots import plot_sweep
+
     return plot_sweep(frame, metadata, x, y, metric, label=str(path))
+
+
+# Moved to sim.grid_plots (which imports this module); still importable from here, on first use.
+__getattr__ = moved_names(
+    __name__,
+    {
+        name: ("sim.grid_plots", name)
+        for name in ("MAX_TICKS", "MAX_ANNOTATED", "plot_sweep", "sweep_line", "sweep_heatmap", "_positions", "_varying", "_metric_lines",
+                     "_categorical_ticks", "_replicates_note")
+    },
+)
 

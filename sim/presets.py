@@ -1,0 +1,233 @@
+"""Reading the TOML inputs: any scenario or preset file (with its size and nesting guards), the
+``extends`` chain of a scenario file, the shipped member presets, groups and councils, and a
+preset file of the user's; and writing the calibrated defaults (``sim/data/parameters.toml``).
+
+One home for how input files are read, so the schema (:mod:`sim.scenario`) only says what a file
+may contain and the council resolver (:mod:`sim.council_resolver`) only combines what is read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import stat
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from sim.scenario import MEMBER_CODE, MemberSpec, ScenarioError, _format_errors
+
+if TYPE_CHECKING:
+    from sim.calibrate import FitResult
+    from sim.likelihood import Parameter
+
+MAX_INPUT_BYTES = 1_000_000
+"""Scenario and preset files larger than this are refused (the bundled ones are under 10 kB)."""
+MAX_NESTING = 16
+"""Tables and arrays nested deeper than this are refused (a scenario needs 4 levels)."""
+
+
+def _nesting(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """Parse a scenario or preset file, every failure a :class:`ScenarioError` naming ``label``."""
+    # Opened without blocking and checked on the open handle: a FIFO, a device (/dev/zero) or a
+    # socket is refused at once instead of hanging or filling memory; so is a huge file.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                raise ScenarioError(
+                    [f"{label}: not a regular file (a pipe, device or socket), expected a .toml file"]
+                )
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise ScenarioError(
+                [f"{label}: larger than {MAX_INPUT_BYTES:,} bytes; not a scenario or preset file"]
+            )
+        raw = tomllib.loads(data.decode("utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([f"{label}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{label}: is a directory, expected a .toml file"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{label}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{label}: not UTF-8 text, expected a TOML file"]) from None
+    except RecursionError:
+        raise ScenarioError(
+            [f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise ScenarioError([f"{label}: tables or arrays nested too deeply (at most {MAX_NESTING} levels)"])
+    return raw
+
+
+def load_members_table(raw: dict[str, Any], label: str) -> dict[str, MemberSpec]:
+    """Validate a preset table (one sub-table per member code), collecting every problem."""
+    problems: list[str] = []
+    specs: dict[str, MemberSpec] = {}
+    for code, body in raw.items():
+        if not MEMBER_CODE.match(code):
+            problems.append(
+                f"{label}: [{code}]: not a member code; a preset file has one table per member, "
+                "named by its three-letter code (e.g. [CHN])"
+            )
+            continue
+        try:
+            specs[code] = MemberSpec.model_validate(body)
+        except ValidationError as exc:
+            problems.extend(_format_errors(label, exc, (code,)))
+    if problems:
+        raise ScenarioError(problems)
+    return specs
+
+
+_BUILTIN_CACHE: dict[str, Any] = {}
+
+
+def builtin_members() -> dict[str, MemberSpec]:
+    """The shipped stance presets (``sim/data/members.toml``)."""
+    if "members" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("members.toml").read_text(encoding="utf-8")
+        _BUILTIN_CACHE["members"] = load_members_table(tomllib.loads(text), "sim/data/members.toml")
+    return _BUILTIN_CACHE["members"]
+
+
+def builtin_groups() -> dict[str, dict[str, Any]]:
+    """Named member templates (``sim/data/groups.toml``)."""
+    if "groups" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("groups.toml").read_text(encoding="utf-8")
+        _BUILTIN_CACHE["groups"] = tomllib.loads(text)
+    return _BUILTIN_CACHE["groups"]
+
+
+def builtin_councils() -> dict[int, dict[str, Any]]:
+    """Elected members by year (``sim/data/councils.toml``), each with its source."""
+    if "councils" not in _BUILTIN_CACHE:
+        text = resources.files("sim.data").joinpath("councils.toml").read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+        _BUILTIN_CACHE["councils"] = {int(year): body for year, body in raw["year"].items()}
+    return _BUILTIN_CACHE["councils"]
+
+
+PERMANENT_MEMBERS: tuple[str, ...] = ("CHN", "FRA", "RUS", "GBR", "USA")
+"""In the Charter's order (Art. 23): China, France, Russia, United Kingdom, United States."""
+
+
+def load_preset(path: str | Path, label: str | None = None) -> dict[str, MemberSpec]:
+    """A stance preset file: one table per member code, same keys as the built-in presets."""
+    path = Path(path)
+    label = label or str(path)
+    return load_members_table(read_toml(path, label), label)
+
+
+MAX_EXTENDS = 8
+
+
+def merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: tables merge key by key, anything else (arrays included) is
+    replaced."""
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def with_extends(raw: dict[str, Any], path: Path, chain: list[Path]) -> dict[str, Any]:
+    """Resolve ``extends = "other.toml"``: the other file (itself possibly extending another),
+    without its [history], with this file's keys over it."""
+    parent = raw.get("extends")
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: expected a file name (a string), got {parent!r}"])
+    base_path = (path.parent / parent).resolve()
+    if base_path in chain:
+        raise ScenarioError([f"{path}: extends: {parent} extends this file again (a cycle)"])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([f"{path}: extends: more than {MAX_EXTENDS} files deep"])
+    if base_path.suffix.lower() != ".toml":
+        raise ScenarioError([f"{path}: extends: {parent}: expected a scenario file ending in .toml"])
+    base = with_extends(read_toml(base_path, f"{path}: extends: {parent}"), base_path, [*chain, base_path])
+    base = {key: value for key, value in base.items() if key not in {"history", "extends"}}
+    child = {key: value for key, value in raw.items() if key != "extends"}
+    return merge(base, child)
+
+
+# ------------------------------------------------------------------------ writing the defaults
+
+DEFAULTS_PATH = Path(__file__).parent / "data" / "parameters.toml"
+"""The shipped global parameters, read by :func:`sim.parameters.default_parameters`."""
+
+
+def defaults_text(result: FitResult, command: str, today: _dt.date | None = None) -> str:
+    """``sim/data/parameters.toml`` for a fit of the global parameters."""
+    from sim import __version__
+    from sim.parameters import parameters_text
+
+    today = today or _dt.date.today()
+    header = [
+        "The model's global parameters, written by `unsc-sim calibrate` (sim/calibrate.py).",
+        f"Made {today.isoformat()} with unsc-sim {__version__} by:",
+        f"  {command}",
+        f"{len(result.params)} numbers fitted to {len(result.files)} decisions; log-likelihood "
+        f"{result.log_likelihood:.3f} at the fit, {result.start_log_likelihood:.3f} at the priors' centres.",
+        f"Gaussian priors: centres and widths from sim/parameters.py (judgement, set before any fit), "
+        f"widths x {result.prior_sd:g}; on the log of scale parameters.",
+        "Fitted (std. error from the observed information; '-' at a bound or not identified):",
+    ]
+    for row in result.table():
+        se = "-" if row["std_error"] is None else f"{row['std_error']:.3f}"
+        header.append(f"  {row['param']:<34} {row['value']:.4f}  (se {se}; prior centre {row['start']:.4f})")
+    header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
+    values = {p.field: round(float(v), 6) for p, v in zip(result.params, result.values) if p.is_global}
+    return parameters_text(values, header)
+
+
+def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float) -> str:
+    """The command that reproduces a defaults file, quoted in its header."""
+    from sim.calibrate import DEFAULT_PARAMS, DEFAULT_PRIOR_SD
+
+    keys = ",".join(p.key for p in params)
+    default = keys == ",".join(DEFAULT_PARAMS)
+    return (
+        "unsc-sim calibrate "
+        + " ".join(files)
+        + ("" if default else f" --params {keys}")
+        + (f" --prior-sd {prior_sd:g}" if prior_sd != DEFAULT_PRIOR_SD else "")
+        + " --write-defaults"
+    )
+
+
+def write_defaults(path: str | Path, text: str) -> Path:
+    """Write atomically, after checking the text reads as a parameters file."""
+    from sim.files import atomic_write_text
+
+    tomllib.loads(text)
+    return atomic_write_text(path, text)

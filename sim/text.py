@@ -1,0 +1,178 @@
+"""Plain-text rendering of results: the tables ``unsc-sim compare`` and ``unsc-sim calibrate``
+print.
+
+One home for how results read as text, apart from the code that computes them; the computing
+modules are imported only when a function here runs, so this module is quick to import.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.calibrate import CalibrationReport
+    from sim.compare import ComparisonReport, FileComparison
+
+
+# ------------------------------------------------------------------------------ comparisons
+
+
+def describe_record(c: FileComparison) -> str:
+    """The record in a few words: outcome, who defeated it, tally."""
+    text = c.observed_outcome
+    if c.observed_defeaters:
+        text += " by " + "+".join(c.observed_defeaters)
+    if c.observed_tally:
+        text += " " + c.observed_tally
+    return text
+
+
+def describe_forecast(c: FileComparison) -> str:
+    """The most likely outcome in the same words as :func:`describe_record`."""
+    text = c.modal_outcome
+    if c.modal_defeaters:
+        text += " by " + "+".join(c.modal_defeaters)
+    if (
+        c.modal_outcome not in {"withdrawn", "blocked"}
+        and c.modal_tally
+        and c.kind in {"resolution", "procedural"}
+    ):
+        text += " " + c.modal_tally
+    return text
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_files(files: Sequence[FileComparison]) -> list[str]:
+    """One row per decision: the record, the forecast's most likely outcome, the scores."""
+    lines = [
+        f"  {'date':<10}  {'decision':<28}  {'record':<24}  {'most likely':<24}"
+        f"  {'p(out)':>6}  {'p(tally)':>8}  {'log-lik':>7}  {'Brier':>5}  ok",
+    ]
+    for c in files:
+        lines.append(
+            f"  {c.date:<10}  {c.symbol[:28]:<28}  {describe_record(c)[:24]:<24}  {describe_forecast(c)[:24]:<24}"
+            f"  {c.p_outcome:>6.3f}  {_number(c.p_tally, '8.3f'):>8}  {_number(c.log_likelihood, '7.2f'):>7}"
+            f"  {_number(c.brier, '5.3f'):>5}  {'yes' if c.outcome_correct else 'NO'}"
+        )
+    return lines
+
+
+def format_totals_row(label: str, total: dict[str, Any]) -> str:
+    """One row of the totals table (model or a baseline)."""
+    return (
+        f"  {label:<42}  {total['outcomes_correct']:>3}/{total['files']:<3}  {total['mean_p_outcome']:>7.3f}"
+        f"  {_number(total['log_likelihood'], '9.2f'):>9}  {_number(total['brier'], '6.4f'):>6}"
+        f"  {total['event_log_likelihood']:>9.2f}"
+    )
+
+
+def format_comparison(report: ComparisonReport) -> str:
+    """The human-readable output of ``unsc-sim compare``."""
+    from sim.baselines import BASELINE_LABELS, BASELINES
+    from sim.compare import totals
+
+    n = len(report.files)
+    lines = [
+        f"Model vs the historical record: {n} decision{'s' if n != 1 else ''}, {report.method}",
+        f"(probabilities of 0 are floored at {report.floor:.2g} in log-likelihoods; 'ok' = the most likely",
+        " outcome, with the same vetoing / blocking members where the record names them, is what happened)",
+        *(
+            [
+                f"parameter uncertainty: {report.posterior['draws']:,} posterior draws from {report.posterior['file']}; "
+                "each lane draws its own parameter set, so the probabilities include parameter and vote uncertainty"
+            ]
+            if report.posterior
+            else []
+        ),
+        "",
+        *format_files(report.files),
+    ]
+    doubtful = []
+    for c in report.files:
+        low = {code: p for code, p in (c.p_members or {}).items() if p < 0.5}
+        if low:
+            doubtful.append(
+                f"    {c.date} {c.symbol}: " + ", ".join(f"{code} {p:.3f}" for code, p in low.items())
+            )
+    if doubtful:
+        lines += ["", "  Members whose real vote the model gave a probability below 0.5:", *doubtful]
+    model_total = totals(report.files)
+    lines += [
+        "",
+        f"  Totals: log-lik = log-likelihood of the {model_total['member_votes']} known member votes"
+        f" ({model_total['files_with_votes']} files); event log-lik adds the outcomes",
+        "  of the decisions never put to a vote (their only evidence).",
+        f"  {'':<42}  {'outcomes':>7}  {'mean p':>7}  {'log-lik':>9}  {'Brier':>6}  {'event ll':>9}",
+        format_totals_row("model", model_total),
+    ]
+    for name, comparisons in report.baselines.items():
+        lines.append(format_totals_row(f"baseline: {BASELINE_LABELS[name]}", totals(comparisons)))
+    lines += ["", "  Baselines:"]
+    for name in report.baselines:
+        text = f"{BASELINE_LABELS[name]}: {BASELINES[name]}."
+        lines += textwrap.wrap(text, 100, initial_indent="    ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ calibration
+
+
+def format_calibration(report: CalibrationReport) -> str:
+    """The human-readable output of ``unsc-sim calibrate``."""
+    from sim.baselines import BASELINE_LABELS
+    from sim.compare import totals
+    from sim.rolling import rolling_summary
+
+    r = report.fit
+    lines = [
+        f"Calibration: {len(r.params)} numbers fitted to {len(r.files)} decisions (penalised maximum "
+        f"likelihood, priors sd {r.prior_sd:g} centred on judgement values; exact likelihood)",
+        f"  {'converged' if r.converged else 'NOT converged'} ({r.message}); {r.evaluations:,} "
+        f"parameter points evaluated in {r.seconds:.1f} s",
+        f"  log-likelihood of the records: {r.log_likelihood:.3f} at the fit, "
+        f"{r.start_log_likelihood:.3f} at the priors' centres",
+        "",
+        f"  {'parameter':<34}  {'prior':>7}  {'fitted':>8}  {'std. error':>10}",
+    ]
+    for row in r.table():
+        se = row["std_error"]
+        se_text = f"{se:10.3f}" if se is not None else ("  at bound" if row["at_bound"] else "         -")
+        lines.append(f"  {row['param']:<34}  {row['start']:>7.3f}  {row['value']:>8.3f}  {se_text}")
+    lines += [
+        "",
+        "  Every decision at the fitted values (in-sample, exact probabilities):",
+        *format_files(report.at_fit),
+    ]
+    fit_total = totals(report.at_fit)
+    lines.append(f"  in-sample outcomes right: {fit_total['outcomes_correct']}/{fit_total['files']}")
+    if report.rolling is not None:
+        summary = rolling_summary(report.rolling)
+        lines += [
+            "",
+            "  Rolling forecast: each decision predicted by a fit on the decisions before its date:",
+            f"  {'date':<10}  {'decision':<24}  {'record':<22}  {'predicted':<22}  {'p(out)':>6}  ok",
+        ]
+        for f in report.rolling:
+            c = f.comparison
+            lines.append(
+                f"  {c.date:<10}  {c.symbol[:24]:<24}  {describe_record(c)[:22]:<22}  "
+                f"{describe_forecast(c)[:22]:<22}  {c.p_outcome:>6.3f}  {'yes' if c.outcome_correct else 'NO'}"
+            )
+        lines.append(
+            f"  out of sample: {summary['outcomes_right']}/{summary['decisions']} outcomes right, "
+            f"event log-likelihood {summary['event_log_likelihood']:.2f}, Brier {summary['brier']:.3f}"
+        )
+        for name, scores in (report.baselines or {}).items():
+            label = BASELINE_LABELS.get(name, name)
+            lines.append(
+                f"  baseline {label:<34} {scores['outcomes_right']}/{summary['decisions']} outcomes right, "
+                f"event log-likelihood {scores['event_log_likelihood']:.2f}"
+            )
+    if report.written:
+        lines += ["", f"  Parameters written to {report.written}"]
+    return "\n".join(lines)
