@@ -284,6 +284,7 @@ def _standard_errors(objective: Objective, x: np.ndarray, at_bound: np.ndarray) 
 
 # ------------------------------------------------------------------------ the whole calibration
 
+
 @dataclass(frozen=True)
 class CalibrationReport:
     fit: FitResult
@@ -355,7 +356,10 @@ __getattr__ = moved_names(
         name: ("sim.rolling", name)
         for name in ("ROLLING_FROM", "RollingForecast", "rolling", "rolling_baselines", "rolling_summary")
     }
-    | {name: ("sim.presets", name) for name in ("DEFAULTS_PATH", "defaults_command", "defaults_text", "write_defaults")}
+    | {
+        name: ("sim.presets", name)
+        for name in ("DEFAULTS_PATH", "defaults_command", "defaults_text", "write_defaults")
+    }
     | {"format_calibration": ("sim.text", "format_calibration")},
 )
 

@@ -55,6 +55,7 @@ class CompareError(InputError):
 
 # ------------------------------------------------------------------------------ the record
 
+
 @dataclass(frozen=True)
 class Record:
     """A file's [history] in the form the scores need."""
@@ -94,6 +95,7 @@ def parse_tally(tally: str) -> tuple[int, int, int]:
 
 
 # ------------------------------------------------------------------------------ forecasts
+
 
 @dataclass(frozen=True)
 class VoteForecast:
@@ -181,9 +183,7 @@ class FileComparison:
         }
 
 
-def score(
-    scenario: Scenario, forecast: VoteForecast, floor: float, method: str
-) -> FileComparison:
+def score(scenario: Scenario, forecast: VoteForecast, floor: float, method: str) -> FileComparison:
     """Score ``forecast`` against the scenario's record (see the module docstring)."""
     record = record_of(scenario)
     notes: list[str] = []
@@ -207,8 +207,10 @@ def score(
         if len(p_members) < len(forecast.codes):
             notes.append(f"member votes known for {len(p_members)} of {len(forecast.codes)} members")
     else:
-        notes.append("no member votes in the record (never put to a vote): p_members, "
-                     "log_likelihood and brier are undefined; the outcome is the observed event")
+        notes.append(
+            "no member votes in the record (never put to a vote): p_members, "
+            "log_likelihood and brier are undefined; the outcome is the observed event"
+        )
     if record.tally is None:
         notes.append("no tally in the record: p_tally is undefined")
     outcome_ll = math.log(max(forecast.p_outcome, floor))
@@ -241,6 +243,7 @@ def score(
 
 # ---------------------------------------------------------------------- Monte Carlo forecasts
 
+
 def forecast_from_lanes(
     scenario: Scenario, votes: np.ndarray, outcome: np.ndarray, defeated_by: np.ndarray
 ) -> VoteForecast:
@@ -248,9 +251,7 @@ def forecast_from_lanes(
     record = record_of(scenario)
     codes = tuple(scenario.codes)
     lanes = outcome.shape[0]
-    member_probabilities = np.stack(
-        [np.mean(votes == category, axis=1) for category in CATEGORIES], axis=1
-    )
+    member_probabilities = np.stack([np.mean(votes == category, axis=1) for category in CATEGORIES], axis=1)
     observed = OUTCOME_LABELS.index(record.outcome)
     kind_match = outcome == observed
     match = kind_match.copy()
@@ -312,6 +313,7 @@ def compare_result(result: RunResult) -> FileComparison:
 
 # ------------------------------------------------------------------------------ totals
 
+
 def totals(comparisons: Sequence[FileComparison]) -> dict[str, Any]:
     """Sums and means over files: log-likelihoods add (the decisions are scored as independent),
     Brier scores and probabilities are averaged over the files where they are defined."""
@@ -342,6 +344,7 @@ def totals(comparisons: Sequence[FileComparison]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ a full comparison
+
 
 def by_date(scenarios: Sequence[Scenario]) -> list[Scenario]:
     """Scenarios in the order of their records' dates (then file names)."""
@@ -386,7 +389,10 @@ class ComparisonReport:
 
 
 def compare_scenarios(
-    scenarios: Sequence[Scenario], replicates: int = 10_000, seed: int = 0, posterior: Any = None,
+    scenarios: Sequence[Scenario],
+    replicates: int = 10_000,
+    seed: int = 0,
+    posterior: Any = None,
     progress: bool = False,
 ) -> ComparisonReport:
     """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``; each lane at its own
@@ -402,8 +408,15 @@ def compare_scenarios(
     ordered = by_date(scenarios)
     for scenario in ordered:
         record_of(scenario)  # fail early on a file without [history]
-    bar = tqdm(ordered, desc="compare", unit=" files", file=sys.stderr, disable=not progress, leave=False,
-               dynamic_ncols=True)
+    bar = tqdm(
+        ordered,
+        desc="compare",
+        unit=" files",
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
+        dynamic_ncols=True,
+    )
     files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in bar]
     floor = 1.0 / (2 * replicates)
     drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""
@@ -424,8 +437,15 @@ __getattr__ = moved_names(
     {
         name: ("sim.baselines", name)
         for name in (
-            "BASELINES", "BASELINE_LABELS", "REGIME_BREAK_DATE", "WESTERN_SPONSORS", "baseline_comparisons",
-            "baseline_forecasts", "positions_on_draft", "_shapley_shubik", "_shapley_shubik_by_formula",
+            "BASELINES",
+            "BASELINE_LABELS",
+            "REGIME_BREAK_DATE",
+            "WESTERN_SPONSORS",
+            "baseline_comparisons",
+            "baseline_forecasts",
+            "positions_on_draft",
+            "_shapley_shubik",
+            "_shapley_shubik_by_formula",
         )
     }
     | {

@@ -154,8 +154,7 @@ def sweep_metrics(frame: pd.DataFrame) -> list[str]:
     return [
         column
         for column in frame.columns
-        if (column.startswith("p_") and not column.endswith(("_low", "_high")))
-        or SHARE_COLUMN.match(column)
+        if (column.startswith("p_") and not column.endswith(("_low", "_high"))) or SHARE_COLUMN.match(column)
     ]
 
 
@@ -183,9 +182,13 @@ def tally_shares(lanes: pd.DataFrame) -> pd.Series:
     voted = lanes[lanes["outcome"].astype(str) != "withdrawn"]
     if voted.empty:
         return pd.Series(dtype=float, name="share")
-    labels = voted["yes"].astype(int).astype(str) + "-" + voted["no"].astype(int).astype(str) + "-" + voted[
-        "abstain"
-    ].astype(int).astype(str)
+    labels = (
+        voted["yes"].astype(int).astype(str)
+        + "-"
+        + voted["no"].astype(int).astype(str)
+        + "-"
+        + voted["abstain"].astype(int).astype(str)
+    )
     counts = labels.value_counts(sort=False).sort_index()
     series = (counts / len(voted)).sort_values(ascending=False, kind="stable").rename("share")
     series.index.name = "tally"
@@ -208,10 +211,19 @@ def draw_member_shares(ax, shares: pd.DataFrame, names: Mapping[str, str] | None
         if vote == "not_cast" and not shares[vote].any():
             continue
         widths = shares[vote].to_numpy(float)
-        ax.barh(positions, widths, left=left, color=VOTE_COLOURS[vote], label=VOTE_LABELS[vote],
-                gid=f"share-{vote}")
+        ax.barh(
+            positions,
+            widths,
+            left=left,
+            color=VOTE_COLOURS[vote],
+            label=VOTE_LABELS[vote],
+            gid=f"share-{vote}",
+        )
         left += widths
-    ax.set_yticks(positions, [member_label(c, names, p) for c, p in zip(shares["code"], shares["permanent"], strict=True)])
+    ax.set_yticks(
+        positions,
+        [member_label(c, names, p) for c, p in zip(shares["code"], shares["permanent"], strict=True)],
+    )
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
@@ -248,7 +260,9 @@ def run_plot(shares: pd.DataFrame, tallies: pd.Series, title: str = "") -> Plot:
     shown = draw_tallies(right, tallies)
     if title:
         figure.suptitle(mathtext_safe(title), fontsize="large")
-    return Plot(figure, "run", {"members": shares.reset_index(drop=True), "tallies": shown.rename("share").to_frame()})
+    return Plot(
+        figure, "run", {"members": shares.reset_index(drop=True), "tallies": shown.rename("share").to_frame()}
+    )
 
 
 def plot_lanes(frame: pd.DataFrame, metadata: Mapping[str, Any]) -> Plot:
@@ -272,8 +286,14 @@ def outcome_plot(outcomes: pd.DataFrame, size: tuple[float, float] = (6, 3)) -> 
     positions = np.arange(len(outcomes))
     p = outcomes["probability"].to_numpy(float)
     errors = np.vstack([p - outcomes["ci_low"].to_numpy(float), outcomes["ci_high"].to_numpy(float) - p])
-    ax.barh(positions, p, xerr=np.clip(errors, 0, None), capsize=4,
-            color=[OUTCOME_COLOURS.get(o, "#607d8b") for o in outcomes["outcome"]], gid="outcomes")
+    ax.barh(
+        positions,
+        p,
+        xerr=np.clip(errors, 0, None),
+        capsize=4,
+        color=[OUTCOME_COLOURS.get(o, "#607d8b") for o in outcomes["outcome"]],
+        gid="outcomes",
+    )
     ax.set_yticks(positions, list(outcomes["outcome"]))
     ax.invert_yaxis()
     ax.set_xlim(0, 1.05)
@@ -304,17 +324,40 @@ def seat_plot(shares: pd.DataFrame, size: tuple[float, float] = (6.4, 4.4), titl
             share = float(getattr(row, vote))
             if share <= 0:
                 continue
-            ax.add_patch(Wedge((x, y), radius, start, start + 360 * share, color=VOTE_COLOURS[vote],
-                               gid=f"seat-{row.code}-{vote}"))
+            ax.add_patch(
+                Wedge(
+                    (x, y),
+                    radius,
+                    start,
+                    start + 360 * share,
+                    color=VOTE_COLOURS[vote],
+                    gid=f"seat-{row.code}-{vote}",
+                )
+            )
             start += 360 * share
-        ax.add_patch(Circle((x, y), radius, fill=False, linewidth=2.4 if row.permanent else 0.6,
-                            edgecolor="black"))
+        ax.add_patch(
+            Circle((x, y), radius, fill=False, linewidth=2.4 if row.permanent else 0.6, edgecolor="black")
+        )
         outward = 1 + radius + 0.1
-        ax.text(x * outward, y * outward, mathtext_safe(row.code), ha="center", va="center", fontsize="small",
-                fontweight="bold" if row.permanent else "normal")
+        ax.text(
+            x * outward,
+            y * outward,
+            mathtext_safe(row.code),
+            ha="center",
+            va="center",
+            fontsize="small",
+            fontweight="bold" if row.permanent else "normal",
+        )
     handles = [Wedge((0, 0), 1, 0, 360, color=VOTE_COLOURS[v], label=VOTE_LABELS[v]) for v in VOTES[:3]]
-    ax.legend(handles=handles, loc="center", bbox_to_anchor=(0.5, 0.42), frameon=False,
-              fontsize="small", title="share of lanes", title_fontsize="small")
+    ax.legend(
+        handles=handles,
+        loc="center",
+        bbox_to_anchor=(0.5, 0.42),
+        frameon=False,
+        fontsize="small",
+        title="share of lanes",
+        title_fontsize="small",
+    )
     ax.set_xlim(-1.42, 1.42)
     ax.set_ylim(-0.62, 1.38)
     ax.set_aspect("equal")
@@ -344,7 +387,9 @@ def plot_results(
         return plot_lanes(frame, metadata)
     if metadata["table"] == "sensitivity":  # unsc-sim sensitivity --out: the indices as bars
         if x or y or metric:
-            raise PlotError(f"{path}: --x, --y and --metric apply to sweep tables; this is a sensitivity table")
+            raise PlotError(
+                f"{path}: --x, --y and --metric apply to sweep tables; this is a sensitivity table"
+            )
         from sim.sensitivity import indices_plot
 
         return indices_plot(frame, metadata)
@@ -358,8 +403,17 @@ __getattr__ = moved_names(
     __name__,
     {
         name: ("sim.grid_plots", name)
-        for name in ("MAX_TICKS", "MAX_ANNOTATED", "plot_sweep", "sweep_line", "sweep_heatmap", "_positions", "_varying", "_metric_lines",
-                     "_categorical_ticks", "_replicates_note")
+        for name in (
+            "MAX_TICKS",
+            "MAX_ANNOTATED",
+            "plot_sweep",
+            "sweep_line",
+            "sweep_heatmap",
+            "_positions",
+            "_varying",
+            "_metric_lines",
+            "_categorical_ticks",
+            "_replicates_note",
+        )
     },
 )
-

@@ -71,8 +71,15 @@ def progress_bar(items: Sequence[Any], description: str, enabled: bool) -> Itera
     """``items``, with a tqdm bar on stderr while they are worked through (if ``enabled``)."""
     from tqdm import tqdm
 
-    return tqdm(items, desc=description, disable=not enabled, file=sys.stderr, unit=" files",
-                dynamic_ncols=True, leave=False)
+    return tqdm(
+        items,
+        desc=description,
+        disable=not enabled,
+        file=sys.stderr,
+        unit=" files",
+        dynamic_ncols=True,
+        leave=False,
+    )
 
 
 def build_entries(
@@ -95,7 +102,9 @@ def render_report(entries: Sequence[ReportEntry], title: str | None = None, prog
     """The whole page as one string of HTML."""
     if not entries:
         raise ReportError("a report needs at least one scenario")
-    title = title or (entries[0].scenario.name if len(entries) == 1 else f"unsc-sim study: {len(entries)} decisions")
+    title = title or (
+        entries[0].scenario.name if len(entries) == 1 else f"unsc-sim study: {len(entries)} decisions"
+    )
     first = entries[0].result
     made = (
         f'<p class="meta">Made by unsc-sim {html_text(__version__)} with {first.replicates:,} replicates '
@@ -128,10 +137,13 @@ def write_report(html: str, path: str | Path) -> Path:
 
 
 def report(
-    scenarios: Sequence[Scenario], path: str | Path, replicates: int = 10_000, seed: int = 0, posterior: Any = None,
+    scenarios: Sequence[Scenario],
+    path: str | Path,
+    replicates: int = 10_000,
+    seed: int = 0,
+    posterior: Any = None,
     progress: bool = False,
 ) -> Path:
     """Run, compare and write the report for ``scenarios`` (``progress``: bars on stderr)."""
     entries = build_entries(scenarios, replicates, seed, posterior, progress)
     return write_report(render_report(entries, progress=progress), path)
-

@@ -50,8 +50,14 @@ __getattr__ = moved_names(
     {
         name: ("sim.presets", name)
         for name in (
-            "MAX_INPUT_BYTES", "MAX_NESTING", "MAX_EXTENDS", "PERMANENT_MEMBERS",
-            "builtin_members", "builtin_groups", "builtin_councils", "load_preset",
+            "MAX_INPUT_BYTES",
+            "MAX_NESTING",
+            "MAX_EXTENDS",
+            "PERMANENT_MEMBERS",
+            "builtin_members",
+            "builtin_groups",
+            "builtin_councils",
+            "load_preset",
         )
     }
     | {"_read_toml": ("sim.presets", "read_toml")},
@@ -87,8 +93,7 @@ class Stance(_Strict):
             return {"value": float(data)}
         if not isinstance(data, Mapping):
             raise ValueError(
-                "must be a number, { low = .., high = .. } or { mean = .., sd = .. }, "
-                f"got {data!r}"
+                f"must be a number, {{ low = .., high = .. }} or {{ mean = .., sd = .. }}, got {data!r}"
             )
         return data
 
@@ -272,7 +277,9 @@ class ContextSpec(_Strict):
 
     def extra_events(self) -> tuple[str, ...]:
         return tuple(
-            kind for kind, on in (("nuclear_test", self.nuclear_test), ("icbm_launch", self.icbm_launch)) if on
+            kind
+            for kind, on in (("nuclear_test", self.nuclear_test), ("icbm_launch", self.icbm_launch))
+            if on
         )
 
 
@@ -378,6 +385,7 @@ class ScenarioSpec(_Strict):
 
 # ----------------------------------------------------------------------------------- loading
 
+
 def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] = ()) -> list[str]:
     problems = []
     for item in error.errors():
@@ -391,11 +399,22 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         elif item["type"] == "missing":
             message = "required key is missing"
         elif item["type"] == "union_tag_invalid":
-            message = f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(MEASURE_TYPES)})"
+            message = (
+                f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(MEASURE_TYPES)})"
+            )
         elif item["type"] == "union_tag_not_found":
             message = "a measure needs a type (one of: " + ", ".join(MEASURE_TYPES) + ")"
-        elif item["type"] in {"float_parsing", "float_type", "int_parsing", "int_type", "bool_type",
-                              "bool_parsing", "string_type", "literal_error", "int_from_float"}:
+        elif item["type"] in {
+            "float_parsing",
+            "float_type",
+            "int_parsing",
+            "int_type",
+            "bool_type",
+            "bool_parsing",
+            "string_type",
+            "literal_error",
+            "int_from_float",
+        }:
             message = f"{message}, got {item['input']!r}"
         elif "input" in item and item["type"].endswith(("_than", "_than_equal")):
             message = f"{message}, got {item['input']!r}"

@@ -1,5 +1,5 @@
-"""Plain-text rendering of results: the tables ``unsc-sim compare`` and ``unsc-sim calibrate``
-print.
+"""Plain-text rendering of results: what ``unsc-sim run``, ``compare`` and ``calibrate`` print
+(the sweep's table text lives with the sweep, in :mod:`sim.sweep.text`).
 
 One home for how results read as text, apart from the code that computes them; the computing
 modules are imported only when a function here runs, so this module is quick to import.
@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from sim.calibrate import CalibrationReport
     from sim.compare import ComparisonReport, FileComparison
+    from sim.explain import Explanation
+    from sim.rules import DecisionRule
+    from sim.scenario import Scenario
 
 
 # ------------------------------------------------------------------------------ comparisons
@@ -151,7 +154,6 @@ def format_calibration(report: CalibrationReport) -> str:
     fit_total = totals(report.at_fit)
     lines.append(f"  in-sample outcomes right: {fit_total['outcomes_correct']}/{fit_total['files']}")
     if report.rolling is not None:
-        summary = rolling_summary(report.rolling)
         lines += [
             "",
             "  Rolling forecast: each decision predicted by a fit on the decisions before its date:",
@@ -163,9 +165,14 @@ def format_calibration(report: CalibrationReport) -> str:
                 f"  {c.date:<10}  {c.symbol[:24]:<24}  {describe_record(c)[:22]:<22}  "
                 f"{describe_forecast(c)[:22]:<22}  {c.p_outcome:>6.3f}  {'yes' if c.outcome_correct else 'NO'}"
             )
+    if report.rolling is not None and not rolling_summary(report.rolling)["decisions"]:
+        lines.append("  out of sample: no decision in these files is dated from 2009 on: nothing to forecast")
+    elif report.rolling is not None:
+        summary = rolling_summary(report.rolling)
+        brier = "-" if summary["brier"] is None else f"{summary['brier']:.3f}"
         lines.append(
             f"  out of sample: {summary['outcomes_right']}/{summary['decisions']} outcomes right, "
-            f"event log-likelihood {summary['event_log_likelihood']:.2f}, Brier {summary['brier']:.3f}"
+            f"event log-likelihood {summary['event_log_likelihood']:.2f}, Brier {brier}"
         )
         for name, scores in (report.baselines or {}).items():
             label = BASELINE_LABELS.get(name, name)
@@ -175,4 +182,101 @@ def format_calibration(report: CalibrationReport) -> str:
             )
     if report.written:
         lines += ["", f"  Parameters written to {report.written}"]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ runs
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:5.1f}%"
+
+
+def format_run(summary: dict, rule: DecisionRule) -> str:
+    """The outcomes, who defeated the draft, the modal tally and every member's votes."""
+    consensus = rule.consensus
+    lines = [
+        f"{summary['scenario']}",
+        f"  {summary['scenario_file']}",
+        f"  {summary['proposal_kind']}: {rule.description}",
+        f"  {summary['replicates']:,} replicates, seed {summary['seed']}, unsc-sim {summary['version']}",
+        *(
+            [
+                f"  parameter uncertainty: {summary['posterior']['draws']:,} posterior draws from "
+                f"{summary['posterior']['file']}, one per lane; intervals include parameter and vote uncertainty"
+            ]
+            if summary.get("posterior")
+            else []
+        ),
+        "",
+        f"  {'outcome':<10} {'probability':>11}   95% interval",
+    ]
+    for label, row in summary["outcomes"].items():
+        if row["count"] == 0 and label != summary["most_likely_outcome"]:
+            continue
+        lines.append(
+            f"  {label:<10} {row['probability']:>11.3f}   [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        )
+    lines.append("")
+    lines.append(f"  Most likely outcome: {summary['most_likely_outcome']}")
+    if summary["defeated_by"]:
+        verb = "Blocked" if consensus else "Vetoed"
+        shares = ", ".join(
+            f"{code} {_percent(share).strip()}" for code, share in summary["defeated_by"].items()
+        )
+        lines.append(f"  {verb} by: {shares}")
+        lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
+    if summary["modal_tally"] is not None:
+        top = summary["tallies"][summary["modal_tally"]]
+        lines.append(
+            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} "
+            f"({_percent(top).strip()} of lanes put to the vote)"
+        )
+    if consensus:
+        lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
+    lines.append("")
+    defeated_label = "blocked" if consensus else "vetoed"
+    lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}")
+    for member in summary["members"]:
+        name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
+        lines.append(
+            f"  {name:<34} {_percent(member['yes'])} {_percent(member['no'])} "
+            f"{_percent(member['abstain'])} {_percent(member['defeated']):>7}"
+        )
+    return "\n".join(lines)
+
+
+def format_run_text(
+    summary: dict[str, Any], scenario: Scenario, explanation: Optional[Explanation] = None
+) -> str:
+    """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
+    its ``council`` (:func:`sim.council.council_summary`)."""
+    from sim.council import format_situation, format_stances
+    from sim.rules import rule_for
+
+    lines = [format_run(summary, rule_for(scenario.spec.proposal.kind))]
+    council = summary["council"]
+    if scenario.spec.proposal.draft == "first":
+        strength = summary["mean_text_scale"]
+        lines.append("")
+        lines.append(
+            f"  Text after the talks (mean over lanes: {100 * strength:.0f}% of the first draft's strength):"
+        )
+        lines.extend(f"    {measure.describe(strength)}" for measure in scenario.spec.proposal.measures)
+    lines.append("")
+    lines.extend(format_situation(scenario))
+    if council["overridden_parameters"]:
+        lines.append("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
+    lines.append(
+        "  Stances used (origin: UNGA = derived from the General Assembly record, preset = "
+        "sim/data/members.toml"
+        + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
+        + ", file = this scenario, like X = template, rule = salience rule):"
+    )
+    lines.extend(format_stances(council["stances"]))
+    if explanation is not None:
+        from sim.explain import format_explanation
+
+        lines.append("")
+        lines.append(format_explanation(explanation))
     return "\n".join(lines)

@@ -76,7 +76,9 @@ def test_the_readme_example_runs(monkeypatch, capsys):
 def test_library_errors_name_arguments_not_flags(tmp_path):
     from sim.sweep import load_sweep, run_sweep
 
-    plan = load_sweep(ROOT / "scenarios/history/2022-05-26-s-2022-431.toml", ["members.CHN.pressure=0:1:2"], replicates=10)
+    plan = load_sweep(
+        ROOT / "scenarios/history/2022-05-26-s-2022-431.toml", ["members.CHN.pressure=0:1:2"], replicates=10
+    )
     with pytest.raises(sim.InputError) as caught:
         run_sweep(plan, tmp_path / "table.txt")
     assert caught.value.problems[0].startswith("out: ") and "--" not in caught.value.problems[0]
@@ -93,9 +95,22 @@ def test_sweep_errors_name_arguments_in_python_and_flags_on_the_command_line():
     scenario = ROOT / "scenarios/history/2022-05-26-s-2022-431.toml"
     with pytest.raises(sim.InputError) as caught:
         sim.sweep(scenario, ["members.CHN.pressure=0:1:3"], replicates=0, seed=-1)
-    assert caught.value.problems == ["replicates: must be at least 1, got 0", "seed: must be a non-negative integer, got -1"]
+    assert caught.value.problems == [
+        "replicates: must be at least 1, got 0",
+        "seed: must be a non-negative integer, got -1",
+    ]
     result = CliRunner().invoke(
-        app, ["sweep", str(scenario), "-p", "members.CHN.pressure=0:1:3", "-n", "1000000000", "--chunk-lanes", "1"]
+        app,
+        [
+            "sweep",
+            str(scenario),
+            "-p",
+            "members.CHN.pressure=0:1:3",
+            "-n",
+            "1000000000",
+            "--chunk-lanes",
+            "1",
+        ],
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --replicates: 3 points x 1,000,000,000 replicates")

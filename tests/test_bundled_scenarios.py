@@ -30,8 +30,10 @@ the sweep and CLI tests, so that their figures test the engine and do not move w
 
 @pytest.fixture(scope="module")
 def results():
-    return {path.name: run(load_scenario(path), 10_000, 1) for path in
-            (OIL_CAP_2022, RES_2397, COMMITTEE_2018, STATEMENT_2018, RELIEF_2019)}
+    return {
+        path.name: run(load_scenario(path), 10_000, 1)
+        for path in (OIL_CAP_2022, RES_2397, COMMITTEE_2018, STATEMENT_2018, RELIEF_2019)
+    }
 
 
 def test_2022_oil_cap_vetoed_13_2_by_china_and_russia(results):

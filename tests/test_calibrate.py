@@ -81,8 +81,13 @@ status_quo_pressure = {status_quo}
 """
 
 
-PINNED_SYNTHETIC = {"stake_weight": 20.0, "consensus_norm": 0.0, "sponsor_affinity": 0.0,
-                    "provocation_response": 0.0, "talks_restraint": 0.0}
+PINNED_SYNTHETIC = {
+    "stake_weight": 20.0,
+    "consensus_norm": 0.0,
+    "sponsor_affinity": 0.0,
+    "provocation_response": 0.0,
+    "talks_restraint": 0.0,
+}
 """The other global parameters, fixed in both the generating and the fitted model."""
 
 
@@ -91,7 +96,9 @@ def synthetic_record(n: int, pressure: float, noise_scale: float, seed: int = 0)
     true AAA pressure and noise scale, recorded as [history] tables."""
     scenarios = []
     for i, status_quo in enumerate(np.linspace(0.2, 0.8, n)):
-        raw = tomllib.loads(textwrap.dedent(SYNTHETIC.format(i=i, pressure=pressure, day=1 + i % 28, status_quo=status_quo)))
+        raw = tomllib.loads(
+            textwrap.dedent(SYNTHETIC.format(i=i, pressure=pressure, day=1 + i % 28, status_quo=status_quo))
+        )
         raw["decision"] = {**PINNED_SYNTHETIC, "noise_scale": noise_scale}
         simulated = run(scenario_from_dict(raw, label=f"syn{i}.toml"), 1, seed + i)
         votes = simulated.votes[:, 0]
@@ -102,7 +109,9 @@ def synthetic_record(n: int, pressure: float, noise_scale: float, seed: int = 0)
             "source": "simulated",
             "outcome": OUTCOME_LABELS[int(simulated.outcome[0])],
             "vetoed_by": ["AAA"] if simulated.defeated_by[0, 0] else [],
-            "votes": {code: labels[int(v)] for code, v in zip(["AAA", "USA", "CCC"], votes) if int(v) in labels},
+            "votes": {
+                code: labels[int(v)] for code, v in zip(["AAA", "USA", "CCC"], votes) if int(v) in labels
+            },
         }
         raw["decision"] = dict(PINNED_SYNTHETIC)  # the fit starts from the noise scale's prior...
         raw["members"]["AAA"]["pressure"] = 0.5  # ...and from a wrong pressure
@@ -161,7 +170,9 @@ def test_bad_parameters_are_reported_one_line_each():
 def test_calibrate_command_fits_writes_parameters_and_prints_json(tmp_path):
     out = tmp_path / "fit.toml"
     files = [str(OIL_CAP_2022), str(RES_2397), str(COMMITTEE_2018)]
-    result = runner.invoke(app, ["calibrate", *files, "--params", "decision.noise_scale", "--out", str(out), "--json"])
+    result = runner.invoke(
+        app, ["calibrate", *files, "--params", "decision.noise_scale", "--out", str(out), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [row["param"] for row in data["fit"]["params"]] == ["decision.noise_scale"]
@@ -173,22 +184,34 @@ def test_calibrate_command_fits_writes_parameters_and_prints_json(tmp_path):
 
 
 def test_calibrate_rolling_json_has_the_documented_shape():
-    files = sorted(str(p) for p in HISTORY.glob("2009-*.toml")) + sorted(str(p) for p in HISTORY.glob("2010-*.toml"))
+    files = sorted(str(p) for p in HISTORY.glob("2009-*.toml")) + sorted(
+        str(p) for p in HISTORY.glob("2010-*.toml")
+    )
     files = [str(HISTORY / "2006-10-14-s-res-1718.toml"), *files]
-    result = runner.invoke(app, ["calibrate", *files, "--params", "decision.consensus_norm", "--rolling", "--json"])
+    result = runner.invoke(
+        app, ["calibrate", *files, "--params", "decision.consensus_norm", "--rolling", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     rolling_part = data["rolling"]
     assert rolling_part["decisions"] == len(files) - 1
     assert set(rolling_part) >= {"decisions", "outcomes_right", "event_log_likelihood", "brier", "files"}
-    assert set(data["baselines"]) == {"last_vote", "p5_opposition", "weighted_mean", "regime_break", "same_kind"}
+    assert set(data["baselines"]) == {
+        "last_vote",
+        "p5_opposition",
+        "weighted_mean",
+        "regime_break",
+        "same_kind",
+    }
     for scores in data["baselines"].values():
         assert set(scores) == {"outcomes_right", "event_log_likelihood"}
 
 
 def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "fit.toml"
-    bad = runner.invoke(app, ["calibrate", str(OIL_CAP_2022), "--params", "members.CHN.nope", "--out", str(out)])
+    bad = runner.invoke(
+        app, ["calibrate", str(OIL_CAP_2022), "--params", "members.CHN.nope", "--out", str(out)]
+    )
     assert bad.exit_code == 2 and "--params: members.CHN.nope" in bad.stderr and not out.exists()
     wrong_suffix = runner.invoke(app, ["calibrate", str(OIL_CAP_2022), "--out", str(tmp_path / "fit.txt")])
     assert wrong_suffix.exit_code == 2 and "must end in .toml" in wrong_suffix.stderr
@@ -197,7 +220,9 @@ def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
 def test_the_shipped_defaults_are_what_the_command_in_their_header_gives(tmp_path):
     """Every fitted number comes from a command in the repository: rerun it, get the same."""
     text = DEFAULTS_PATH.read_text()
-    command = next(line[3:].strip() for line in text.splitlines() if line.startswith("#   unsc-sim calibrate"))
+    command = next(
+        line[3:].strip() for line in text.splitlines() if line.startswith("#   unsc-sim calibrate")
+    )
     args = command.split()[1:]
     assert args[-1] == "--write-defaults"
     files = [str(HISTORY.parent.parent / a) if a.startswith("scenarios/") else a for a in args[1:-1]]
@@ -209,3 +234,13 @@ def test_the_shipped_defaults_are_what_the_command_in_their_header_gives(tmp_pat
     assert set(shipped) == set(again)
     for name, value in shipped.items():
         assert again[name] == pytest.approx(value, rel=2e-3, abs=2e-3), name
+
+
+def test_a_rolling_forecast_with_nothing_to_forecast_says_so():
+    """Every file dated before 2009: no decision to forecast, a sentence rather than a crash."""
+    from .conftest import HISTORY
+
+    files = sorted(str(p) for p in HISTORY.glob("2006-*.toml"))
+    result = CliRunner().invoke(app, ["calibrate", *files, "--rolling", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "no decision in these files is dated from 2009 on: nothing to forecast" in result.stdout

@@ -45,7 +45,9 @@ def test_run_writes_per_lane_parquet_and_csv_with_metadata(tmp_path):
         assert result.exit_code == 0, result.output
         frame = pd.read_parquet(out) if name.endswith("parquet") else pd.read_csv(out)
         assert len(frame) == 500
-        assert {"outcome", "yes", "no", "abstain", "defeated_by", "vote_CHN", "vote_ARE"} <= set(frame.columns)
+        assert {"outcome", "yes", "no", "abstain", "defeated_by", "vote_CHN", "vote_ARE"} <= set(
+            frame.columns
+        )
         meta = read_metadata(out)
         assert meta["seed"] == 3 and meta["replicates"] == 500 and meta["symbol"] == "S/2022/431"
         assert not list(out.parent.glob("*.part"))
@@ -92,7 +94,9 @@ def test_stance_sources_are_kept_in_outputs(tmp_path):
     from .conftest import SCENARIOS
 
     out = tmp_path / "whatif.parquet"
-    result = runner.invoke(app, ["run", str(SCENARIOS / "what-if-china-shifts.toml"), "-n", "300", "--json", "--out", str(out)])
+    result = runner.invoke(
+        app, ["run", str(SCENARIOS / "what-if-china-shifts.toml"), "-n", "300", "--json", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     expected = "hypothetical: from 0.50 toward France's and the UK's (0.82)"
     assert json.loads(result.stdout)["stance_sources"]["CHN"]["pressure"] == expected
@@ -115,7 +119,9 @@ def test_option_errors_are_plain_one_line_errors():
     result = runner.invoke(app, ["run", str(OIL_CAP_2022), "--replicates", "0"])
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert errors == ["Error: Invalid value for '--replicates' / '-n': Input should be greater than or equal to 1"]
+    assert errors == [
+        "Error: Invalid value for '--replicates' / '-n': Input should be greater than or equal to 1"
+    ]
     assert "╭" not in result.stderr
 
 
@@ -123,7 +129,10 @@ def test_unreadable_and_misnamed_scenario_files(tmp_path):
     garbage = tmp_path / "b.toml"
     garbage.write_bytes(b"\xff\xfe\x00garbage")
     result = runner.invoke(app, ["run", str(garbage)])
-    assert result.exit_code == 2 and result.stderr.strip() == f"error: {garbage}: not UTF-8 text, expected a TOML file"
+    assert (
+        result.exit_code == 2
+        and result.stderr.strip() == f"error: {garbage}: not UTF-8 text, expected a TOML file"
+    )
     text = tmp_path / "scenario.txt"
     text.write_text(OIL_CAP_2022.read_text())
     result = runner.invoke(app, ["run", str(text)])

@@ -4,6 +4,7 @@
 import json
 import math
 import textwrap
+import tomllib
 
 import numpy as np
 import pytest
@@ -21,7 +22,6 @@ from sim.compare import (
 from sim.results import RunResult
 from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.scenario import scenario_from_dict
-import tomllib
 
 from .conftest import HISTORY, OIL_CAP_2022, RES_2397
 
@@ -168,8 +168,13 @@ def test_a_veto_by_another_member_does_not_count():
     defeated[0, 2] = False
     defeated[1, 2] = True
     other = RunResult.from_arrays(
-        two_member(record), 0, votes=result.votes, outcome=result.outcome, defeated_by=defeated,
-        fell_short=result.fell_short, text_scale=result.text_scale,
+        two_member(record),
+        0,
+        votes=result.votes,
+        outcome=result.outcome,
+        defeated_by=defeated,
+        fell_short=result.fell_short,
+        text_scale=result.text_scale,
     )
     comparison = compare_result(other)
     assert comparison.p_outcome == 0.0 and comparison.p_outcome_kind == pytest.approx(0.25)
@@ -256,7 +261,9 @@ votes = {{ AAA = "{a}", BBB = "yes", CCC = "yes" }}
 def three(n: int, date: str, a: str = "yes", salience: float = 0.6):
     text = THREE_MEMBERS.format(n=n, date=date, a=a, salience=salience)
     if a != "yes":
-        text = text.replace('outcome = "adopted"\ntally = "3-0-0"', 'outcome = "vetoed"\nvetoed_by = ["AAA"]\ntally = "2-1-0"')
+        text = text.replace(
+            'outcome = "adopted"\ntally = "3-0-0"', 'outcome = "vetoed"\nvetoed_by = ["AAA"]\ntally = "2-1-0"'
+        )
     return scenario_from_dict(tomllib.loads(textwrap.dedent(text)), label=f"three{n}.toml")
 
 
@@ -268,8 +275,8 @@ def test_positions_on_the_draft_axis():
 
 
 def test_last_vote_baseline_repeats_each_members_previous_position():
-    first = three(1, "2020-01-01", a="no")   # AAA vetoed
-    second = three(2, "2020-02-01")          # AAA really voted yes
+    first = three(1, "2020-01-01", a="no")  # AAA vetoed
+    second = three(2, "2020-02-01")  # AAA really voted yes
     forecasts = baseline_forecasts([second, first])  # given out of date order on purpose
     last = forecasts["last_vote"]
     # first file: nobody has a position yet -> everyone yes
@@ -279,7 +286,7 @@ def test_last_vote_baseline_repeats_each_members_previous_position():
     assert last[0].modal_defeaters == ("AAA",)
     scored = baseline_comparisons([first, second], floor=0.01)["last_vote"]
     assert scored[1].log_likelihood == pytest.approx(math.log(0.01))  # one wrong vote, floored
-    assert scored[1].brier == pytest.approx(2 / 3)                   # wrong vote scores 2, right ones 0
+    assert scored[1].brier == pytest.approx(2 / 3)  # wrong vote scores 2, right ones 0
 
 
 def test_p5_opposition_baseline_vetoes_when_a_permanent_stance_is_short_of_the_midpoint():
@@ -305,6 +312,7 @@ def test_weighted_mean_baseline_by_hand():
 
 # ------------------------------------------------------------------ real files and the command
 
+
 def test_compare_result_on_the_2022_veto_at_the_shipped_parameters():
     from sim.runner import run
     from sim.scenario import load_scenario
@@ -317,7 +325,9 @@ def test_compare_result_on_the_2022_veto_at_the_shipped_parameters():
 
 
 def test_compare_json_has_the_documented_shape():
-    result = runner.invoke(app, ["compare", str(OIL_CAP_2022), str(RES_2397), "-n", "500", "--seed", "2", "--json"])
+    result = runner.invoke(
+        app, ["compare", str(OIL_CAP_2022), str(RES_2397), "-n", "500", "--seed", "2", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"files", "total", "baselines"}
@@ -325,16 +335,28 @@ def test_compare_json_has_the_documented_shape():
     for f in data["files"]:
         assert set(f) >= {"file", "symbol", "p_outcome", "p_tally", "p_members", "log_likelihood", "brier"}
     assert data["total"]["files"] == 2
-    assert set(data["baselines"]) == {"last_vote", "p5_opposition", "weighted_mean", "regime_break", "same_kind"}
+    assert set(data["baselines"]) == {
+        "last_vote",
+        "p5_opposition",
+        "weighted_mean",
+        "regime_break",
+        "same_kind",
+    }
     assert data["total"]["log_likelihood"] == pytest.approx(sum(f["log_likelihood"] for f in data["files"]))
 
 
 def test_regime_break_and_same_kind_baselines():
     """The zero-parameter rule and "as last time": both deterministic, both rolling by nature."""
-    files = [HISTORY / name for name in (
-        "2017-12-22-s-res-2397.toml", "2018-03-15-press-statement.toml", "2018-03-21-s-res-2407.toml",
-        "2019-12-16-relief-draft.toml", "2022-05-26-s-2022-431.toml",
-    )]
+    files = [
+        HISTORY / name
+        for name in (
+            "2017-12-22-s-res-2397.toml",
+            "2018-03-15-press-statement.toml",
+            "2018-03-21-s-res-2407.toml",
+            "2019-12-16-relief-draft.toml",
+            "2022-05-26-s-2022-431.toml",
+        )
+    ]
     from sim.scenario import load_scenario
 
     scenarios = [load_scenario(p) for p in files]
@@ -349,7 +371,9 @@ def test_regime_break_and_same_kind_baselines():
 
 
 def test_compare_table_is_readable():
-    result = runner.invoke(app, ["compare", str(HISTORY / "2018-07-19-committee-refined-halt.toml"), "-n", "300"])
+    result = runner.invoke(
+        app, ["compare", str(HISTORY / "2018-07-19-committee-refined-halt.toml"), "-n", "300"]
+    )
     assert result.exit_code == 0, result.output
     assert "blocked by CHN+RUS" in result.output
     assert "baseline: last vote on this issue" in result.output
@@ -384,14 +408,44 @@ def test_shapley_shubik_by_formula_matches_enumeration_and_serves_large_councils
         assert formula == pytest.approx(enumerated, abs=1e-12)
     big = _shapley_shubik("resolution", 20, (True,) * 5 + (False,) * 30)
     assert big.sum() == pytest.approx(1.0) and big[0] > big[-1] > 0
-    codes = ["USA", "CHN", "RUS", "GBR", "FRA"] + [f"E{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(20)]
-    lines = ["[scenario]", 'name = "25 members"', "[council]", f"members = {codes!r}".replace("'", '"'), "quota = 13"]
+    codes = ["USA", "CHN", "RUS", "GBR", "FRA"] + [
+        f"E{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(20)
+    ]
+    lines = [
+        "[scenario]",
+        'name = "25 members"',
+        "[council]",
+        f"members = {codes!r}".replace("'", '"'),
+        "quota = 13",
+    ]
     for code in codes[5:]:
-        lines += [f"[members.{code}]", f'name = "{code}"', "permanent = false", "pressure = 0.8",
-                  "reciprocity = 0.2", "veto_cost = 0.8", "noise = 0.1"]
-    lines += ["[proposal]", 'kind = "resolution"', 'title = "t"', 'sponsors = ["USA"]', 'draft = "final"',
-              "[[proposal.measures]]", 'type = "panel_renewal"', "[context]", 'date = "2020-01-01"',
-              "[history]", 'symbol = "X"', 'date = "2020-01-01"', 'source = "test"', 'outcome = "adopted"']
-    result = runner.invoke(app, ["compare", str(write_scenario("\n".join(lines), "big.toml")), "-n", "200", "--json"])
+        lines += [
+            f"[members.{code}]",
+            f'name = "{code}"',
+            "permanent = false",
+            "pressure = 0.8",
+            "reciprocity = 0.2",
+            "veto_cost = 0.8",
+            "noise = 0.1",
+        ]
+    lines += [
+        "[proposal]",
+        'kind = "resolution"',
+        'title = "t"',
+        'sponsors = ["USA"]',
+        'draft = "final"',
+        "[[proposal.measures]]",
+        'type = "panel_renewal"',
+        "[context]",
+        'date = "2020-01-01"',
+        "[history]",
+        'symbol = "X"',
+        'date = "2020-01-01"',
+        'source = "test"',
+        'outcome = "adopted"',
+    ]
+    result = runner.invoke(
+        app, ["compare", str(write_scenario("\n".join(lines), "big.toml")), "-n", "200", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert "weighted_mean" in json.loads(result.stdout)["baselines"]

@@ -17,7 +17,9 @@ runner = CliRunner()
 
 
 def test_like_a_member_or_a_group_takes_its_position_and_says_so(write_scenario):
-    text = MINIMAL + """
+    text = (
+        MINIMAL
+        + """
 [members.IND]
 like = "NOR"
 
@@ -28,12 +30,15 @@ like = "close-to-russia"
 like = "western"
 veto_cost = 0.3
 """
+    )
     scenario = load_scenario(write_scenario(text))
     by_code = {m.code: m for m in scenario.members}
     assert by_code["IND"].position.code == "NOR" and by_code["IND"].name == "India"
     assert by_code["IND"].origins["pressure"] == "template NOR (UNGA)"
     assert by_code["GAB"].position.dprk_vote == -1  # the group's states voted no on DPRK human rights
-    assert by_code["GHA"].origins["veto_cost"] == "scenario" and by_code["GHA"].stances["veto_cost"].value == 0.3
+    assert (
+        by_code["GHA"].origins["veto_cost"] == "scenario" and by_code["GHA"].stances["veto_cost"].value == 0.3
+    )
     rows = {row["code"]: row for row in member_stances(scenario)}
     plain = {row["code"]: row for row in member_stances(load_scenario(write_scenario(MINIMAL, "plain.toml")))}
     norway = plain["NOR"]["pressure"]
@@ -44,7 +49,10 @@ veto_cost = 0.3
 def test_like_an_unknown_name_lists_the_groups(write_scenario):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_scenario(MINIMAL + '\n[members.IND]\nlike = "martians"\n'))
-    assert "members.IND.like: 'martians' is neither a member code nor a group (groups: close-to-russia" in info.value.problems[0]
+    assert (
+        "members.IND.like: 'martians' is neither a member code nor a group (groups: close-to-russia"
+        in info.value.problems[0]
+    )
 
 
 def test_extends_starts_from_another_file_but_never_its_history(tmp_path):
@@ -123,7 +131,9 @@ def test_a_cap_raised_and_a_sponsor_against_its_own_draft_are_warned_about(write
     result = runner.invoke(app, ["run", str(write_scenario(text)), "-n", "100"])
     assert result.exit_code == 0
     assert "warning:" in result.stderr and "raises the cap (4,000,000 -> 5,000,000)" in result.stderr
-    against = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["RUS"]') + """
+    against = (
+        MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["RUS"]')
+        + """
 [decision]
 sponsor_affinity = 0.0
 
@@ -132,5 +142,6 @@ pressure = 0.0
 reciprocity = 1.0
 veto_cost = 0.0
 """
+    )
     result = runner.invoke(app, ["run", str(write_scenario(against, "against.toml")), "-n", "100"])
     assert "RUS is predicted to vote against its own draft" in result.stderr

@@ -49,7 +49,9 @@ def test_run_json_with_and_without_out_agree(tmp_path):
     path = ROOT / "scenarios/history/2022-05-26-s-2022-431.toml"
     runner = CliRunner()
     counted = runner.invoke(app, ["run", str(path), "-n", "3000", "--seed", "2", "--json"])
-    kept = runner.invoke(app, ["run", str(path), "-n", "3000", "--seed", "2", "--json", "--out", str(tmp_path / "l.parquet")])
+    kept = runner.invoke(
+        app, ["run", str(path), "-n", "3000", "--seed", "2", "--json", "--out", str(tmp_path / "l.parquet")]
+    )
     assert counted.exit_code == 0 and kept.exit_code == 0
     assert json.loads(counted.output) == json.loads(kept.output)
 

@@ -23,6 +23,7 @@ def problems(call) -> list[str]:
 
 # ------------------------------------------------------------------------------- key paths
 
+
 @pytest.mark.parametrize(
     "key, kind",
     [
@@ -74,6 +75,7 @@ def test_bad_keys_are_named_with_what_is_wrong(key, fragment):
 
 # ---------------------------------------------------------------------------------- specs
 
+
 def test_grid_spec_includes_both_ends_with_tidy_values():
     parameter = parse_parameter("members.CHN.pressure", "0:1:21", "grid")
     assert len(parameter.values) == 21
@@ -95,7 +97,9 @@ def test_lists_bools_and_choices():
     assert parse_parameter("context.icbm_launch", "true,false", "grid").values == (True, False)
     assert parse_parameter("proposal.draft", "first, final", "grid").values == ("first", "final")
     assert parse_parameter("proposal.kind", ["resolution", "statement"], "grid").values == (
-        "resolution", "statement")
+        "resolution",
+        "statement",
+    )
     assert parse_parameter("members.CHN.pressure", "0.2", "grid").values == (0.2,)
     assert parse_parameter("members.CHN.pressure", 0.2, "grid").values == (0.2,)
 
@@ -105,17 +109,26 @@ def test_lists_bools_and_choices():
     [
         ("members.CHN.pressure=0:1:0", "--param members.CHN.pressure: count must be at least 1, got 0"),
         ("members.CHN.pressure=0:1:-3", "--param members.CHN.pressure: count must be at least 1"),
-        ("members.CHN.pressure=0:x:3", "--param members.CHN.pressure: expected start:stop:count with numbers"),
+        (
+            "members.CHN.pressure=0:x:3",
+            "--param members.CHN.pressure: expected start:stop:count with numbers",
+        ),
         ("members.CHN.pressure=0:1:2.5", "--param members.CHN.pressure: count must be a whole number"),
         ("members.CHN.pressure=a,b", "--param members.CHN.pressure: 'a' is not a number"),
-        ("members.CHN.pressure=0:1", "--param members.CHN.pressure: bounds low:high are for --design random or lhs"),
+        (
+            "members.CHN.pressure=0:1",
+            "--param members.CHN.pressure: bounds low:high are for --design random or lhs",
+        ),
         ("members.CHN.pressure=", "--param members.CHN.pressure: no values given"),
         ("members.CHN.pressure=0.1,,0.2", "an empty item"),
         ("negotiation.rounds=0:40:7", "negotiation.rounds takes whole numbers"),
         ("negotiation.rounds=2.5", "negotiation.rounds takes whole numbers, got '2.5'"),
         ("proposal.draft=0:1:3", "a range needs a numeric key; proposal.draft takes text"),
         ("proposal.draft=first,maybe", "'maybe' is not one of first, final"),
-        ("context.talks_under_way=0:1:3", "a range needs a numeric key; context.talks_under_way takes true or false"),
+        (
+            "context.talks_under_way=0:1:3",
+            "a range needs a numeric key; context.talks_under_way takes true or false",
+        ),
         ("context.icbm_launch=yes", "context.icbm_launch is true or false, got 'yes'"),
         ("members.CHN.pressure", "expected KEY=VALUES"),
         ("members.CHN.presure=0:1:3", "unknown key 'presure'"),
@@ -150,10 +163,13 @@ def test_design_level_problems():
 
 # -------------------------------------------------------------------------------- designs
 
+
 def test_grid_is_the_cartesian_product_first_key_slowest():
     design = build_design(
-        [parse_param_option("members.CHN.pressure=0:1:3", "grid"),
-         parse_param_option("negotiation.rounds=0,20", "grid")],
+        [
+            parse_param_option("members.CHN.pressure=0:1:3", "grid"),
+            parse_param_option("negotiation.rounds=0,20", "grid"),
+        ],
     )
     points = design.points(seed=0)
     assert design.size == len(points) == 6
@@ -205,7 +221,12 @@ def test_random_design_is_within_bounds_and_seeded():
 
 def test_parameters_describe_themselves_for_metadata():
     assert Parameter("k", "float", values=(0.1, 0.2)).describe() == {"key": "k", "values": [0.1, 0.2]}
-    assert Parameter("k", "int", low=0, high=4).describe() == {"key": "k", "low": 0, "high": 4, "integer": True}
+    assert Parameter("k", "int", low=0, high=4).describe() == {
+        "key": "k",
+        "low": 0,
+        "high": 4,
+        "integer": True,
+    }
     design = build_design([parse_param_option("members.CHN.pressure=0:1", "lhs")], "lhs", 12)
     assert design.describe() == {"name": "lhs", "settings": {"points": 12, "samples": 12}}
 
@@ -218,5 +239,7 @@ def test_measure_magnitudes_can_be_swept_by_position():
     assert key_info("proposal.measures.1.from").kind == "float"  # the file's name, not from_
     with pytest.raises(DesignError, match="no measure type has a key 'tonnes'"):
         key_info("proposal.measures.0.tonnes")
-    with pytest.raises(DesignError, match=r"name an item by its position from 0 \(e.g. proposal.measures.0\)"):
+    with pytest.raises(
+        DesignError, match=r"name an item by its position from 0 \(e.g. proposal.measures.0\)"
+    ):
         key_info("proposal.measures.first.to")

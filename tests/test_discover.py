@@ -21,18 +21,21 @@ runner = CliRunner()
 def synthetic_sweep(path, points: int = 400, seed: int = 0, design: str = "lhs"):
     """A sweep table whose metric is high exactly where a > 0.6 and b < 0.3 (c is noise)."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "point": np.arange(points),
-        "members.CHN.pressure": rng.uniform(size=points),
-        "members.RUS.pressure": rng.uniform(size=points),
-        "context.great_power_tension": rng.uniform(size=points),
-    })
+    frame = pd.DataFrame(
+        {
+            "point": np.arange(points),
+            "members.CHN.pressure": rng.uniform(size=points),
+            "members.RUS.pressure": rng.uniform(size=points),
+            "context.great_power_tension": rng.uniform(size=points),
+        }
+    )
     inside = (frame["members.CHN.pressure"] > 0.6) & (frame["members.RUS.pressure"] < 0.3)
     frame["replicates"] = 100
     frame["p_adopted"] = np.where(inside, 0.9, 0.1)
     keys = ["members.CHN.pressure", "members.RUS.pressure", "context.great_power_tension"]
     metadata = {
-        "table": "sweep", "design": {"name": design, "settings": {"samples": points}},
+        "table": "sweep",
+        "design": {"name": design, "settings": {"samples": points}},
         "parameters": [{"key": key, "low": 0.0, "high": 1.0, "integer": False} for key in keys],
     }
     write_table(frame, path, metadata)
@@ -72,8 +75,18 @@ def test_an_unreachable_density_is_said(tmp_path):
     rng = np.random.default_rng(1)
     frame = synthetic_sweep(path, points=200)
     frame["p_adopted"] = rng.uniform(size=len(frame))  # no structure at all
-    write_table(frame, path, {"table": "sweep", "design": {"name": "random"}, "parameters": [
-        {"key": key} for key in ("members.CHN.pressure", "members.RUS.pressure", "context.great_power_tension")]})
+    write_table(
+        frame,
+        path,
+        {
+            "table": "sweep",
+            "design": {"name": "random"},
+            "parameters": [
+                {"key": key}
+                for key in ("members.CHN.pressure", "members.RUS.pressure", "context.great_power_tension")
+            ],
+        },
+    )
     result = discover(path, "p_adopted", 0.5, threshold_density=1.0)
     assert result.density < 1.0
     assert any("no box on the trajectory reaches density" in note for note in result.notes)
@@ -98,13 +111,33 @@ def test_clear_errors(tmp_path):
 
 def test_cli_on_a_real_lhs_sweep(tmp_path):
     table, figure = tmp_path / "lhs.parquet", tmp_path / "box.png"
-    made = runner.invoke(app, [
-        "sweep", str(OIL_CAP_2022), "--design", "lhs", "--samples", "60", "--seed", "3", "-n", "50",
-        "--param", "members.CHN.pressure=0:1", "--param", "members.RUS.pressure=0:1",
-        "--out", str(table), "--no-progress",
-    ])
+    made = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--design",
+            "lhs",
+            "--samples",
+            "60",
+            "--seed",
+            "3",
+            "-n",
+            "50",
+            "--param",
+            "members.CHN.pressure=0:1",
+            "--param",
+            "members.RUS.pressure=0:1",
+            "--out",
+            str(table),
+            "--no-progress",
+        ],
+    )
     assert made.exit_code == 0, made.output
-    cli = runner.invoke(app, ["discover", str(table), "--metric", "p_adopted", "--above", "0.5", "--json", "--plot", str(figure)])
+    cli = runner.invoke(
+        app,
+        ["discover", str(table), "--metric", "p_adopted", "--above", "0.5", "--json", "--plot", str(figure)],
+    )
     assert cli.exit_code == 0, cli.output
     data = json.loads(cli.stdout)
     assert data["design"] == "lhs" and data["points"] == 60
@@ -123,16 +156,22 @@ def test_whole_number_and_choice_keys(tmp_path):
     """An integer key (PRIM's pasting writes midpoints into it) and a text choice (a category)."""
     rng = np.random.default_rng(4)
     points = 300
-    frame = pd.DataFrame({
-        "point": np.arange(points),
-        "negotiation.rounds": rng.integers(0, 6, size=points).astype(np.int64),
-        "proposal.draft": rng.choice(["first", "final"], size=points),
-        "members.CHN.pressure": rng.uniform(size=points),
-    })
-    frame["p_adopted"] = np.where((frame["proposal.draft"] == "first") & (frame["negotiation.rounds"] >= 2), 1.0, 0.0)
+    frame = pd.DataFrame(
+        {
+            "point": np.arange(points),
+            "negotiation.rounds": rng.integers(0, 6, size=points).astype(np.int64),
+            "proposal.draft": rng.choice(["first", "final"], size=points),
+            "members.CHN.pressure": rng.uniform(size=points),
+        }
+    )
+    frame["p_adopted"] = np.where(
+        (frame["proposal.draft"] == "first") & (frame["negotiation.rounds"] >= 2), 1.0, 0.0
+    )
     keys = ["negotiation.rounds", "proposal.draft", "members.CHN.pressure"]
     path = tmp_path / "mixed.parquet"
-    write_table(frame, path, {"table": "sweep", "design": {"name": "lhs"}, "parameters": [{"key": k} for k in keys]})
+    write_table(
+        frame, path, {"table": "sweep", "design": {"name": "lhs"}, "parameters": [{"key": k} for k in keys]}
+    )
     result = discover(path, "p_adopted", 0.5)
     limits = {limit.key: limit for limit in result.limits}
     assert limits["proposal.draft"].restricted and set(limits["proposal.draft"].low) == {"first"}

@@ -5,10 +5,10 @@ import pytest
 
 from sim.calibrate import CalibrationError
 from sim.compare import CompareError
-from sim.sweep.design import DesignError
 from sim.errors import InputError
 from sim.scenario import ScenarioError, load_scenario
 from sim.sweep import SweepError
+from sim.sweep.design import DesignError
 
 
 @pytest.mark.parametrize("kind", [ScenarioError, DesignError, CompareError, CalibrationError, SweepError])

@@ -61,7 +61,9 @@ def test_parts_add_up_with_random_stances(write_scenario):
     parts = utility_parts(scenario, lanes=200, seed=3)
     assert parts["utility"].shape == (15, 200)
     assert np.ptp(parts["stake"][scenario.codes.index("CHN")]) > 0  # the draws differ per lane
-    np.testing.assert_allclose(parts["stake"] + parts["consensus_norm"] + parts["ties"], parts["utility"], atol=1e-12)
+    np.testing.assert_allclose(
+        parts["stake"] + parts["consensus_norm"] + parts["ties"], parts["utility"], atol=1e-12
+    )
     result = run(scenario, replicates=300, seed=3)
     explanation = explain_run(scenario, result)
     for member in explanation.members:
@@ -111,12 +113,16 @@ def test_cli_explain_table_and_json():
     assert text.exit_code == 0, text.output
     assert "stake = stake weight" in text.output and "pivotal" in text.output
     assert "China (CHN, P5)" in text.output.split("stake = stake weight")[1]
-    data = json.loads(runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "1000", "--json", "--explain"]).stdout)
+    data = json.loads(
+        runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "1000", "--json", "--explain"]).stdout
+    )
     members = data["explain"]["members"]
     assert len(members) == 15
     for member in members:
         assert member["stake"] + member["consensus_norm"] + member["ties"] == pytest.approx(member["utility"])
-    assert "explain" not in json.loads(runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "100", "--json"]).stdout)
+    assert "explain" not in json.loads(
+        runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "100", "--json"]).stdout
+    )
 
 
 def test_the_report_carries_the_explanation(tmp_path, oil_cap_2022):

@@ -25,10 +25,11 @@ import re
 import signal
 import tempfile
 import tomllib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -195,13 +196,59 @@ def paths_of(data: Any, prefix: tuple = ()) -> list[tuple]:
 
 
 ODD_STRINGS = [
-    "", " ", "yes", "no", "true", "1", "-1", "inf", "nan", "1e400", "0x10", "CHN", "chn", "XXX",
-    "$\\frac{a$", "$x^$", "a$b$c", "\x1b[2J\x1b]0;t\x07", "line\nbreak\r", "\u202eevil", "\t",
-    "../../etc/passwd", "/dev/zero", "scenarios", "%s%n", "{}", "[]", "ÄÖÜ名字", "x" * 100_000,
+    "",
+    " ",
+    "yes",
+    "no",
+    "true",
+    "1",
+    "-1",
+    "inf",
+    "nan",
+    "1e400",
+    "0x10",
+    "CHN",
+    "chn",
+    "XXX",
+    "$\\frac{a$",
+    "$x^$",
+    "a$b$c",
+    "\x1b[2J\x1b]0;t\x07",
+    "line\nbreak\r",
+    "\u202eevil",
+    "\t",
+    "../../etc/passwd",
+    "/dev/zero",
+    "scenarios",
+    "%s%n",
+    "{}",
+    "[]",
+    "ÄÖÜ名字",
+    "x" * 100_000,
 ]
 ODD_NUMBERS = [
-    0, -1, 1, 2, 15, 16, 200, 201, 10**6, 2**31, 2**63 - 1, -(2**63), 0.5, -0.5, 1.0000001,
-    1e-300, 1e300, 1e308, float("inf"), float("-inf"), float("nan"), -0.0,
+    0,
+    -1,
+    1,
+    2,
+    15,
+    16,
+    200,
+    201,
+    10**6,
+    2**31,
+    2**63 - 1,
+    -(2**63),
+    0.5,
+    -0.5,
+    1.0000001,
+    1e-300,
+    1e300,
+    1e308,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    -0.0,
 ]
 
 odd_scalars = st.one_of(
@@ -224,8 +271,11 @@ def nested(depth: int) -> Any:
 odd_values = st.one_of(
     odd_scalars,
     st.lists(odd_scalars, max_size=5),
-    st.dictionaries(st.sampled_from(["low", "high", "mean", "sd", "value", "type", "to", "from", "x"]),
-                    odd_scalars, max_size=4),
+    st.dictionaries(
+        st.sampled_from(["low", "high", "mean", "sd", "value", "type", "to", "from", "x"]),
+        odd_scalars,
+        max_size=4,
+    ),
     st.integers(min_value=1, max_value=40).map(nested),
     st.just([]),
     st.just({}),
@@ -250,7 +300,9 @@ def mutated_scenarios(draw) -> str:
         elif action == "delete":
             del parent[last]
         elif action == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["x", "members", "quota", "preset", "sweep", "CHN", "ZZZ"]))] = draw(odd_values)
+            parent[draw(st.sampled_from(["x", "members", "quota", "preset", "sweep", "CHN", "ZZZ"]))] = draw(
+                odd_values
+            )
         elif action == "duplicate_list" and isinstance(parent, list):
             parent.extend([parent[last]] * draw(st.integers(min_value=1, max_value=30)))
     text = to_toml(raw)
@@ -291,33 +343,84 @@ def _workdir_paths(workdir: Path) -> dict[str, str]:
     }
 
 
-NUMBER_TEXTS = ["0", "1", "2", "-1", "1e12", "1000000000000", "nan", "inf", "", "x", "3.5",
-                "20000001", "99999999999999999999", "0x10", "--"]
+NUMBER_TEXTS = [
+    "0",
+    "1",
+    "2",
+    "-1",
+    "1e12",
+    "1000000000000",
+    "nan",
+    "inf",
+    "",
+    "x",
+    "3.5",
+    "20000001",
+    "99999999999999999999",
+    "0x10",
+    "--",
+]
 PARAM_SPECS = [
-    "members.CHN.pressure=0:1:3", "members.CHN.pressure=0:1:1000000000000", "members.CHN.presure=0:1:3",
-    "context.ballistic_launches=0:40:5", "context.ballistic_launches=0:40:7", "x", "=", "members.CHN.pressure=",
-    "proposal.measures.0.to=1,2", "proposal.measures.9.to=1", "context.icbm_launch=true,false",
-    "proposal.draft=first,final", "members.CHN.pressure=nan,inf", "history.outcome=x",
-    "members.CHN.pressure=0:1", "decision.noise_scale=0:10:3", "council.quota=1,2",
-    "members.CHN.ties.RUS=-1,1", "proposal.title=$x$,\x1b[2J",
+    "members.CHN.pressure=0:1:3",
+    "members.CHN.pressure=0:1:1000000000000",
+    "members.CHN.presure=0:1:3",
+    "context.ballistic_launches=0:40:5",
+    "context.ballistic_launches=0:40:7",
+    "x",
+    "=",
+    "members.CHN.pressure=",
+    "proposal.measures.0.to=1,2",
+    "proposal.measures.9.to=1",
+    "context.icbm_launch=true,false",
+    "proposal.draft=first,final",
+    "members.CHN.pressure=nan,inf",
+    "history.outcome=x",
+    "members.CHN.pressure=0:1",
+    "decision.noise_scale=0:10:3",
+    "council.quota=1,2",
+    "members.CHN.ties.RUS=-1,1",
+    "proposal.title=$x$,\x1b[2J",
 ]
 
 
 @st.composite
 def command_lines(draw) -> list[str]:
-    command = draw(st.sampled_from(["run", "validate", "sweep", "plot", "report", "compare", "calibrate", "power", "version"]))
-    files = st.sampled_from(["scenario", "history", "missing", "fifo", "dir", "under_file", "devzero", "text"])
+    command = draw(
+        st.sampled_from(
+            ["run", "validate", "sweep", "plot", "report", "compare", "calibrate", "power", "version"]
+        )
+    )
+    files = st.sampled_from(
+        ["scenario", "history", "missing", "fifo", "dir", "under_file", "devzero", "text"]
+    )
     args: list[Any] = [command]
     if command in {"run", "validate", "sweep", "report", "compare", "calibrate"}:
         args.append(("file", draw(files)))
     if command == "plot":
-        args.append(("out", draw(st.sampled_from(["table.parquet", "table.csv", "dir", "missing", "fifo", "devzero"]))))
+        args.append(
+            (
+                "out",
+                draw(st.sampled_from(["table.parquet", "table.csv", "dir", "missing", "fifo", "devzero"])),
+            )
+        )
     number = st.one_of(st.sampled_from(NUMBER_TEXTS), st.integers(min_value=-5, max_value=400).map(str))
     options = {
         "run": ["-n", "--seed", "--out", "--json"],
         "validate": [],
-        "sweep": ["--param", "--param", "-n", "--seed", "--workers", "--design", "--samples", "--out",
-                  "--chunk-lanes", "--per-lane", "--json", "--restart"],
+        "sweep": [
+            "--param",
+            "--param",
+            "-n",
+            "--seed",
+            "--workers",
+            "--design",
+            "--samples",
+            "--out",
+            "--chunk-lanes",
+            "--per-lane",
+            "--json",
+            "--restart",
+        ],
         "plot": ["--x", "--metric", "--out"],
         "report": ["-n", "--seed", "--out"],
         "compare": ["-n", "--seed", "--json", "--preset"],
@@ -336,12 +439,47 @@ def command_lines(draw) -> list[str]:
         elif option == "--design":
             args.append(draw(st.sampled_from(["grid", "random", "lhs", "sobol", ""])))
         elif option == "--out":
-            args.append(("out", draw(st.sampled_from(
-                ["o.parquet", "o.csv", "o.html", "o.png", "o.svg", "o.toml", "o.txt", "dir", "under_file", "new/sub/o.csv"]))))
+            args.append(
+                (
+                    "out",
+                    draw(
+                        st.sampled_from(
+                            [
+                                "o.parquet",
+                                "o.csv",
+                                "o.html",
+                                "o.png",
+                                "o.svg",
+                                "o.toml",
+                                "o.txt",
+                                "dir",
+                                "under_file",
+                                "new/sub/o.csv",
+                            ]
+                        )
+                    ),
+                )
+            )
         elif option in {"--x", "--metric", "--rule", "--params"}:
-            args.append(draw(st.sampled_from(
-                ["members.CHN.pressure", "p_vetoed", "CHN_no", "x", "", "$x$", "resolution", "statement",
-                 "members.CHN.pressure,decision.noise_scale", "members.ZZZ.pressure", "decision.nope"])))
+            args.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "members.CHN.pressure",
+                            "p_vetoed",
+                            "CHN_no",
+                            "x",
+                            "",
+                            "$x$",
+                            "resolution",
+                            "statement",
+                            "members.CHN.pressure,decision.noise_scale",
+                            "members.ZZZ.pressure",
+                            "decision.nope",
+                        ]
+                    )
+                )
+            )
         elif option == "--preset":
             args.append(("file", draw(files)))
     return args
@@ -382,8 +520,19 @@ def _ensure_tables(workdir: Path) -> None:
     """A small run table and sweep table for ``plot`` to read."""
     if not (workdir / "table.parquet").exists():
         invoke(["run", str(BASE_SCENARIO), "-n", "200", "--out", str(workdir / "table.parquet")])
-        invoke(["sweep", str(BASE_SCENARIO), "--param", "members.CHN.pressure=0:1:3", "-n", "100",
-                "--no-progress", "--out", str(workdir / "table.csv")])
+        invoke(
+            [
+                "sweep",
+                str(BASE_SCENARIO),
+                "--param",
+                "members.CHN.pressure=0:1:3",
+                "-n",
+                "100",
+                "--no-progress",
+                "--out",
+                str(workdir / "table.csv"),
+            ]
+        )
 
 
 def check_command(args: list[Any], workdir: Path) -> Verdict:
@@ -395,9 +544,15 @@ def check_command(args: list[Any], workdir: Path) -> Verdict:
 
 
 FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES, deadline=None, database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                           HealthCheck.large_base_example],
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
 )
 
 

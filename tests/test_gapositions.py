@@ -159,9 +159,21 @@ def test_derivation_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -
     provenance = tomllib.loads((DATA / "ga_positions.provenance.toml").read_text(encoding="utf-8"))
     made_on = provenance["derivation"]["made_on"]
     subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "derive_positions.py"), "--unvotes", str(UNVOTES),
-         "--out", str(tmp_path), "--years", "2000-2019", "--made-on", made_on],
-        check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            str(ROOT / "tools" / "derive_positions.py"),
+            "--unvotes",
+            str(UNVOTES),
+            "--out",
+            str(tmp_path),
+            "--years",
+            "2000-2019",
+            "--made-on",
+            made_on,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     for name in ("ga_positions.csv", "states.csv", "ga_positions.provenance.toml"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name

@@ -159,7 +159,9 @@ def test_huge_designs_and_replicates_are_refused_at_once(tmp_path, args, needle)
 
 
 def test_workers_are_capped_at_the_units_and_warned_past_the_cpus(tmp_path):
-    result = runner.invoke(app, [*SWEEP, "--workers", str((os.cpu_count() or 1) + 50), "--out", str(tmp_path / "s.csv")])
+    result = runner.invoke(
+        app, [*SWEEP, "--workers", str((os.cpu_count() or 1) + 50), "--out", str(tmp_path / "s.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert "warning: --workers" in result.stderr
     assert "on 1 process" in result.stdout  # 3 points x 300 lanes: a single unit
@@ -176,9 +178,22 @@ def _descendants(pid: int) -> list[int]:
 
 def _two_worker_sweep(out) -> list[str]:
     """A sweep long enough to be caught with its two workers running."""
-    return [sys.executable, "-m", "sim", "sweep", str(OIL_CAP_2022), "--param",
-            "members.CHN.pressure=0:1:41", "-n", "200000", "--workers", "2", "--no-progress",
-            "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(OIL_CAP_2022),
+        "--param",
+        "members.CHN.pressure=0:1:41",
+        "-n",
+        "200000",
+        "--workers",
+        "2",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
 
 
 def test_kill_9_of_a_sweep_parent_leaves_no_process(tmp_path):
@@ -259,7 +274,9 @@ def test_member_names_with_dollars_plot_and_report(tmp_path, write_scenario):
 
 
 def test_control_characters_never_reach_the_terminal(write_scenario):
-    path = write_scenario(MINIMAL.replace('name = "test"', 'name = "evil\\u001b[2J\\u001b]0;pwned\\u0007\\rname"'))
+    path = write_scenario(
+        MINIMAL.replace('name = "test"', 'name = "evil\\u001b[2J\\u001b]0;pwned\\u0007\\rname"')
+    )
     result = runner.invoke(app, ["run", str(path), "-n", "50"])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\r" not in result.output and "\x07" not in result.output
@@ -271,8 +288,9 @@ def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "s.parquet"
     command = _two_worker_sweep(out)
-    parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, start_new_session=True)
+    parent = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     family: list[int] = []
     try:
         deadline = time.monotonic() + 60

@@ -14,14 +14,44 @@ from .conftest import HISTORY, ROOT
 
 FILES = sorted(HISTORY.glob("*.toml"))
 
-ADOPTED = ["S/RES/1695", "S/RES/1718", "S/RES/1874", "S/RES/2087", "S/RES/2094", "S/RES/2270",
-           "S/RES/2321", "S/RES/2356", "S/RES/2371", "S/RES/2375", "S/RES/2397"]
-RENEWALS = ["S/RES/1928", "S/RES/1985", "S/RES/2050", "S/RES/2141", "S/RES/2207", "S/RES/2276",
-            "S/RES/2345", "S/RES/2407", "S/RES/2464", "S/RES/2515", "S/RES/2569"]
+ADOPTED = [
+    "S/RES/1695",
+    "S/RES/1718",
+    "S/RES/1874",
+    "S/RES/2087",
+    "S/RES/2094",
+    "S/RES/2270",
+    "S/RES/2321",
+    "S/RES/2356",
+    "S/RES/2371",
+    "S/RES/2375",
+    "S/RES/2397",
+]
+RENEWALS = [
+    "S/RES/1928",
+    "S/RES/1985",
+    "S/RES/2050",
+    "S/RES/2141",
+    "S/RES/2207",
+    "S/RES/2276",
+    "S/RES/2345",
+    "S/RES/2407",
+    "S/RES/2464",
+    "S/RES/2515",
+    "S/RES/2569",
+]
 STATEMENTS = ["S/PRST/2006/41", "S/PRST/2009/7", "S/PRST/2012/13"]
-PRESS_RELEASES = {"S/RES/1695": "SC/8778", "S/RES/1718": "SC/8853", "S/RES/1874": "SC/9679",
-                  "S/RES/2356": "SC/12853", "S/2022/431": "SC/14911", "S/RES/1928": "SC/9946",
-                  "S/RES/2407": "SC/13256", "S/RES/2464": "SC/13772", "S/RES/2515": "SC/14150"}
+PRESS_RELEASES = {
+    "S/RES/1695": "SC/8778",
+    "S/RES/1718": "SC/8853",
+    "S/RES/1874": "SC/9679",
+    "S/RES/2356": "SC/12853",
+    "S/2022/431": "SC/14911",
+    "S/RES/1928": "SC/9946",
+    "S/RES/2407": "SC/13256",
+    "S/RES/2464": "SC/13772",
+    "S/RES/2515": "SC/14150",
+}
 NEVER_VOTED = {  # date -> (outcome, blocking members)
     "2018-03-15": ("blocked", ["USA"]),
     "2018-06-28": ("blocked", ["USA"]),

@@ -45,8 +45,12 @@ def _run(scenario, lanes: int, seed: int) -> CouncilModel:
     return model
 
 
-RUSSIA_OPPOSED = {"members.RUS.pressure": 0.0, "members.RUS.reciprocity": 1.0,
-                  "members.RUS.salience": 1.0, "members.RUS.noise": 0.0}
+RUSSIA_OPPOSED = {
+    "members.RUS.pressure": 0.0,
+    "members.RUS.reciprocity": 1.0,
+    "members.RUS.salience": 1.0,
+    "members.RUS.noise": 0.0,
+}
 """Makes Russia oppose the draft outright, whatever the stance presets say; whether it vetoes
 then turns on its veto cost."""
 
@@ -60,10 +64,19 @@ NOBODY_GOES_ALONG = {"decision.consensus_norm": -5.0, "decision.noise_scale": 0.
         ({"negotiation.rounds": 3, "members.IND.noise": 1.0}, "votes vary"),
         # a first draft: Russia's pressure stance drawn per lane, so the penholder softens
         # where Russia opposes the text and not where it supports it
-        ({"proposal.draft": "first", "negotiation.rounds": 5, "members.IND.noise": 1.0,
-          **RUSSIA_OPPOSED, "members.RUS.pressure": {"low": 0.0, "high": 1.0},
-          "members.RUS.reciprocity": 0.0, "members.CHN.pressure": 1.0, "members.CHN.reciprocity": 0.0},
-         "softened"),
+        (
+            {
+                "proposal.draft": "first",
+                "negotiation.rounds": 5,
+                "members.IND.noise": 1.0,
+                **RUSSIA_OPPOSED,
+                "members.RUS.pressure": {"low": 0.0, "high": 1.0},
+                "members.RUS.reciprocity": 0.0,
+                "members.CHN.pressure": 1.0,
+                "members.CHN.reciprocity": 0.0,
+            },
+            "softened",
+        ),
         ({"proposal.draft": "first", "negotiation.rounds": 2, **NOBODY_GOES_ALONG}, "withdrawn"),
         ({"proposal.kind": "statement", "members.IND.noise": 1.0}, "votes vary"),
     ],
@@ -112,8 +125,16 @@ def test_public_attributes_keep_their_per_lane_shape():
     china, usa = model.member("CHN"), model.member("USA")
     assert china._pressure.shape == (50,) and len(set(china.pressure)) == 50  # drawn per lane
     for member in (china, usa):
-        for name in ("pressure", "reciprocity", "veto_cost", "salience", "noise",
-                     "ideal_pressure", "ideal_reciprocity", "effective_veto_cost"):
+        for name in (
+            "pressure",
+            "reciprocity",
+            "veto_cost",
+            "salience",
+            "noise",
+            "ideal_pressure",
+            "ideal_reciprocity",
+            "effective_veto_cost",
+        ):
             assert getattr(member, name).shape == (50,), name
         assert member.support().shape == (50,)
         assert member.vote.shape == (50,) and member.vote.dtype == np.int8

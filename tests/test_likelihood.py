@@ -22,6 +22,7 @@ from .conftest import COMMITTEE_2018, HISTORY, OIL_CAP_2022, RELIEF_2019
 RES_2356 = HISTORY / "2017-06-02-s-res-2356.toml"
 STATEMENT_MARCH_2018 = HISTORY / "2018-03-15-press-statement.toml"
 
+
 def test_count_distributions_match_brute_force_enumeration():
     rng = np.random.default_rng(4)
     raw = rng.dirichlet([1, 1, 1], size=4)  # 4 members: P(yes), P(no), P(abstain)

@@ -41,7 +41,9 @@ def test_export_ban_and_asset_freeze_scale_with_count():
 
 
 def test_relief_lowers_pressure_and_raises_reciprocity_per_ban():
-    d_pressure, d_reciprocity = parse(type="sanctions_relief", lifted=["statues", "seafood", "textiles"]).shift()
+    d_pressure, d_reciprocity = parse(
+        type="sanctions_relief", lifted=["statues", "seafood", "textiles"]
+    ).shift()
     assert d_pressure == pytest.approx(-3 * m.RELIEF_PRESSURE)
     assert d_reciprocity == pytest.approx(3 * m.RELIEF_RECIPROCITY)
 

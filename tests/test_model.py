@@ -2,28 +2,31 @@
 closed form, the situation's effects, stakes and reversion points, interdependent vetoes and the
 penholder."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from scipy.stats import norm
 
-import datetime as dt
-
 from sim.context import ContextEffect
-from sim.parameters import FITTED, SPECS, prior_parameters
-from sim.situation import Situation
 from sim.model import CouncilModel
+from sim.parameters import FITTED, SPECS, prior_parameters
 from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.runner import chunk_seed, run
 from sim.scenario import load_scenario
+from sim.situation import Situation
 
 from .conftest import COMMITTEE_2018, MINIMAL, OIL_CAP_2022, RELIEF_2019
 
-UNCERTAIN_CHINA = MINIMAL + """
+UNCERTAIN_CHINA = (
+    MINIMAL
+    + """
 [members.CHN]
 pressure = { low = 0.3, high = 1.0 }
 reciprocity = { mean = 0.5, sd = 0.3 }
 noise = 0.3
 """
+)
 
 
 def test_same_seed_same_numbers_different_seed_different_numbers(write_scenario):
@@ -79,12 +82,15 @@ def test_vote_shares_match_the_random_utility_rule(write_scenario):
     """P(yes) = P(u + noise > band); P(no) = P(u + noise < -threshold), the threshold being the
     objection cost at the equilibrium (everyone can block in a committee, and nothing is
     withdrawn there, so every intention is a cast vote)."""
-    text = MINIMAL.replace('kind = "resolution"', 'kind = "committee"') + """
+    text = (
+        MINIMAL.replace('kind = "resolution"', 'kind = "committee"')
+        + """
 [members.CHN]
 noise = 0.4
 [members.BRA]
 noise = 0.4
 """
+    )
     scenario = load_scenario(write_scenario(text), overrides={**PINNED, "proposal.draft": "final"})
     lanes = 40_000
     model = CouncilModel(scenario, lanes=lanes, rng=123, collect=False)
@@ -100,14 +106,24 @@ noise = 0.4
         expected_no = norm.cdf((-threshold - utility[code]) / sigma)
         assert 0.02 < expected_yes + expected_no  # the check has power
         votes = model.votes[member.index]
-        for observed, expected in ((np.mean(votes == YES), expected_yes), (np.mean(votes == NO), expected_no)):
+        for observed, expected in (
+            (np.mean(votes == YES), expected_yes),
+            (np.mean(votes == NO), expected_no),
+        ):
             se = np.sqrt(expected * (1 - expected) / lanes)
             assert abs(observed - expected) < 4.5 * se + 1e-9, (code, observed, expected)
 
 
 def _situation(**changes) -> Situation:
-    base = dict(date=dt.date(2020, 1, 1), provocation=0.0, unreciprocated_steps=0.0, talks_under_way=False,
-                tension=0.3, status_quo_pressure=0.7, status_quo_reciprocity=0.1)
+    base = dict(
+        date=dt.date(2020, 1, 1),
+        provocation=0.0,
+        unreciprocated_steps=0.0,
+        talks_under_way=False,
+        tension=0.3,
+        status_quo_pressure=0.7,
+        status_quo_reciprocity=0.1,
+    )
     base.update(changes)
     return Situation(**base)
 
@@ -167,8 +183,12 @@ def test_a_renewal_reverts_below_the_status_quo(write_scenario):
 
 
 def test_high_veto_cost_turns_a_veto_into_an_abstention():
-    opposed = {**PINNED, "decision.shared_veto_discount": 0.0, "members.CHN.pressure": 0.1,
-               "members.CHN.veto_cost": 0.1}
+    opposed = {
+        **PINNED,
+        "decision.shared_veto_discount": 0.0,
+        "members.CHN.pressure": 0.1,
+        "members.CHN.veto_cost": 0.1,
+    }
     base = run(load_scenario(OIL_CAP_2022, overrides=opposed), 4_000, 2)
     china = base.codes.index("CHN")
     assert np.mean(base.votes[china] == NO) > 0.9
@@ -185,8 +205,12 @@ def test_a_veto_others_share_costs_less():
     (China's own stances unchanged), and not at all through this channel without the discount."""
 
     def p_no_china(russia_cost: float, discount: float) -> float:
-        overrides = {**PINNED, "members.CHN.pressure": 0.3, "members.RUS.veto_cost": russia_cost,
-                     "decision.shared_veto_discount": discount}
+        overrides = {
+            **PINNED,
+            "members.CHN.pressure": 0.3,
+            "members.RUS.veto_cost": russia_cost,
+            "decision.shared_veto_discount": discount,
+        }
         model = CouncilModel(load_scenario(OIL_CAP_2022, overrides=overrides), collect=False)
         return float(np.ravel(model.settle()[model.member("CHN").index])[0])
 
@@ -210,8 +234,16 @@ def test_an_elected_member_holds_a_committee_decision_only_where_no_permanent_me
     behind_china = p_no({**opposed, "members.CHN.pressure": 0.0, "members.CHN.veto_cost": 0.05})
     assert behind_china["CHN"] > 0.99
     assert behind_china["BOL"] < 0.01
-    alone = p_no({**opposed, **{f"members.{c}.{k}": v for c in ("CHN", "FRA", "RUS", "GBR", "USA")
-                                 for k, v in (("pressure", 1.0), ("veto_cost", 1.0))}})
+    alone = p_no(
+        {
+            **opposed,
+            **{
+                f"members.{c}.{k}": v
+                for c in ("CHN", "FRA", "RUS", "GBR", "USA")
+                for k, v in (("pressure", 1.0), ("veto_cost", 1.0))
+            },
+        }
+    )
     assert max(alone[c] for c in ("CHN", "FRA", "RUS", "GBR", "USA")) < 0.01
     assert alone["BOL"] > 0.99
 
@@ -233,8 +265,13 @@ def test_the_penholder_withdraws_a_resolution_short_of_nine_and_others_a_doomed_
 def test_a_first_draft_is_softened_toward_the_floor_and_a_final_text_is_not(write_scenario):
     first = load_scenario(
         OIL_CAP_2022,
-        overrides={**PINNED, "proposal.draft": "first", "negotiation.rounds": 6,
-                   "members.CHN.pressure": 0.0, "decision.consensus_norm": 0.0},
+        overrides={
+            **PINNED,
+            "proposal.draft": "first",
+            "negotiation.rounds": 6,
+            "members.CHN.pressure": 0.0,
+            "decision.consensus_norm": 0.0,
+        },
     )
     model = CouncilModel(first, lanes=1, rng=0)
     model.run_model()

@@ -47,9 +47,12 @@ def test_the_2375_first_draft_is_softened_and_adopted():
     assert comparison.outcome_correct and text < 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="at the calibrated parameters China's ideal pressure in July "
-                   "2006 lies far above the Chapter VII text (its stance is a level on the regime's "
-                   "scale, and there was no regime yet): it presses for no concession")
+@pytest.mark.xfail(
+    strict=True,
+    reason="at the calibrated parameters China's ideal pressure in July "
+    "2006 lies far above the Chapter VII text (its stance is a level on the regime's "
+    "scale, and there was no regime yet): it presses for no concession",
+)
 def test_the_1695_first_draft_is_softened_and_adopted():
     _, text, comparison = _final(DRAFT_1695)
     assert comparison.outcome_correct and text < 1.0

@@ -77,7 +77,9 @@ def test_a_costlier_veto_never_raises_the_chance_of_a_veto(name):
     scenario = _scenario(name)
     costs = np.linspace(0.0, 1.0, 21)
     [param] = parse_params(["members.CHN.veto_cost"], [scenario])
-    vetoed = lane_probabilities(with_lane_values(scenario, [param], costs[None, :]), len(costs)).outcome[Outcome.VETOED]
+    vetoed = lane_probabilities(with_lane_values(scenario, [param], costs[None, :]), len(costs)).outcome[
+        Outcome.VETOED
+    ]
     assert np.all(np.diff(vetoed) <= 1e-9), vetoed
 
 
@@ -99,7 +101,9 @@ def test_the_firm_setter_keeps_its_first_draft_and_the_default_concedes():
 def test_a_procedural_vote_has_no_one_to_concede_to(name):
     from .conftest import SCENARIOS
 
-    scenario = load_scenario(SCENARIOS / "procedural-human-rights-agenda.toml", overrides={"negotiation.penholder": name})
+    scenario = load_scenario(
+        SCENARIOS / "procedural-human-rights-agenda.toml", overrides={"negotiation.penholder": name}
+    )
     model = CouncilModel(scenario, lanes=3, rng=0)
     model.run_model()
     assert np.all(model.text_scale == 1.0)

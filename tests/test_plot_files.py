@@ -21,8 +21,13 @@ runner = CliRunner()
 def lhs_table(tmp_path_factory) -> tuple:
     path = tmp_path_factory.mktemp("lhs") / "lhs.parquet"
     frame = sim.sweep(
-        OIL_CAP_2022, ["members.CHN.pressure=0:1", "context.great_power_tension=0:1"],
-        design="lhs", samples=24, replicates=100, seed=3, out=path,
+        OIL_CAP_2022,
+        ["members.CHN.pressure=0:1", "context.great_power_tension=0:1"],
+        design="lhs",
+        samples=24,
+        replicates=100,
+        seed=3,
+        out=path,
     )
     return path, frame
 
@@ -84,7 +89,9 @@ def test_several_metrics_share_one_line_figure(grid_table):
     table = pd.read_parquet(grid_table)
     line = drawn.data["line"]
     assert set(line["metric"]) == {"p_adopted", "p_vetoed", "CHN_no"}
-    np.testing.assert_allclose(line[line["metric"] == "p_vetoed"]["value"], table.sort_values("members.CHN.pressure")["p_vetoed"])
+    np.testing.assert_allclose(
+        line[line["metric"] == "p_vetoed"]["value"], table.sort_values("members.CHN.pressure")["p_vetoed"]
+    )
     assert len(drawn.figure.axes[0].get_lines()) == 3
 
 

@@ -11,6 +11,7 @@ from matplotlib.image import AxesImage
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.parameters import PARAMETER_SPECS
 from sim.plots import (
     PlotError,
     metric_label,
@@ -23,7 +24,6 @@ from sim.plots import (
 from sim.results import RunResult, write_table
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run
-from sim.parameters import PARAMETER_SPECS
 from sim.scenario import ContextSpec, DecisionSpec, NegotiationSpec, load_scenario
 
 from .conftest import OIL_CAP_2022
@@ -97,7 +97,9 @@ def test_line_plot_draws_the_table_probabilities_and_interval_band(tmp_path, pre
     assert ordered["p_vetoed"].iloc[0] - ordered["p_vetoed"].iloc[-1] > 0.3
     (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
     vertices = band.get_paths()[0].vertices
-    for x, low, high in ordered[["members.CHN.pressure", "p_vetoed_low", "p_vetoed_high"]].itertuples(index=False):
+    for x, low, high in ordered[["members.CHN.pressure", "p_vetoed_low", "p_vetoed_high"]].itertuples(
+        index=False
+    ):
         at_x = vertices[np.isclose(vertices[:, 0], x), 1]
         assert np.isclose(at_x.min(), low) and np.isclose(at_x.max(), high)
     drawn = plot.data["line"]
@@ -115,17 +117,25 @@ def test_other_metrics_and_one_line_per_value_of_a_second_parameter(tmp_path, gr
     lines = plot.figure.axes[0].get_lines()
     assert len(lines) == 2  # one per level of tension
     for line, tension in zip(lines, (0.1, 0.9), strict=True):
-        part = grid_sweep[grid_sweep["context.great_power_tension"] == tension].sort_values("members.CHN.pressure")
+        part = grid_sweep[grid_sweep["context.great_power_tension"] == tension].sort_values(
+            "members.CHN.pressure"
+        )
         np.testing.assert_allclose(line.get_ydata(), part["CHN_yes"])
         assert line.get_label() == f"Great-power tension (0-1) = {tension}"
     assert grid_sweep["CHN_yes"].max() - grid_sweep["CHN_yes"].min() > 0.3  # China's vote moves
     assert plot.figure.axes[0].get_ylabel() == "China: share of lanes voting yes"
-    assert not [c for c in plot.figure.axes[0].collections if isinstance(c, PolyCollection)]  # no interval columns
+    assert not [
+        c for c in plot.figure.axes[0].collections if isinstance(c, PolyCollection)
+    ]  # no interval columns
 
 
 def test_text_and_boolean_parameters_are_categories(tmp_path):
     frame = sweep_frame(
-        [{"context.talks_under_way": w, "context.nuclear_test": t} for w in (False, True) for t in (False, True)],
+        [
+            {"context.talks_under_way": w, "context.nuclear_test": t}
+            for w in (False, True)
+            for t in (False, True)
+        ],
         replicates=200,
     )
     path = write_sweep(tmp_path, frame, ["context.talks_under_way", "context.nuclear_test"], name="cat.csv")
@@ -136,7 +146,9 @@ def test_text_and_boolean_parameters_are_categories(tmp_path):
     for line, test in zip(ax.get_lines(), (False, True), strict=True):
         assert line.get_label() == f"Nuclear test on the day (what-if) = {'yes' if test else 'no'}"
         np.testing.assert_allclose(line.get_xdata(), [0, 1])
-        np.testing.assert_allclose(line.get_ydata(), frame[frame["context.nuclear_test"] == test]["p_adopted"])
+        np.testing.assert_allclose(
+            line.get_ydata(), frame[frame["context.nuclear_test"] == test]["p_adopted"]
+        )
     heatmap = plot_results(path, metric="p_adopted").figure.axes[0]
     assert [t.get_text() for t in heatmap.get_yticklabels()] == ["no", "yes"]
 
@@ -148,7 +160,9 @@ def test_heatmap_cells_equal_the_pivoted_table(tmp_path, grid_sweep):
     assert plot.kind == "heatmap"
     ax = plot.figure.axes[0]
     (image,) = [a for a in ax.get_images() if isinstance(a, AxesImage)]
-    expected = grid_sweep.pivot(index="context.great_power_tension", columns="members.CHN.pressure", values="p_adopted")
+    expected = grid_sweep.pivot(
+        index="context.great_power_tension", columns="members.CHN.pressure", values="p_adopted"
+    )
     np.testing.assert_allclose(np.asarray(image.get_array()), expected.to_numpy())
     assert expected.to_numpy().max() - expected.to_numpy().min() > 0.3  # the cells differ
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.2", "0.3", "0.95"]
@@ -157,22 +171,33 @@ def test_heatmap_cells_equal_the_pivoted_table(tmp_path, grid_sweep):
     assert ax.get_ylabel() == "Great-power tension (0-1)"
     assert plot.figure.axes[1].get_ylabel() == "P(adopted)"  # the colour bar
     # swapping the axes transposes the grid
-    swapped = plot_results(path, x="context.great_power_tension", y="members.CHN.pressure", metric="p_adopted")
-    np.testing.assert_allclose(np.asarray(swapped.figure.axes[0].get_images()[0].get_array()), expected.to_numpy().T)
+    swapped = plot_results(
+        path, x="context.great_power_tension", y="members.CHN.pressure", metric="p_adopted"
+    )
+    np.testing.assert_allclose(
+        np.asarray(swapped.figure.axes[0].get_images()[0].get_array()), expected.to_numpy().T
+    )
 
 
 def test_sweep_options_are_checked_with_the_choices_named(tmp_path, grid_sweep):
     three = grid_sweep.assign(**{"decision.noise_scale": [1.0, 2.0] * 3})
     keys = ["members.CHN.pressure", "context.great_power_tension", "decision.noise_scale"]
     path = write_sweep(tmp_path, three, keys)
-    with pytest.raises(PlotError, match=r"varies 3 parameters \(members.CHN.pressure, context.great_power_tension, "
-                                        r"decision.noise_scale\): choose one with --x"):
+    with pytest.raises(
+        PlotError,
+        match=r"varies 3 parameters \(members.CHN.pressure, context.great_power_tension, "
+        r"decision.noise_scale\): choose one with --x",
+    ):
         plot_results(path)
     with pytest.raises(PlotError, match="decision.noise_scale also varies"):
         plot_results(path, x="members.CHN.pressure", y="context.great_power_tension")
-    with pytest.raises(PlotError, match=r"--metric: unknown metric 'p_vetod' \(choose from: p_adopted, p_vetoed"):
+    with pytest.raises(
+        PlotError, match=r"--metric: unknown metric 'p_vetod' \(choose from: p_adopted, p_vetoed"
+    ):
         plot_results(path, x="members.CHN.pressure", metric="p_vetod")
-    with pytest.raises(PlotError, match=r"--x: 'members.RUS.pressure' is not a swept parameter \(swept: members"):
+    with pytest.raises(
+        PlotError, match=r"--x: 'members.RUS.pressure' is not a swept parameter \(swept: members"
+    ):
         plot_results(path, x="members.RUS.pressure")
 
 
@@ -197,7 +222,11 @@ def test_run_table_bars_equal_member_shares_and_tallies(tmp_path, oil_cap_run):
     china = expected.set_index("code").loc["CHN"]
     assert china[["yes", "no", "abstain"]].max() < 0.9
     labels = [t.get_text() for t in members_ax.get_yticklabels()]
-    assert labels[0] == "China (CHN, P5)" and "Russian Federation (RUS, P5)" in labels and "Norway (NOR)" in labels
+    assert (
+        labels[0] == "China (CHN, P5)"
+        and "Russian Federation (RUS, P5)" in labels
+        and "Norway (NOR)" in labels
+    )
     tallies = oil_cap_run.tallies()
     heights = [p.get_height() for p in tallies_ax.patches if p.get_gid() == "tallies"]
     np.testing.assert_allclose(heights, tallies.head(len(heights)))
@@ -215,7 +244,9 @@ def test_csv_run_table_gives_the_same_shares(tmp_path, oil_cap_run):
 
 
 def test_tally_shares_match_the_run(oil_cap_run):
-    pd.testing.assert_series_equal(tally_shares(oil_cap_run.lanes_frame()), oil_cap_run.tallies(), check_names=False)
+    pd.testing.assert_series_equal(
+        tally_shares(oil_cap_run.lanes_frame()), oil_cap_run.tallies(), check_names=False
+    )
 
 
 def test_outcome_and_seat_figures_draw_the_run(oil_cap_run):
@@ -253,7 +284,12 @@ def test_labels_name_members_and_units():
         assert parameter_label(f"decision.{key}") != f"decision.{key}"
     for key in set(ContextSpec.model_fields) - {"note"}:
         assert parameter_label(f"context.{key}") != f"context.{key}"
-    for removed in ("context.ballistic_launches", "context.diplomacy", "negotiation.alignment_pull", "negotiation.strategy"):
+    for removed in (
+        "context.ballistic_launches",
+        "context.diplomacy",
+        "negotiation.alignment_pull",
+        "negotiation.strategy",
+    ):
         assert parameter_label(removed) == removed
     assert metric_label("p_withdrawn") == "P(withdrawn)"
     assert set(OUTCOME_LABELS) == {"adopted", "vetoed", "failed", "blocked", "withdrawn"}
@@ -264,7 +300,9 @@ def test_cli_writes_png_and_svg(tmp_path, pressure_sweep):
     result = runner.invoke(app, ["plot", str(path), "--out", str(tmp_path / "fig.png")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    result = runner.invoke(app, ["plot", str(path), "--metric", "p_adopted", "--out", str(tmp_path / "fig.svg")])
+    result = runner.invoke(
+        app, ["plot", str(path), "--metric", "p_adopted", "--out", str(tmp_path / "fig.svg")]
+    )
     assert result.exit_code == 0, result.output
     svg = (tmp_path / "fig.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "P(adopted)" in svg
@@ -277,11 +315,23 @@ def test_cli_writes_png_and_svg(tmp_path, pressure_sweep):
     "args, message",
     [
         (["missing.parquet"], "error: {d}/missing.parquet: file not found"),
-        (["sweep.parquet", "--metric", "p_nope"], "error: {d}/sweep.parquet: --metric: unknown metric 'p_nope'"),
-        (["sweep.parquet", "--x", "context.nuclear_test"], "error: {d}/sweep.parquet: --x: 'context.nuclear_test' is not a swept parameter"),
-        (["sweep.parquet", "--out", "{d}/fig.jpg"], "error: --out: {d}/fig.jpg: must end in .png, .svg or .pdf"),
+        (
+            ["sweep.parquet", "--metric", "p_nope"],
+            "error: {d}/sweep.parquet: --metric: unknown metric 'p_nope'",
+        ),
+        (
+            ["sweep.parquet", "--x", "context.nuclear_test"],
+            "error: {d}/sweep.parquet: --x: 'context.nuclear_test' is not a swept parameter",
+        ),
+        (
+            ["sweep.parquet", "--out", "{d}/fig.jpg"],
+            "error: --out: {d}/fig.jpg: must end in .png, .svg or .pdf",
+        ),
         (["notes.txt"], "error: {d}/notes.txt: results must be a .parquet or .csv table"),
-        (["lanes.parquet", "--metric", "p_vetoed"], "error: {d}/lanes.parquet: --metric applies to sweep tables only"),
+        (
+            ["lanes.parquet", "--metric", "p_vetoed"],
+            "error: {d}/lanes.parquet: --metric applies to sweep tables only",
+        ),
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2_and_no_file(tmp_path, pressure_sweep, oil_cap_run, args, message):
@@ -289,7 +339,10 @@ def test_cli_bad_input_is_one_line_exit_2_and_no_file(tmp_path, pressure_sweep, 
     oil_cap_run.write(tmp_path / "lanes.parquet")
     (tmp_path / "notes.txt").write_text("not a table")
     before = set(tmp_path.iterdir())
-    args = [a.format(d=tmp_path) if "{d}" in a else (str(tmp_path / a) if a.endswith((".parquet", ".txt")) else a) for a in args]
+    args = [
+        a.format(d=tmp_path) if "{d}" in a else (str(tmp_path / a) if a.endswith((".parquet", ".txt")) else a)
+        for a in args
+    ]
     result = runner.invoke(app, ["plot", *args])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()

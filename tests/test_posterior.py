@@ -34,8 +34,20 @@ def posterior_file(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("posterior") / "posterior.parquet"
     result = runner.invoke(
         app,
-        ["calibrate", *FILES, "--posterior", str(out), "--walkers", str(WALKERS),
-         "--steps", str(STEPS), "--burn", str(BURN), "--seed", "5"],
+        [
+            "calibrate",
+            *FILES,
+            "--posterior",
+            str(out),
+            "--walkers",
+            str(WALKERS),
+            "--steps",
+            str(STEPS),
+            "--burn",
+            str(BURN),
+            "--seed",
+            "5",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "R-hat" in result.stdout and "Draws written to" in result.stdout
@@ -50,7 +62,13 @@ def test_draws_lie_within_bounds_with_the_right_shape_and_diagnostics(posterior_
         assert (column >= param.low).all() and (column <= param.high).all(), param.key
         assert np.unique(column).size > WALKERS, f"{param.key}: the walkers never moved"
     meta = read_metadata(posterior_file)
-    assert (meta["walkers"], meta["steps"], meta["burn"], meta["seed"], meta["prior_sd"]) == (WALKERS, STEPS, BURN, 5, 2.0)
+    assert (meta["walkers"], meta["steps"], meta["burn"], meta["seed"], meta["prior_sd"]) == (
+        WALKERS,
+        STEPS,
+        BURN,
+        5,
+        2.0,
+    )
     assert meta["files"] == FILES and "--posterior" in meta["command"]
     assert 0 < meta["acceptance_fraction"] < 1
     rows = {row["param"]: row for row in meta["summary"]}
@@ -83,8 +101,10 @@ def _run_json(*options: str) -> dict:
 def test_run_with_the_posterior_has_a_wider_interval_for_the_veto(posterior_file) -> None:
     fixed = _run_json()
     drawn = _run_json("--posterior", str(posterior_file))
-    width = {name: s["outcomes"]["vetoed"]["ci_high"] - s["outcomes"]["vetoed"]["ci_low"] for name, s in
-             (("fixed", fixed), ("drawn", drawn))}
+    width = {
+        name: s["outcomes"]["vetoed"]["ci_high"] - s["outcomes"]["vetoed"]["ci_low"]
+        for name, s in (("fixed", fixed), ("drawn", drawn))
+    }
     # the fixed-parameter interval is Monte Carlo error only; the drawn one adds the parameters'
     assert width["drawn"] > 5 * width["fixed"] and width["drawn"] > 0.01
     assert drawn["posterior"]["file"] == str(posterior_file) and "posterior" not in fixed
@@ -113,15 +133,33 @@ def test_lanes_use_the_draws_the_intervals_are_computed_over(posterior_file) -> 
 
 def test_sweep_compare_and_report_record_the_posterior(posterior_file, tmp_path) -> None:
     out = tmp_path / "sweep.parquet"
-    swept = runner.invoke(app, ["sweep", str(OIL_CAP_2022), "-p", "decision.noise_scale=0.5,1", "-n", "500",
-                                "-o", str(out), "--no-progress", "--posterior", str(posterior_file)])
+    swept = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "-p",
+            "decision.noise_scale=0.5,1",
+            "-n",
+            "500",
+            "-o",
+            str(out),
+            "--no-progress",
+            "--posterior",
+            str(posterior_file),
+        ],
+    )
     assert swept.exit_code == 0, swept.output
     assert read_metadata(out)["posterior"]["file"] == str(posterior_file)
-    compared = runner.invoke(app, ["compare", str(OIL_CAP_2022), "-n", "500", "--json", "--posterior", str(posterior_file)])
+    compared = runner.invoke(
+        app, ["compare", str(OIL_CAP_2022), "-n", "500", "--json", "--posterior", str(posterior_file)]
+    )
     assert compared.exit_code == 0, compared.output
     assert json.loads(compared.stdout)["posterior"]["draws"] == WALKERS * (STEPS - BURN)
     page = tmp_path / "report.html"
-    reported = runner.invoke(app, ["report", str(OIL_CAP_2022), "-n", "300", "-o", str(page), "--posterior", str(posterior_file)])
+    reported = runner.invoke(
+        app, ["report", str(OIL_CAP_2022), "-n", "300", "-o", str(page), "--posterior", str(posterior_file)]
+    )
     assert reported.exit_code == 0, reported.output
     html = page.read_text(encoding="utf-8")
     assert "posterior draws from" in html and "95% interval (parameters and votes)" in html
@@ -145,9 +183,14 @@ def _bad_files(posterior_file, tmp_path):
 def test_a_bad_posterior_file_is_named_and_nothing_is_written(posterior_file, tmp_path) -> None:
     for name, expected in _bad_files(posterior_file, tmp_path).items():
         out = tmp_path / f"lanes-{name}"
-        result = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "100", "--posterior", str(tmp_path / name), "--out", str(out)])
+        result = runner.invoke(
+            app,
+            ["run", str(OIL_CAP_2022), "-n", "100", "--posterior", str(tmp_path / name), "--out", str(out)],
+        )
         assert result.exit_code == 2, (name, result.output)
         assert f"--posterior: {tmp_path / name}" in result.stderr and expected in result.stderr, result.stderr
         assert not out.exists()
-    few = runner.invoke(app, ["calibrate", FILES[-1], "--posterior", str(tmp_path / "p.parquet"), "--walkers", "4"])
+    few = runner.invoke(
+        app, ["calibrate", FILES[-1], "--posterior", str(tmp_path / "p.parquet"), "--walkers", "4"]
+    )
     assert few.exit_code == 2 and "--walkers" in few.stderr and not (tmp_path / "p.parquet").exists()

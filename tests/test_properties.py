@@ -26,7 +26,11 @@ TIGHTENING = FINAL + FIRST
 SETTINGS = [
     {},
     {"decision.noise_scale": 4.0, "decision.consensus_norm": 0.0},
-    {"decision.shared_veto_discount": 0.9, "decision.tension_veto_discount": 0.8, "decision.stake_weight": 60.0},
+    {
+        "decision.shared_veto_discount": 0.9,
+        "decision.tension_veto_discount": 0.8,
+        "decision.stake_weight": 60.0,
+    },
 ]
 
 
@@ -76,7 +80,9 @@ def test_a_nuclear_test_never_lowers_adoption_of_a_tightening_draft(path, overri
 
 
 @pytest.mark.parametrize("overrides", SETTINGS)
-@pytest.mark.parametrize("path", TIGHTENING + [HISTORY / "2019-12-16-relief-draft.toml"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", TIGHTENING + [HISTORY / "2019-12-16-relief-draft.toml"], ids=lambda p: p.name
+)
 def test_a_members_veto_cost_never_raises_the_chance_of_a_veto(path, overrides):
     """Whatever the penholder does (first drafts are softened in the talks)."""
     for code in ("CHN", "RUS", "USA"):
@@ -90,12 +96,16 @@ def test_the_stake_goes_to_zero_as_the_draft_shrinks_to_the_status_quo(write_sce
 
     stakes = []
     for to in (3_000_000, 3_900_000, 3_990_000, 3_999_000):
-        model = CouncilModel(load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", f"to = {to}"))), collect=False)
+        model = CouncilModel(
+            load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", f"to = {to}"))), collect=False
+        )
         stakes.append(abs(float(model.member("CHN").gain()[0])))
     assert stakes[0] > stakes[1] > stakes[2] > stakes[3]
     assert stakes[3] < stakes[0] * 2e-3
     # and what is left of the utility is the constant part: consensus norm and ties
-    model = CouncilModel(load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", "to = 3_999_999"))), collect=False)
+    model = CouncilModel(
+        load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", "to = 3_999_999"))), collect=False
+    )
     china = model.member("CHN")
     constant = float(np.ravel(model.params.consensus_norm)[0] + model.sponsor_pull[china.index][0])
     assert float(china.support()[0]) == pytest.approx(constant, abs=1e-3)

@@ -30,7 +30,9 @@ from sim.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-MARK = re.compile(r"^<!-- check(?P<slow>-slow)?: (?P<command>.+?) -->\n```[a-z]*\n(?P<block>.*?)^```", re.M | re.S)
+MARK = re.compile(
+    r"^<!-- check(?P<slow>-slow)?: (?P<command>.+?) -->\n```[a-z]*\n(?P<block>.*?)^```", re.M | re.S
+)
 ROLLING_MARK = re.compile(r"^<!-- check-rolling -->\n(?P<table>(?:\|.*\n)+)", re.M)
 VOLATILE = re.compile(r"\d+(\.\d+)? ?(s|ms|seconds|minutes)\b|decisions/s|\bs on \d+ process|written to ")
 """Lines with a wall-clock time, a speed or an output path in them: not compared (a marked
@@ -93,8 +95,13 @@ def test_the_readme_marks_the_outputs_it_shows():
 
 def test_the_checker_finds_a_changed_figure():
     expected = ["outcome probability 95% interval", "vetoed 1.000 [1.000, 1.000]"]
-    assert missing_lines(expected, "  outcome    probability   95% interval\n  vetoed 1.000   [1.000, 1.000]\n") == []
-    assert missing_lines(expected, "outcome probability 95% interval\nvetoed 0.990 [0.98, 1.000]\n") == [expected[1]]
+    assert (
+        missing_lines(expected, "  outcome    probability   95% interval\n  vetoed 1.000   [1.000, 1.000]\n")
+        == []
+    )
+    assert missing_lines(expected, "outcome probability 95% interval\nvetoed 0.990 [0.98, 1.000]\n") == [
+        expected[1]
+    ]
     assert missing_lines(expected[::-1], "outcome probability 95% interval\nvetoed 1.000 [1.000, 1.000]\n")
 
 

@@ -19,26 +19,93 @@ HISTORY_MD = ROOT.parent / "shared" / "history.md"
 P5 = {"CHN", "FRA", "RUS", "GBR", "USA"}
 
 NAMES = {
-    "Albania": "ALB", "Algeria": "DZA", "Angola": "AGO", "Argentina": "ARG", "Australia": "AUS",
-    "Austria": "AUT", "Azerbaijan": "AZE", "Bahrain": "BHR", "Belgium": "BEL", "Bolivia": "BOL",
-    "Bosnia and Herzegovina": "BIH", "Brazil": "BRA", "Burkina Faso": "BFA", "Chad": "TCD",
-    "Chile": "CHL", "Colombia": "COL", "Congo": "COG", "Costa Rica": "CRI", "Côte d'Ivoire": "CIV",
-    "Croatia": "HRV", "Democratic Republic of the Congo": "COD", "Denmark": "DNK",
-    "Dominican Republic": "DOM", "Ecuador": "ECU", "Egypt": "EGY", "Equatorial Guinea": "GNQ",
-    "Estonia": "EST", "Ethiopia": "ETH", "Gabon": "GAB", "Germany": "DEU", "Ghana": "GHA",
-    "Greece": "GRC", "Guatemala": "GTM", "Guyana": "GUY", "India": "IND", "Indonesia": "IDN",
-    "Ireland": "IRL", "Italy": "ITA", "Japan": "JPN", "Jordan": "JOR", "Kazakhstan": "KAZ",
-    "Kenya": "KEN", "Kuwait": "KWT", "Latvia": "LVA", "Lebanon": "LBN", "Liberia": "LBR",
-    "Libya": "LBY", "Lithuania": "LTU", "Luxembourg": "LUX", "Malaysia": "MYS", "Malta": "MLT",
-    "Mexico": "MEX", "Morocco": "MAR", "Mozambique": "MOZ", "Netherlands": "NLD",
-    "New Zealand": "NZL", "Niger": "NER", "Nigeria": "NGA", "Norway": "NOR", "Pakistan": "PAK",
-    "Panama": "PAN", "Peru": "PER", "Poland": "POL", "Portugal": "PRT", "Qatar": "QAT",
-    "Republic of Korea": "KOR", "Rwanda": "RWA", "Saint Vincent and the Grenadines": "VCT",
-    "Senegal": "SEN", "Sierra Leone": "SLE", "Slovakia": "SVK", "Slovenia": "SVN",
-    "Somalia": "SOM", "South Africa": "ZAF", "Spain": "ESP", "Sweden": "SWE",
-    "Switzerland": "CHE", "Togo": "TGO", "Tunisia": "TUN", "Turkey": "TUR", "Uganda": "UGA",
-    "Ukraine": "UKR", "United Arab Emirates": "ARE", "United Republic of Tanzania": "TZA",
-    "Uruguay": "URY", "Venezuela": "VEN", "Viet Nam": "VNM",
+    "Albania": "ALB",
+    "Algeria": "DZA",
+    "Angola": "AGO",
+    "Argentina": "ARG",
+    "Australia": "AUS",
+    "Austria": "AUT",
+    "Azerbaijan": "AZE",
+    "Bahrain": "BHR",
+    "Belgium": "BEL",
+    "Bolivia": "BOL",
+    "Bosnia and Herzegovina": "BIH",
+    "Brazil": "BRA",
+    "Burkina Faso": "BFA",
+    "Chad": "TCD",
+    "Chile": "CHL",
+    "Colombia": "COL",
+    "Congo": "COG",
+    "Costa Rica": "CRI",
+    "Côte d'Ivoire": "CIV",
+    "Croatia": "HRV",
+    "Democratic Republic of the Congo": "COD",
+    "Denmark": "DNK",
+    "Dominican Republic": "DOM",
+    "Ecuador": "ECU",
+    "Egypt": "EGY",
+    "Equatorial Guinea": "GNQ",
+    "Estonia": "EST",
+    "Ethiopia": "ETH",
+    "Gabon": "GAB",
+    "Germany": "DEU",
+    "Ghana": "GHA",
+    "Greece": "GRC",
+    "Guatemala": "GTM",
+    "Guyana": "GUY",
+    "India": "IND",
+    "Indonesia": "IDN",
+    "Ireland": "IRL",
+    "Italy": "ITA",
+    "Japan": "JPN",
+    "Jordan": "JOR",
+    "Kazakhstan": "KAZ",
+    "Kenya": "KEN",
+    "Kuwait": "KWT",
+    "Latvia": "LVA",
+    "Lebanon": "LBN",
+    "Liberia": "LBR",
+    "Libya": "LBY",
+    "Lithuania": "LTU",
+    "Luxembourg": "LUX",
+    "Malaysia": "MYS",
+    "Malta": "MLT",
+    "Mexico": "MEX",
+    "Morocco": "MAR",
+    "Mozambique": "MOZ",
+    "Netherlands": "NLD",
+    "New Zealand": "NZL",
+    "Niger": "NER",
+    "Nigeria": "NGA",
+    "Norway": "NOR",
+    "Pakistan": "PAK",
+    "Panama": "PAN",
+    "Peru": "PER",
+    "Poland": "POL",
+    "Portugal": "PRT",
+    "Qatar": "QAT",
+    "Republic of Korea": "KOR",
+    "Rwanda": "RWA",
+    "Saint Vincent and the Grenadines": "VCT",
+    "Senegal": "SEN",
+    "Sierra Leone": "SLE",
+    "Slovakia": "SVK",
+    "Slovenia": "SVN",
+    "Somalia": "SOM",
+    "South Africa": "ZAF",
+    "Spain": "ESP",
+    "Sweden": "SWE",
+    "Switzerland": "CHE",
+    "Togo": "TGO",
+    "Tunisia": "TUN",
+    "Turkey": "TUR",
+    "Uganda": "UGA",
+    "Ukraine": "UKR",
+    "United Arab Emirates": "ARE",
+    "United Republic of Tanzania": "TZA",
+    "Uruguay": "URY",
+    "Venezuela": "VEN",
+    "Viet Nam": "VNM",
 }
 
 NUCLEAR_TESTS = ["2006-10-09", "2009-05-25", "2013-02-12", "2016-01-06", "2016-09-09", "2017-09-03"]
@@ -46,16 +113,32 @@ KINDS = {"nuclear_test", "icbm_launch", "satellite_launch", "ballistic_launch"}
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 NEW_HISTORY = [
-    "2006-10-06-s-prst-2006-41.toml", "2009-04-13-s-prst-2009-7.toml", "2010-06-07-s-res-1928.toml",
-    "2011-06-10-s-res-1985.toml", "2012-04-16-s-prst-2012-13.toml", "2012-06-12-s-res-2050.toml",
-    "2014-03-05-s-res-2141.toml", "2015-03-04-s-res-2207.toml", "2016-03-24-s-res-2276.toml",
-    "2017-03-23-s-res-2345.toml", "2018-03-21-s-res-2407.toml", "2019-04-10-s-res-2464.toml",
-    "2020-03-30-s-res-2515.toml", "2021-03-26-s-res-2569.toml",
+    "2006-10-06-s-prst-2006-41.toml",
+    "2009-04-13-s-prst-2009-7.toml",
+    "2010-06-07-s-res-1928.toml",
+    "2011-06-10-s-res-1985.toml",
+    "2012-04-16-s-prst-2012-13.toml",
+    "2012-06-12-s-res-2050.toml",
+    "2014-03-05-s-res-2141.toml",
+    "2015-03-04-s-res-2207.toml",
+    "2016-03-24-s-res-2276.toml",
+    "2017-03-23-s-res-2345.toml",
+    "2018-03-21-s-res-2407.toml",
+    "2019-04-10-s-res-2464.toml",
+    "2020-03-30-s-res-2515.toml",
+    "2021-03-26-s-res-2569.toml",
 ]
 NEGOTIATED = sorted((SCENARIOS / "negotiated").glob("*.toml"))
 NEW_FILES = [HISTORY / name for name in NEW_HISTORY] + NEGOTIATED
-SITUATION_KEYS = {"ballistic_launches", "icbm_launch", "nuclear_test", "diplomacy",
-                  "great_power_tension", "status_quo_pressure", "status_quo_reciprocity"}
+SITUATION_KEYS = {
+    "ballistic_launches",
+    "icbm_launch",
+    "nuclear_test",
+    "diplomacy",
+    "great_power_tension",
+    "status_quo_pressure",
+    "status_quo_reciprocity",
+}
 
 
 def _load(path):
@@ -80,6 +163,7 @@ def situation():
 
 
 # ------------------------------------------------------------------------------- councils
+
 
 def test_every_year_2006_2026_has_ten_distinct_elected_codes(councils):
     assert sorted(councils) == list(range(2006, 2027))
@@ -107,6 +191,7 @@ def test_italy_and_the_netherlands_split_their_term(councils):
 
 
 # ------------------------------------------------------------------------------ situation
+
 
 def test_every_row_is_dated_sourced_and_sorted(situation):
     for table in ("provocation", "dprk_step", "reciprocation"):
@@ -141,12 +226,28 @@ def test_the_six_nuclear_tests_and_the_known_icbm_and_satellite_launches(situati
     for row in situation["provocation"]:
         by_kind.setdefault(row["kind"], []).append(row["date"])
     assert by_kind["nuclear_test"] == NUCLEAR_TESTS
-    for day in ["2017-07-04", "2017-07-28", "2017-11-29", "2022-03-24", "2022-05-25", "2022-11-03",
-                "2022-11-18", "2024-10-31"]:
+    for day in [
+        "2017-07-04",
+        "2017-07-28",
+        "2017-11-29",
+        "2022-03-24",
+        "2022-05-25",
+        "2022-11-03",
+        "2022-11-18",
+        "2024-10-31",
+    ]:
         assert day in by_kind["icbm_launch"], day
     assert sum(d.startswith("2023") for d in by_kind["icbm_launch"]) == 5
-    assert by_kind["satellite_launch"] == ["2009-04-05", "2012-04-13", "2012-12-12", "2016-02-07",
-                                           "2023-05-31", "2023-08-24", "2023-11-21", "2024-05-27"]
+    assert by_kind["satellite_launch"] == [
+        "2009-04-05",
+        "2012-04-13",
+        "2012-12-12",
+        "2016-02-07",
+        "2023-05-31",
+        "2023-08-24",
+        "2023-11-21",
+        "2024-05-27",
+    ]
     assert not any(d.startswith("2018") for k, ds in by_kind.items() for d in ds)  # the 2018 lull
 
 
@@ -158,8 +259,11 @@ def test_yearly_missile_totals_match_the_commonly_cited_ones(situation):
     assert totals["2017"] == 20
     assert totals["2019"] == 25  # Japan MoD, the record until 2022
     assert totals["2022"] >= 59 and totals["2022"] == max(totals.values())  # record year
-    before_vote = sum(r["count"] for r in situation["provocation"]
-                      if r["kind"] in {"ballistic_launch", "icbm_launch"} and "2022-01" <= r["date"] <= "2022-05-26")
+    before_vote = sum(
+        r["count"]
+        for r in situation["provocation"]
+        if r["kind"] in {"ballistic_launch", "icbm_launch"} and "2022-01" <= r["date"] <= "2022-05-26"
+    )
     assert before_vote == 23  # the figure given before the vote on S/2022/431 (seed 000)
 
 
@@ -194,6 +298,7 @@ def test_tension_check_catches_a_tampered_value(situation):
 
 
 # ------------------------------------------------------------------------ decision files
+
 
 @pytest.mark.parametrize("path", NEW_FILES, ids=lambda p: p.name)
 def test_new_decision_files_carry_a_full_sourced_record(path, councils):
@@ -236,7 +341,11 @@ def test_negotiated_first_drafts_record_what_reached_the_vote():
     for path in NEGOTIATED:
         history = _load(path)["history"]
         assert history["softened"] is True and history["final_text"].strip()
-        outcomes[history["symbol"]] = (history["outcome"], history["tally"], sorted(history.get("vetoed_by", [])))
+        outcomes[history["symbol"]] = (
+            history["outcome"],
+            history["tally"],
+            sorted(history.get("vetoed_by", [])),
+        )
     assert outcomes == {
         "S/RES/1695": ("adopted", "15-0-0", []),
         "S/RES/2375": ("adopted", "15-0-0", []),

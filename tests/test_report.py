@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from sim import __version__
 from sim.cli import app
 from sim.compare import compare_result
+from sim.model import CouncilModel
 from sim.report import build_entries, render_report
 from sim.runner import run
-from sim.model import CouncilModel
 from sim.scenario import STANCE_FIELDS, load_scenario
 
 from .conftest import MINIMAL, OIL_CAP_2022
@@ -105,7 +105,9 @@ def test_page_is_self_contained_and_says_what_made_it(page):
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(images) == 2 * len(scenarios)  # members and tallies, seats (the outcome table needs no chart)
     assert all(base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
-    assert f"unsc-sim {__version__}" in html and f"{REPLICATES:,} replicates" in html and f"seed {SEED}" in html
+    assert (
+        f"unsc-sim {__version__}" in html and f"{REPLICATES:,} replicates" in html and f"seed {SEED}" in html
+    )
     for scenario in scenarios:
         assert scenario.fingerprint() in html
     assert "crude oil cap 4,000,000 -&gt; 3,000,000 bbl/yr" in html  # measures in words
@@ -136,7 +138,10 @@ def test_situation_on_the_date_and_what_the_file_overrides(page):
             ("status_quo_pressure", situation.status_quo_pressure),
         ]:
             assert f'<span class="situation-{key}">{value:.3f}</span>' in section
-        assert f'<span class="situation-talks_under_way">{"yes" if situation.talks_under_way else "no"}</span>' in section
+        assert (
+            f'<span class="situation-talks_under_way">{"yes" if situation.talks_under_way else "no"}</span>'
+            in section
+        )
         assert "strategy" not in section
     # the 2022 file sets nothing: every value from the dated series, named
     assert scenarios[0].situation.overridden == () and 'class="overridden"' not in oil
@@ -144,8 +149,10 @@ def test_situation_on_the_date_and_what_the_file_overrides(page):
     # the hostile file sets the tension and adds a nuclear test on the day
     assert scenarios[1].situation.tension == 0.25 and "tension" in scenarios[1].situation.overridden
     assert hostile.count('class="overridden"') == len(scenarios[1].situation.overridden)
-    assert '<span class="situation-great_power_tension">0.250</span>; <span class="overridden">set by the file ' \
-           "(context.great_power_tension)</span>" in hostile
+    assert (
+        '<span class="situation-great_power_tension">0.250</span>; <span class="overridden">set by the file '
+        "(context.great_power_tension)</span>" in hostile
+    )
     assert "<th>Added on the day (what-if)</th><td>a nuclear test (in the provocation stock)</td>" in hostile
     assert scenarios[1].situation.provocation - scenarios[0].situation.provocation == pytest.approx(1.0)
     # final draft (history file) against a first draft negotiated by the penholder
@@ -167,14 +174,19 @@ def test_cli_writes_the_page_atomically(tmp_path):
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>") and "400 replicates" in html
-    assert cell(html, "p-vetoed") == f"{run(load_scenario(OIL_CAP_2022), 400, 3).outcome_table().probability[1]:.3f}"
+    assert (
+        cell(html, "p-vetoed")
+        == f"{run(load_scenario(OIL_CAP_2022), 400, 3).outcome_table().probability[1]:.3f}"
+    )
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
 
 
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, write_scenario):
     bad = write_scenario(DATED + "\n[members.CHN]\npressure = 1.7\n", name="bad.toml")
     out = tmp_path / "out" / "report.html"
-    result = runner.invoke(app, ["report", str(OIL_CAP_2022), str(bad), str(tmp_path / "none.toml"), "--out", str(out)])
+    result = runner.invoke(
+        app, ["report", str(OIL_CAP_2022), str(bad), str(tmp_path / "none.toml"), "--out", str(out)]
+    )
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {bad}: members.CHN.pressure: must be between 0 and 1, got 1.7",
@@ -182,5 +194,8 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, write_scenario):
     ]
     assert not out.parent.exists()
     result = runner.invoke(app, ["report", str(OIL_CAP_2022), "--out", str(tmp_path / "report.pdf")])
-    assert result.exit_code == 2 and result.stderr.strip() == f"error: --out: {tmp_path / 'report.pdf'}: must end in .html"
+    assert (
+        result.exit_code == 2
+        and result.stderr.strip() == f"error: --out: {tmp_path / 'report.pdf'}: must end in .html"
+    )
     assert not (tmp_path / "report.pdf").exists()

@@ -15,7 +15,11 @@ from sim.report import reader_text
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [
     ROOT / "scenarios/history" / name
-    for name in ("2018-06-28-press-statement.toml", "2019-12-16-relief-draft.toml", "2022-05-26-s-2022-431.toml")
+    for name in (
+        "2018-06-28-press-statement.toml",
+        "2019-12-16-relief-draft.toml",
+        "2022-05-26-s-2022-431.toml",
+    )
 ]
 
 
@@ -45,10 +49,15 @@ def test_the_page_has_no_internal_references(page):
     "written, shown",
     [
         ("SC/9679; S/RES/1874 (2009); history.md", "SC/9679; S/RES/1874 (2009)"),
-        ("Reuters, 28 June and 20 July 2018 (seed article 003); history.md", "Reuters, 28 June and 20 July 2018"),
+        (
+            "Reuters, 28 June and 20 July 2018 (seed article 003); history.md",
+            "Reuters, 28 June and 20 July 2018",
+        ),
         ("Japan MoD; seed article 000 (23 launches)", "Japan MoD (23 launches)"),
-        ("voted for every DPRK resolution while seated (history.md), defending",
-         "voted for every DPRK resolution while seated (UN Security Council records), defending"),
+        (
+            "voted for every DPRK resolution while seated (history.md), defending",
+            "voted for every DPRK resolution while seated (UN Security Council records), defending",
+        ),
         ("The day is not given in history.md.", "The day is not given in the sources."),
     ],
 )

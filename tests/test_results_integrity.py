@@ -71,8 +71,9 @@ def test_a_sidecar_of_another_table_is_detected(tmp_path):
 
 def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
     out = tmp_path / "lanes.parquet"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     stale = tmp_path / f".lanes.parquet.{int(dead.stdout)}.abc123.part"
     stale.write_bytes(b"x" * 1000)
     live = tmp_path / f".lanes.parquet.{os.getpid()}.zzz.part"  # a live writer's: kept
@@ -96,9 +97,13 @@ def _result(codes: list[str], defeated_by: np.ndarray) -> RunResult:
     members, lanes = defeated_by.shape
     scenario = SimpleNamespace(codes=codes, members=[])
     return RunResult(
-        scenario=scenario, seed=0, votes=np.zeros((members, lanes), dtype=np.int8),
-        outcome=np.zeros(lanes, dtype=np.int8), defeated_by=defeated_by,
-        fell_short=np.zeros(lanes, dtype=bool), text_scale=np.ones(lanes),
+        scenario=scenario,
+        seed=0,
+        votes=np.zeros((members, lanes), dtype=np.int8),
+        outcome=np.zeros(lanes, dtype=np.int8),
+        defeated_by=defeated_by,
+        fell_short=np.zeros(lanes, dtype=bool),
+        text_scale=np.ones(lanes),
     )
 
 
@@ -107,8 +112,8 @@ def test_veto_sets_are_right_for_any_council_size(members):
     codes = [f"M{i:03d}" for i in range(members)]
     defeated = np.zeros((members, 10), dtype=bool)
     last = members - 1
-    defeated[last, :6] = True         # the last member alone in 6 lanes
-    defeated[[0, last], 6:9] = True   # with the first in 3
+    defeated[last, :6] = True  # the last member alone in 6 lanes
+    defeated[[0, last], 6:9] = True  # with the first in 3
     result = _result(codes, defeated)
     assert result.modal_defeaters() == [codes[last]]
     assert result.defeater_sets() == {(codes[last],): 6, (codes[0], codes[last]): 3}
@@ -119,17 +124,42 @@ def test_veto_sets_are_right_for_any_council_size(members):
 def test_a_70_member_council_runs_with_consistent_veto_figures(tmp_path):
     codes = [chr(65 + i // 26) + chr(65 + i % 26) + "Z" for i in range(70)]
     codes[0] = "USA"  # the file's penholder sponsors, so a vetoed draft is put to the vote
-    lines = ["[scenario]", 'name = "large council"', "[council]",
-             "members = [" + ", ".join(f'"{c}"' for c in codes) + "]", "quota = 36", ""]
+    lines = [
+        "[scenario]",
+        'name = "large council"',
+        "[council]",
+        "members = [" + ", ".join(f'"{c}"' for c in codes) + "]",
+        "quota = 36",
+        "",
+    ]
     for index, code in enumerate(codes):
         permanent = index >= 66  # four permanent members, all past bit 63
         pressure = 0.0 if index in (67, 69) else 0.9
-        lines += [f"[members.{code}]", f'name = "Member {code}"', f"permanent = {str(permanent).lower()}",
-                  f"pressure = {pressure}", "reciprocity = 0.2", "veto_cost = 0.1", "salience = 1.0",
-                  "noise = 0.05", ""]
-    lines += ["[proposal]", 'kind = "resolution"', 'title = "t"', f'sponsors = ["{codes[0]}"]', 'draft = "final"',
-              "[[proposal.measures]]", 'type = "crude_oil_cap"', "from = 4_000_000", "to = 1_000_000",
-              "[context]", 'date = "2022-05-26"', "status_quo_pressure = 0.5"]
+        lines += [
+            f"[members.{code}]",
+            f'name = "Member {code}"',
+            f"permanent = {str(permanent).lower()}",
+            f"pressure = {pressure}",
+            "reciprocity = 0.2",
+            "veto_cost = 0.1",
+            "salience = 1.0",
+            "noise = 0.05",
+            "",
+        ]
+    lines += [
+        "[proposal]",
+        'kind = "resolution"',
+        'title = "t"',
+        f'sponsors = ["{codes[0]}"]',
+        'draft = "final"',
+        "[[proposal.measures]]",
+        'type = "crude_oil_cap"',
+        "from = 4_000_000",
+        "to = 1_000_000",
+        "[context]",
+        'date = "2022-05-26"',
+        "status_quo_pressure = 0.5",
+    ]
     path = tmp_path / "big.toml"
     path.write_text("\n".join(lines))
     result = runner.invoke(app, ["run", str(path), "-n", "300", "--json"])

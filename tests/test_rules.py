@@ -29,7 +29,11 @@ def council(yes: int = 0, no_p5: int = 0, abstain_p5: int = 0, no_elected: int =
         (council(yes=12, abstain_p5=2, abstain_elected=1), Outcome.ADOPTED, False),  # abstention is no veto
         (council(yes=10, abstain_p5=5), Outcome.ADOPTED, False),  # all five abstain, ten elected yes
         (council(yes=14, no_p5=1), Outcome.VETOED, False),  # one veto suffices
-        (council(yes=5, no_p5=1, abstain_elected=9), Outcome.FAILED, True),  # short of nine: failed, whoever voted no
+        (
+            council(yes=5, no_p5=1, abstain_elected=9),
+            Outcome.FAILED,
+            True,
+        ),  # short of nine: failed, whoever voted no
         (council(yes=10, no_elected=5), Outcome.ADOPTED, False),  # elected "no" is no veto
         (council(yes=8, no_elected=2), Outcome.FAILED, True),
     ],
@@ -165,4 +169,6 @@ def test_outcome_probabilities_equal_decide_over_every_vote(kind):
         outcome = decide(rule, votes, permanent).outcome[0]
         weight = np.prod([probs[v][i] for i, v in enumerate(combo)], axis=0)
         expected[outcome] += weight
-    np.testing.assert_allclose(outcome_probabilities(rule, p_yes, p_no, p_abstain, permanent), expected, atol=1e-12)
+    np.testing.assert_allclose(
+        outcome_probabilities(rule, p_yes, p_no, p_abstain, permanent), expected, atol=1e-12
+    )

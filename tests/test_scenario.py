@@ -50,7 +50,10 @@ def test_out_of_range_stance_names_file_key_and_value(write_scenario):
 
 
 def test_several_problems_are_all_reported(write_scenario):
-    text = MINIMAL.replace('kind = "resolution"', 'kind = "resolutoin"') + "\n[members.CHN]\nsalience = -1\npresure = 0.2\n"
+    text = (
+        MINIMAL.replace('kind = "resolution"', 'kind = "resolutoin"')
+        + "\n[members.CHN]\nsalience = -1\npresure = 0.2\n"
+    )
     problems = problems_of(write_scenario(text))
     joined = "\n".join(problems)
     assert len(problems) == 3
@@ -60,7 +63,10 @@ def test_several_problems_are_all_reported(write_scenario):
 
 
 def test_distribution_stances(write_scenario):
-    text = MINIMAL + "\n[members.CHN]\npressure = { low = 0.1, high = 0.3, source = \"S/PV.9048\" }\nreciprocity = { mean = 0.9, sd = 0.2 }\n"
+    text = (
+        MINIMAL
+        + '\n[members.CHN]\npressure = { low = 0.1, high = 0.3, source = "S/PV.9048" }\nreciprocity = { mean = 0.9, sd = 0.2 }\n'
+    )
     scenario = load_scenario(write_scenario(text))
     china = next(m for m in scenario.members if m.code == "CHN")
     assert china.stances["pressure"].is_random and china.sources["pressure"] == "S/PV.9048"
@@ -114,12 +120,16 @@ def test_unknown_year_and_explicit_council(write_scenario):
     assert "council.year: no preset council for 1990" in problems[0]
     explicit = MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]')
     problems = problems_of(write_scenario(explicit))
-    assert any("council: ZZZ: no preset for this member; give name, pressure and reciprocity" in p for p in problems)
+    assert any(
+        "council: ZZZ: no preset for this member; give name, pressure and reciprocity" in p for p in problems
+    )
     assert any("6 members; the Charter's council has 15" in p for p in problems)
 
 
 def test_new_member_fully_described_and_quota(write_scenario):
-    text = MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]\nquota = 4') + """
+    text = (
+        MINIMAL.replace("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "ZZZ"]\nquota = 4')
+        + """
 [members.ZZZ]
 name = "Hypothetical"
 permanent = false
@@ -129,6 +139,7 @@ veto_cost = 0.5
 salience = 0.5
 noise = 0.1
 """
+    )
     scenario = load_scenario(write_scenario(text))
     assert scenario.codes[-1] == "ZZZ"
 
@@ -140,8 +151,30 @@ def test_invalid_toml_and_missing_file(write_scenario, tmp_path):
 
 
 def test_history_tally_must_match_votes(write_scenario):
-    votes = "\n".join(f'{c} = "yes"' for c in ["CHN", "FRA", "RUS", "GBR", "USA", "ALB", "BRA", "GAB", "GHA", "IND", "IRL", "KEN", "MEX", "NOR", "ARE"])
-    text = MINIMAL + f'\n[history]\nsymbol = "S/X"\ndate = "2022"\nsource = "x"\noutcome = "adopted"\ntally = "14-1-0"\n[history.votes]\n{votes}\n'
+    votes = "\n".join(
+        f'{c} = "yes"'
+        for c in [
+            "CHN",
+            "FRA",
+            "RUS",
+            "GBR",
+            "USA",
+            "ALB",
+            "BRA",
+            "GAB",
+            "GHA",
+            "IND",
+            "IRL",
+            "KEN",
+            "MEX",
+            "NOR",
+            "ARE",
+        ]
+    )
+    text = (
+        MINIMAL
+        + f'\n[history]\nsymbol = "S/X"\ndate = "2022"\nsource = "x"\noutcome = "adopted"\ntally = "14-1-0"\n[history.votes]\n{votes}\n'
+    )
     path = write_scenario(text)
     assert problems_of(path) == [f"{path}: history.tally: 14-1-0 disagrees with history.votes (15-0-0)"]
 
@@ -164,7 +197,9 @@ def test_stance_center():
 
 def test_fingerprint_changes_with_stances_not_history(write_scenario):
     base = load_scenario(write_scenario()).fingerprint()
-    other = load_scenario(write_scenario(MINIMAL + "\n[members.CHN]\npressure = 0.1\n", name="y.toml")).fingerprint()
+    other = load_scenario(
+        write_scenario(MINIMAL + "\n[members.CHN]\npressure = 0.1\n", name="y.toml")
+    ).fingerprint()
     assert base != other
 
 
@@ -183,7 +218,9 @@ def test_overrides_reach_into_lists_by_position(write_scenario):
     assert scenario.spec.proposal.measures[0].to == 2_000_000
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, overrides={"proposal.measures.3.to": 1})
-    assert info.value.problems == [f"{path}: proposal.measures.3: proposal.measures has 1 items, numbered from 0"]
+    assert info.value.problems == [
+        f"{path}: proposal.measures.3: proposal.measures has 1 items, numbered from 0"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -191,9 +228,18 @@ def test_overrides_reach_into_lists_by_position(write_scenario):
     [
         (("to = 3_000_000", "to = inf"), "proposal.measures.0.to: Input should be a finite number"),
         (("from = 4_000_000", "from = nan"), "proposal.measures.0.from: Input should be a finite number"),
-        (("to = 3_000_000", "to = 2_000_000_000"), "proposal.measures.0.to: Input should be less than or equal to 1000000000"),
-        (('date = "2022-05-26"', 'date = "2022-05-26"\nnuclear_test = "yes"'), "context.nuclear_test: Input should be a valid boolean"),
-        (('date = "2022-05-26"', 'date = "2022-05-26"\ngreat_power_tension = "0.5"'), "context.great_power_tension: Input should be a valid number"),
+        (
+            ("to = 3_000_000", "to = 2_000_000_000"),
+            "proposal.measures.0.to: Input should be less than or equal to 1000000000",
+        ),
+        (
+            ('date = "2022-05-26"', 'date = "2022-05-26"\nnuclear_test = "yes"'),
+            "context.nuclear_test: Input should be a valid boolean",
+        ),
+        (
+            ('date = "2022-05-26"', 'date = "2022-05-26"\ngreat_power_tension = "0.5"'),
+            "context.great_power_tension: Input should be a valid number",
+        ),
     ],
 )
 def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, change, message):
@@ -205,8 +251,18 @@ def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, chan
 
 def test_list_lengths_and_counts_have_documented_limits(write_scenario):
     goods = ", ".join(f'"g{i}"' for i in range(1001))
-    text = MINIMAL.replace('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', f'type = "export_ban"\ngoods = [{goods}]')
-    assert any("proposal.measures.0.goods: List should have at most 1000 items" in p for p in problems_of(write_scenario(text)))
-    text = MINIMAL.replace('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000',
-                           'type = "asset_freeze"\nentities = ["x"]\ncount = 9223372036854775807')
-    assert any("proposal.measures.0.count: Input should be less than or equal to 1000" in p for p in problems_of(write_scenario(text)))
+    text = MINIMAL.replace(
+        'type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', f'type = "export_ban"\ngoods = [{goods}]'
+    )
+    assert any(
+        "proposal.measures.0.goods: List should have at most 1000 items" in p
+        for p in problems_of(write_scenario(text))
+    )
+    text = MINIMAL.replace(
+        'type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000',
+        'type = "asset_freeze"\nentities = ["x"]\ncount = 9223372036854775807',
+    )
+    assert any(
+        "proposal.measures.0.count: Input should be less than or equal to 1000" in p
+        for p in problems_of(write_scenario(text))
+    )

@@ -3,7 +3,6 @@ key that cannot matter, Morris output, reproducible numbers, and clear errors.""
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -21,8 +20,15 @@ IDLE = "members.GHA.veto_cost=0:1"
 
 @pytest.fixture(scope="module")
 def sobol():
-    plan = load_sensitivity(OIL_CAP_2022, [DECISIVE, IDLE, "decision.noise_scale=0.5:1.5"], "sobol",
-                            "no:CHN", samples=256, replicates=200, seed=1)
+    plan = load_sensitivity(
+        OIL_CAP_2022,
+        [DECISIVE, IDLE, "decision.noise_scale=0.5:1.5"],
+        "sobol",
+        "no:CHN",
+        samples=256,
+        replicates=200,
+        seed=1,
+    )
     return run_sensitivity(plan)
 
 
@@ -39,13 +45,20 @@ def test_sobol_finds_the_decisive_key_and_the_idle_one(sobol):
 
 def test_the_table_text_names_every_key(sobol):
     text = sobol.describe("1 process")
-    for key in ("members.CHN.pressure", "members.GHA.veto_cost", "decision.noise_scale", "CHN_no", "Saltelli"):
+    for key in (
+        "members.CHN.pressure",
+        "members.GHA.veto_cost",
+        "decision.noise_scale",
+        "CHN_no",
+        "Saltelli",
+    ):
         assert key in text
 
 
 def test_morris_gives_mu_star_and_sigma_per_key():
-    plan = load_sensitivity(OIL_CAP_2022, [DECISIVE, IDLE], "morris", "CHN_no", samples=20,
-                            replicates=100, seed=2)
+    plan = load_sensitivity(
+        OIL_CAP_2022, [DECISIVE, IDLE], "morris", "CHN_no", samples=20, replicates=100, seed=2
+    )
     assert plan.sample.shape == (20 * 3, 2)
     result = run_sensitivity(plan)
     frame = result.indices.set_index("key")
@@ -58,8 +71,15 @@ def test_morris_gives_mu_star_and_sigma_per_key():
 
 def test_same_seed_same_numbers_with_one_and_two_workers(tmp_path):
     def indices(workers, seed=5):
-        plan = load_sensitivity(OIL_CAP_2022, [DECISIVE, "context.great_power_tension=0:1"], "sobol",
-                                "p_vetoed", samples=64, replicates=100, seed=seed)
+        plan = load_sensitivity(
+            OIL_CAP_2022,
+            [DECISIVE, "context.great_power_tension=0:1"],
+            "sobol",
+            "p_vetoed",
+            samples=64,
+            replicates=100,
+            seed=seed,
+        )
         return run_sensitivity(plan, tmp_path / f"w{workers}-{seed}.csv", workers=workers).indices
 
     one = indices(1)
@@ -78,9 +98,28 @@ def test_metric_names_are_the_sweeps():
 
 def test_the_command_writes_the_indices_the_sample_and_the_chart(tmp_path):
     out, chart = tmp_path / "s.parquet", tmp_path / "s.png"
-    result = CliRunner().invoke(app, [
-        "sensitivity", str(OIL_CAP_2022), "--param", DECISIVE, "--param", IDLE, "--samples", "32",
-        "-n", "50", "--seed", "3", "--out", str(out), "--plot", str(chart), "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "sensitivity",
+            str(OIL_CAP_2022),
+            "--param",
+            DECISIVE,
+            "--param",
+            IDLE,
+            "--samples",
+            "32",
+            "-n",
+            "50",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--plot",
+            str(chart),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert [row["key"] for row in summary["indices"]] == ["members.CHN.pressure", "members.GHA.veto_cost"]
@@ -96,22 +135,27 @@ def test_the_command_writes_the_indices_the_sample_and_the_chart(tmp_path):
     assert list(drawn.data["indices"]["key"]) == ["members.CHN.pressure", "members.GHA.veto_cost"]
 
 
-@pytest.mark.parametrize("options, fragment", [
-    (["--param", "members.CHN.presure=0:1"], "unknown key 'presure'"),
-    (["--param", "members.CHN.pressure=0:1:3"], "expected bounds LOW:HIGH"),
-    (["--param", "negotiation.rounds=0:5"], "negotiation.rounds: cannot take a value per lane"),
-    (["--param", "members.CHN.pressure=0:1.5"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
-    (["--param", "members.CHN.pressure=0.5:0.5"], "low must be below high"),
-    (["--param", "members.ZZZ.pressure=0:1"], "ZZZ does not sit on this council"),
-    (["--param", DECISIVE, "--metric", "no:XXX"], "--metric: unknown metric"),
-    (["--param", DECISIVE, "--samples", "100"], "power of 2"),
-    (["--param", DECISIVE, "--method", "fast"], "--method: expected one of sobol, morris"),
-    ([], "--param: give at least one"),
-])
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        (["--param", "members.CHN.presure=0:1"], "unknown key 'presure'"),
+        (["--param", "members.CHN.pressure=0:1:3"], "expected bounds LOW:HIGH"),
+        (["--param", "negotiation.rounds=0:5"], "negotiation.rounds: cannot take a value per lane"),
+        (["--param", "members.CHN.pressure=0:1.5"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
+        (["--param", "members.CHN.pressure=0.5:0.5"], "low must be below high"),
+        (["--param", "members.ZZZ.pressure=0:1"], "ZZZ does not sit on this council"),
+        (["--param", DECISIVE, "--metric", "no:XXX"], "--metric: unknown metric"),
+        (["--param", DECISIVE, "--samples", "100"], "power of 2"),
+        (["--param", DECISIVE, "--method", "fast"], "--method: expected one of sobol, morris"),
+        ([], "--param: give at least one"),
+    ],
+)
 def test_bad_input_exits_2_naming_it_and_writes_nothing(tmp_path, options, fragment):
     out = tmp_path / "s.csv"
-    result = CliRunner().invoke(app, ["sensitivity", str(OIL_CAP_2022), *options, "--out", str(out),
-                                      "--plot", str(tmp_path / "s.png")])
+    result = CliRunner().invoke(
+        app,
+        ["sensitivity", str(OIL_CAP_2022), *options, "--out", str(out), "--plot", str(tmp_path / "s.png")],
+    )
     assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert list(tmp_path.iterdir()) == []

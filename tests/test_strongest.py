@@ -91,7 +91,9 @@ def test_a_draft_that_already_meets_the_bound():
 
 def test_cli_json_and_plot(tmp_path):
     figure = tmp_path / "curve.png"
-    cli = runner.invoke(app, ["strongest", str(OIL_CAP_2022), "--max-veto-risk", "0.2", "--json", "--plot", str(figure)])
+    cli = runner.invoke(
+        app, ["strongest", str(OIL_CAP_2022), "--max-veto-risk", "0.2", "--json", "--plot", str(figure)]
+    )
     assert cli.exit_code == 0, cli.output
     data = json.loads(cli.stdout)
     assert data["max_veto_risk"] == 0.2 and data["risk_at_scale"] <= 0.2 < data["risk_above_scale"]

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
-from sim.sweep.design import DesignError
 from sim.results import read_metadata
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run
 from sim.scenario import ScenarioError
 from sim.sweep import SweepError, load_sweep, point_seed, run_sweep, work_dir_for
+from sim.sweep.design import DesignError
 
 from .conftest import MINIMAL, OIL_CAP_2022, ROOT
 from .test_bundled_scenarios import FITTED
@@ -62,7 +62,11 @@ def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, processes=False, threads_per_worker=1, host="127.0.0.1", protocol="tcp",
+        n_workers=1,
+        processes=False,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        protocol="tcp",
         dashboard_address=None,
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
@@ -93,7 +97,9 @@ def test_the_table_has_the_agreed_columns_and_metadata(tmp_path, small_sweep):
     assert frame["members.CHN.veto_cost"].tolist() == [0.3, 0.9] * 3
     probabilities = frame[[f"p_{label}" for label in OUTCOME_LABELS]].to_numpy()
     assert np.allclose(probabilities.sum(axis=1), 1.0)
-    assert (frame["p_vetoed_low"] <= frame["p_vetoed"]).all() and (frame["p_vetoed"] <= frame["p_vetoed_high"]).all()
+    assert (frame["p_vetoed_low"] <= frame["p_vetoed"]).all() and (
+        frame["p_vetoed"] <= frame["p_vetoed_high"]
+    ).all()
     meta = read_metadata(tmp_path / "s.parquet")
     assert meta["table"] == "sweep" and meta["seed"] == 5 and meta["replicates"] == 600
     assert meta["chunk_lanes"] == 250 and meta["scenario_fingerprint"] == sweep.scenario.fingerprint()
@@ -182,14 +188,26 @@ def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, smal
 def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
     """The real thing: SIGKILL the command mid-sweep, rerun it, compare with an unbroken run."""
     args = [
-        "sweep", str(OIL_CAP_2022), "--param", "members.CHN.veto_cost=0:1:40", "--replicates",
-        "30000", "--seed", "3", "--chunk-lanes", "10000", "--no-progress",
+        "sweep",
+        str(OIL_CAP_2022),
+        "--param",
+        "members.CHN.veto_cost=0:1:40",
+        "--replicates",
+        "30000",
+        "--seed",
+        "3",
+        "--chunk-lanes",
+        "10000",
+        "--no-progress",
     ]
     out = tmp_path / "killed.parquet"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sim", *args, "--out", str(out)], cwd=tmp_path, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "sim", *args, "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     work = work_dir_for(out)
     deadline = time.monotonic() + 60
@@ -212,13 +230,27 @@ def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
 
 # -------------------------------------------------------------------------- the command
 
+
 def test_the_command_sweeps_and_reports(tmp_path):
     out = tmp_path / "results" / "china.parquet"
-    result = CliRunner().invoke(app, [
-        "sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3",
-        "--param", "negotiation.rounds=0:40:5", "--replicates", "200", "--seed", "7",
-        "--out", str(out), "--no-progress",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--param",
+            "members.CHN.pressure=0:1:3",
+            "--param",
+            "negotiation.rounds=0:40:5",
+            "--replicates",
+            "200",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "15 points" in result.output and "3,000 lanes" in result.output
     assert "decisions/s" in result.output and str(out) in result.output
@@ -229,11 +261,27 @@ def test_the_command_sweeps_and_reports(tmp_path):
 
 def test_lhs_from_the_command_line(tmp_path):
     out = tmp_path / "lhs.csv"
-    result = CliRunner().invoke(app, [
-        "sweep", str(OIL_CAP_2022), "--design", "lhs", "--samples", "12",
-        "--param", "members.CHN.pressure=0.1:0.9", "--param", "negotiation.rounds=0:40",
-        "--replicates", "50", "--out", str(out), "--no-progress", "--json",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--design",
+            "lhs",
+            "--samples",
+            "12",
+            "--param",
+            "members.CHN.pressure=0.1:0.9",
+            "--param",
+            "negotiation.rounds=0:40",
+            "--replicates",
+            "50",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     pressure = frame["members.CHN.pressure"].to_numpy()
@@ -243,7 +291,9 @@ def test_lhs_from_the_command_line(tmp_path):
 
 
 def test_a_sweep_declared_in_the_scenario_file(write_scenario, tmp_path):
-    path = write_scenario(MINIMAL + """
+    path = write_scenario(
+        MINIMAL
+        + """
 [sweep]
 replicates = 150
 seed = 4
@@ -251,7 +301,8 @@ seed = 4
 [sweep.parameters]
 "members.CHN.pressure" = "0.2:1:3"
 "members.CHN.veto_cost" = [0.3, 0.9]
-""")
+"""
+    )
     from_file = load_sweep(path)
     from_options = load_sweep(path, PARAMS, replicates=150, seed=4)
     assert from_file.points == from_options.points and from_file.replicates == 150
@@ -264,20 +315,29 @@ seed = 4
 
 
 def test_a_bad_sweep_table_is_reported_like_a_bad_file(write_scenario):
-    path = write_scenario(MINIMAL + """
+    path = write_scenario(
+        MINIMAL
+        + """
 [sweep]
 design = "lhs"
 
 [sweep.parameters]
 "members.CHN.pressure" = "0:1"
-""")
+"""
+    )
     with pytest.raises(DesignError) as caught:
         load_sweep(path)
-    assert caught.value.problems == [f"{path}: sweep.samples: required for the lhs design (how many points to draw)"]
-    bad = write_scenario(MINIMAL + """
+    assert caught.value.problems == [
+        f"{path}: sweep.samples: required for the lhs design (how many points to draw)"
+    ]
+    bad = write_scenario(
+        MINIMAL
+        + """
 [sweep.parameters]
 "members.CHN.presure" = "0:1:3"
-""", name="bad.toml")
+""",
+        name="bad.toml",
+    )
     with pytest.raises(DesignError) as caught:
         load_sweep(bad)
     assert caught.value.problems[0].startswith(
@@ -288,20 +348,46 @@ design = "lhs"
 @pytest.mark.parametrize(
     "options, fragment",
     [
-        (["--param", "members.CHN.presure=0:1:3"], "error: --param members.CHN.presure: unknown key 'presure' under members.CHN"),
-        (["--param", "members.CHN.pressure=0:1.5:4"], "members.CHN.pressure: must be between 0 and 1, got 1.5"),
-        (["--param", "members.CHN.pressure=0:1:0"], "error: --param members.CHN.pressure: count must be at least 1, got 0"),
-        (["--param", "members.CHN.pressure=low:high:3"], "error: --param members.CHN.pressure: expected start:stop:count with numbers"),
-        (["--param", "negotiation.rounds=0:100:2"], "negotiation.rounds: Input should be less than or equal to 50, got 100"),
-        (["--param", "context.great_power_tension=0:2:3"], "context.great_power_tension: Input should be less than or equal to 1, got 2.0"),
-        (["--param", "negotiation.rounds=0:10:4"], "error: --param negotiation.rounds: negotiation.rounds takes whole numbers"),
-        (["--param", "members.CHN.pressure=0:1", "--design", "lhs"], "error: --samples: required for the lhs design"),
+        (
+            ["--param", "members.CHN.presure=0:1:3"],
+            "error: --param members.CHN.presure: unknown key 'presure' under members.CHN",
+        ),
+        (
+            ["--param", "members.CHN.pressure=0:1.5:4"],
+            "members.CHN.pressure: must be between 0 and 1, got 1.5",
+        ),
+        (
+            ["--param", "members.CHN.pressure=0:1:0"],
+            "error: --param members.CHN.pressure: count must be at least 1, got 0",
+        ),
+        (
+            ["--param", "members.CHN.pressure=low:high:3"],
+            "error: --param members.CHN.pressure: expected start:stop:count with numbers",
+        ),
+        (
+            ["--param", "negotiation.rounds=0:100:2"],
+            "negotiation.rounds: Input should be less than or equal to 50, got 100",
+        ),
+        (
+            ["--param", "context.great_power_tension=0:2:3"],
+            "context.great_power_tension: Input should be less than or equal to 1, got 2.0",
+        ),
+        (
+            ["--param", "negotiation.rounds=0:10:4"],
+            "error: --param negotiation.rounds: negotiation.rounds takes whole numbers",
+        ),
+        (
+            ["--param", "members.CHN.pressure=0:1", "--design", "lhs"],
+            "error: --samples: required for the lhs design",
+        ),
         ([], "error: no parameters to sweep"),
     ],
 )
 def test_bad_parameters_exit_2_naming_the_key_and_write_nothing(tmp_path, options, fragment):
     out = tmp_path / "s.parquet"
-    result = CliRunner().invoke(app, ["sweep", str(OIL_CAP_2022), *options, "--out", str(out), "--no-progress"])
+    result = CliRunner().invoke(
+        app, ["sweep", str(OIL_CAP_2022), *options, "--out", str(out), "--no-progress"]
+    )
     assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert not out.exists() and not work_dir_for(out).exists()
@@ -311,7 +397,9 @@ def test_bad_parameters_exit_2_naming_the_key_and_write_nothing(tmp_path, option
 def test_a_sweep_keeps_one_council(write_scenario):
     with pytest.raises(ScenarioError) as caught:
         load_sweep(write_scenario(MINIMAL), ["council.year=2017,2022"])
-    assert caught.value.problems == ["council.year: changes who sits on the council; a sweep keeps one council"]
+    assert caught.value.problems == [
+        "council.year: changes who sits on the council; a sweep keeps one council"
+    ]
 
 
 def test_every_point_is_validated_when_the_sweep_is_planned():
@@ -331,7 +419,9 @@ def test_output_and_runner_options_are_checked(tmp_path):
     assert lanes_without_out.exit_code == 2 and "--per-lane: needs --out" in lanes_without_out.output
     bad_suffix = runner.invoke(app, [*base, "--out", str(tmp_path / "s.txt")])
     assert bad_suffix.exit_code == 2 and "must end in .csv or .parquet" in bad_suffix.output
-    both = runner.invoke(app, [*base, "--out", str(tmp_path / "s.csv"), "--workers", "2", "--scheduler", "tcp://x:1"])
+    both = runner.invoke(
+        app, [*base, "--out", str(tmp_path / "s.csv"), "--workers", "2", "--scheduler", "tcp://x:1"]
+    )
     assert both.exit_code == 2 and "not both" in both.output
 
 
@@ -354,13 +444,14 @@ def test_a_finished_model_is_freed(small_sweep):
 def test_a_sweep_without_out_prints_its_table_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
-        app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3", "-n", "200", "--no-progress"]
+        app,
+        ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3", "-n", "200", "--no-progress"],
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     header = next(line for line in lines if line.split()[:2] == ["point", "members.CHN.pressure"])
     assert "p_vetoed" in header.split() and "modal_tally" in header.split()
-    rows = lines[lines.index(header) + 1:]
+    rows = lines[lines.index(header) + 1 :]
     assert [row.split()[0] for row in rows if row.strip()] == ["0", "1", "2"]
     assert "written" not in result.output
     assert list(tmp_path.iterdir()) == []

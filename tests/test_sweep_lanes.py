@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
-from sim.sweep.design import DesignError
 from sim.results import read_metadata
 from sim.rules import Outcome
 from sim.runner import simulate_chunk
 from sim.scenario import _read_toml, load_scenario, scenario_from_dict
 from sim.sweep import SweepError, _save_unit, load_sweep, run_sweep, sweep_table, work_dir_for
+from sim.sweep.design import DesignError
 from sim.sweep.lanes import (
     blocks,
     has_random_stances,
@@ -26,51 +26,66 @@ from sim.sweep.lanes import (
     run_lane_unit,
     simulate_block,
 )
-
 from sim.sweep.table import lane_sweep_table
 
 from .conftest import COMMITTEE_2018, NEGOTIATED, OIL_CAP_2022, RELIEF_2019
 
-KEYS = ["members.CHN.pressure", "decision.noise_scale", "context.great_power_tension",
-        "negotiation.softening_step"]
+KEYS = [
+    "members.CHN.pressure",
+    "decision.noise_scale",
+    "context.great_power_tension",
+    "negotiation.softening_step",
+]
 VALUES = np.array([[0.2, 0.5, 0.55, 0.9], [0.5, 1.0, 1.5, 2.0], [0.1, 0.5, 0.9, 1.0], [0.1, 0.2, 0.3, 0.5]])
 
 
 def _first_draft(path, rounds=4):
     raw = _read_toml(path, str(path))
-    return scenario_from_dict(raw, str(path), path.parent,
-                              overrides={"proposal.draft": "first", "negotiation.rounds": rounds})
+    return scenario_from_dict(
+        raw, str(path), path.parent, overrides={"proposal.draft": "first", "negotiation.rounds": rounds}
+    )
 
 
-@pytest.mark.parametrize("scenario", [
-    pytest.param(lambda: load_scenario(OIL_CAP_2022), id="final-draft"),
-    pytest.param(lambda: _first_draft(OIL_CAP_2022), id="rounds-of-talks"),
-    pytest.param(lambda: _first_draft(RELIEF_2019), id="another-sponsor-withdraws-vetoed"),
-    pytest.param(lambda: _first_draft(COMMITTEE_2018), id="consensus"),
-])
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        pytest.param(lambda: load_scenario(OIL_CAP_2022), id="final-draft"),
+        pytest.param(lambda: _first_draft(OIL_CAP_2022), id="rounds-of-talks"),
+        pytest.param(lambda: _first_draft(RELIEF_2019), id="another-sponsor-withdraws-vetoed"),
+        pytest.param(lambda: _first_draft(COMMITTEE_2018), id="consensus"),
+    ],
+)
 def test_a_compact_block_is_the_full_width_model_number_for_number(scenario):
     base = scenario()
     replicates = 700
     votes, outcome = simulate_block(base, KEYS, VALUES, replicates, seed=11)
-    full = simulate_chunk(lane_scenario(base, KEYS, np.repeat(VALUES, replicates, axis=1)), 4 * replicates, 11)
+    full = simulate_chunk(
+        lane_scenario(base, KEYS, np.repeat(VALUES, replicates, axis=1)), 4 * replicates, 11
+    )
     assert np.array_equal(votes, full.votes)
     assert np.array_equal(outcome, full.outcome)
-    shares = [np.bincount(outcome[i * replicates:(i + 1) * replicates], minlength=5) for i in range(4)]
+    shares = [np.bincount(outcome[i * replicates : (i + 1) * replicates], minlength=5) for i in range(4)]
     if not (outcome == Outcome.WITHDRAWN).all():  # (the relief draft is always withdrawn: a US veto)
         assert len({tuple(s) for s in shares}) > 1  # the values reach the lanes: points differ
 
 
 def test_a_random_stance_left_unswept_runs_the_full_width_model():
     raw = _read_toml(OIL_CAP_2022, str(OIL_CAP_2022))
-    base = scenario_from_dict(raw, str(OIL_CAP_2022), OIL_CAP_2022.parent,
-                              overrides={"members.RUS.pressure": {"low": 0.0, "high": 0.6}})
+    base = scenario_from_dict(
+        raw,
+        str(OIL_CAP_2022),
+        OIL_CAP_2022.parent,
+        overrides={"members.RUS.pressure": {"low": 0.0, "high": 0.6}},
+    )
     assert has_random_stances(base)
     assert not has_random_stances(lane_scenario(base, ["members.RUS.pressure"], np.array([[0.3, 0.4]])))
     votes, outcome = simulate_block(base, KEYS, VALUES, 300, seed=2)
     assert votes.shape == (15, 1200) and outcome.shape == (1200,)
     # a measure's magnitude per lane on the full-width model: a deep cut against a token one
-    votes, outcome = simulate_block(base, ["proposal.measures.0.to"], np.array([[0.0, 3_990_000.0]]), 2000, seed=3)
-    deep, token = (np.mean(votes[0, i * 2000:(i + 1) * 2000] == -1) for i in range(2))
+    votes, outcome = simulate_block(
+        base, ["proposal.measures.0.to"], np.array([[0.0, 3_990_000.0]]), 2000, seed=3
+    )
+    deep, token = (np.mean(votes[0, i * 2000 : (i + 1) * 2000] == -1) for i in range(2))
     assert deep > token + 0.1  # China says no to the deeper cut more often
 
 
@@ -79,13 +94,17 @@ def test_blocks_cover_every_point_and_replicate_once():
         seen = np.zeros((points, replicates), dtype=int)
         for block in blocks(points, replicates, lanes):
             assert block.lanes <= max(lanes, replicates)
-            seen[block.first:block.first + block.count, block.start:block.stop] += 1
+            seen[block.first : block.first + block.count, block.start : block.stop] += 1
         assert (seen == 1).all()
 
 
 def _lanes_sweep(path=OIL_CAP_2022, **kwargs):
-    settings = dict(params=["members.CHN.pressure=0.4:0.6:3", "context.great_power_tension=0,1"],
-                    replicates=4000, seed=3, engine="lanes")
+    settings = dict(
+        params=["members.CHN.pressure=0.4:0.6:3", "context.great_power_tension=0,1"],
+        replicates=4000,
+        seed=3,
+        engine="lanes",
+    )
     settings.update(kwargs)
     return load_sweep(path, **settings)
 
@@ -106,16 +125,29 @@ def test_the_lanes_engine_gives_the_per_point_distributions(tmp_path):
 
 def test_one_and_two_workers_give_the_same_table(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)  # many units, as a big sweep has
-    sweep = _lanes_sweep(replicates=150, chunk_lanes=400, params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
-                         design="random", samples=40)
+    sweep = _lanes_sweep(
+        replicates=150,
+        chunk_lanes=400,
+        params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
+        design="random",
+        samples=40,
+    )
     one = run_sweep(sweep, tmp_path / "one.parquet", workers=1)
     two = run_sweep(sweep, tmp_path / "two.parquet", workers=2)
     assert one.units > 4
     pd.testing.assert_frame_equal(one.frame, two.frame)
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
-    other = run_sweep(_lanes_sweep(replicates=150, chunk_lanes=400, seed=4, design="random", samples=40,
-                                   params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"]),
-                      tmp_path / "other.parquet")
+    other = run_sweep(
+        _lanes_sweep(
+            replicates=150,
+            chunk_lanes=400,
+            seed=4,
+            design="random",
+            samples=40,
+            params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
+        ),
+        tmp_path / "other.parquet",
+    )
     assert not one.frame["CHN_no"].equals(other.frame["CHN_no"])  # another seed, other numbers
 
 
@@ -125,8 +157,13 @@ class Stop(Exception):
 
 def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_module.plan, "MIN_UNIT_LANES", 1)
-    sweep = _lanes_sweep(replicates=150, chunk_lanes=400, design="random", samples=40,
-                         params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"])
+    sweep = _lanes_sweep(
+        replicates=150,
+        chunk_lanes=400,
+        design="random",
+        samples=40,
+        params=["members.CHN.pressure=0:1", "decision.noise_scale=0.5:2"],
+    )
     whole = tmp_path / "whole.parquet"
     run_sweep(sweep, whole)
     finished: list[int] = []
@@ -143,8 +180,14 @@ def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypa
     again = run_sweep(sweep, out)
     assert again.units_resumed == 3 and out.read_bytes() == whole.read_bytes()
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1, host="127.0.0.1",
-                                  protocol="tcp", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1,
+        processes=False,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        protocol="tcp",
+        dashboard_address=None,
+    ) as cluster:
         run_sweep(sweep, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address)
     assert (tmp_path / "dask.parquet").read_bytes() == whole.read_bytes()
 
@@ -152,7 +195,9 @@ def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypa
 def test_a_point_split_over_blocks_is_counted_once(tmp_path):
     report = run_sweep(_lanes_sweep(replicates=1000, chunk_lanes=300), tmp_path / "split.parquet")
     assert (report.frame["replicates"] == 1000).all()
-    shares = report.frame[[c for c in report.frame if c.startswith("p_") and not c.endswith(("_low", "_high"))]]
+    shares = report.frame[
+        [c for c in report.frame if c.startswith("p_") and not c.endswith(("_low", "_high"))]
+    ]
     assert np.allclose(shares.sum(axis=1), 1.0)
 
 
@@ -179,13 +224,21 @@ def test_keys_that_cannot_go_per_lane_are_named(tmp_path):
     import dataclasses
 
     with pytest.raises(SweepError, match="--posterior"):  # its lanes hold parameter draws, ours points
-        run_sweep(dataclasses.replace(_lanes_sweep(replicates=10), posterior=object()), tmp_path / "x.parquet")
+        run_sweep(
+            dataclasses.replace(_lanes_sweep(replicates=10), posterior=object()), tmp_path / "x.parquet"
+        )
 
 
 def test_a_measure_per_lane_needs_a_final_draft():
     with pytest.raises(Exception) as caught:
-        load_sweep(NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml", ["proposal.measures.0.to=0:1000000:3"], engine="lanes")
-    assert "proposal.measures.0.to: a measure goes per lane only for a final draft" in str(caught.value.problems)
+        load_sweep(
+            NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml",
+            ["proposal.measures.0.to=0:1000000:3"],
+            engine="lanes",
+        )
+    assert "proposal.measures.0.to: a measure goes per lane only for a final draft" in str(
+        caught.value.problems
+    )
 
 
 def test_a_bad_value_is_found_without_building_every_point():
@@ -196,21 +249,43 @@ def test_a_bad_value_is_found_without_building_every_point():
 
 def test_the_command_takes_the_engine(tmp_path):
     out = tmp_path / "s.csv"
-    result = CliRunner().invoke(app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:5",
-                                      "-n", "200", "--engine", "lanes", "--out", str(out), "--no-progress"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--param",
+            "members.CHN.pressure=0:1:5",
+            "-n",
+            "200",
+            "--engine",
+            "lanes",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out)) == 5
 
 
 LANE_KEYS = {
-    "members.CHN.pressure": [0.3, 0.6], "members.RUS.reciprocity": [0.2, 0.9],
-    "members.CHN.veto_cost": [0.1, 0.8], "members.GHA.salience": [0.2, 1.0], "members.RUS.noise": [0.05, 0.4],
-    "decision.provocation_half_life_days": [100.0, 2000.0], "decision.ga_pressure_mid": [0.2, 0.9],
-    "decision.elected_salience": [0.1, 0.9], "decision.stake_weight": [5.0, 60.0],
-    "negotiation.min_text_scale": [0.2, 0.8], "negotiation.softening_step": [0.1, 0.6],
-    "context.great_power_tension": [0.1, 0.9], "context.provocation": [0.5, 3.0],
+    "members.CHN.pressure": [0.3, 0.6],
+    "members.RUS.reciprocity": [0.2, 0.9],
+    "members.CHN.veto_cost": [0.1, 0.8],
+    "members.GHA.salience": [0.2, 1.0],
+    "members.RUS.noise": [0.05, 0.4],
+    "decision.provocation_half_life_days": [100.0, 2000.0],
+    "decision.ga_pressure_mid": [0.2, 0.9],
+    "decision.elected_salience": [0.1, 0.9],
+    "decision.stake_weight": [5.0, 60.0],
+    "negotiation.min_text_scale": [0.2, 0.8],
+    "negotiation.softening_step": [0.1, 0.6],
+    "context.great_power_tension": [0.1, 0.9],
+    "context.provocation": [0.5, 3.0],
     "context.unreciprocated_steps": [0.0, 2.0],
-    "proposal.measures.0.to": [1_000_000.0, 3_500_000.0], "proposal.measures.1.from": [400_000.0, 900_000.0],
+    "proposal.measures.0.to": [1_000_000.0, 3_500_000.0],
+    "proposal.measures.1.from": [400_000.0, 900_000.0],
 }
 
 
@@ -230,8 +305,9 @@ def test_a_lane_holds_exactly_the_scenario_with_its_value_set(key):
         model.step()
     lanes = model.vote_probabilities()
     for j, value in enumerate(LANE_KEYS[key]):
-        point = scenario_from_dict(copy.deepcopy(raw), str(OIL_CAP_2022), OIL_CAP_2022.parent,
-                                   overrides={**settings, key: value})
+        point = scenario_from_dict(
+            copy.deepcopy(raw), str(OIL_CAP_2022), OIL_CAP_2022.parent, overrides={**settings, key: value}
+        )
         alone = negotiated_model(point, lanes=1).vote_probabilities()
         for lane_p, point_p in zip(lanes, alone):
             # within the equilibrium's tolerance (1e-10): a model iterates until all its lanes settle

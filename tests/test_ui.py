@@ -31,8 +31,13 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 HAS_UI = importlib.util.find_spec("solara") is not None and importlib.util.find_spec("mesa") is not None
 HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Mesa 3.3's own ComponentsView trips solara's hook checker on import; not this project's code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*ComponentsView.*:UserWarning")
@@ -45,7 +50,9 @@ def test_ui_without_the_extra_says_how_to_install_it(monkeypatch):
     result = CliRunner().invoke(cli, ["ui", "--port", "0"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: the interactive page needs the ui extra: pip install -e ".[ui]"')
+    assert len(lines) == 1 and lines[0].startswith(
+        'error: the interactive page needs the ui extra: pip install -e ".[ui]"'
+    )
 
 
 @needs_ui
@@ -83,20 +90,31 @@ def test_controls_start_at_the_files_values():
     assert "pressure" not in scenario.members[2].stances
     assert permanent["members.RUS.pressure"].value == round(float(russia.pressure[0]), 2)
     assert permanent["members.RUS.reciprocity"].value == round(float(russia.reciprocity[0]), 2)
-    assert permanent["members.CHN.veto_cost"].value == round(scenario.members[0].stances["veto_cost"].center, 2)
+    assert permanent["members.CHN.veto_cost"].value == round(
+        scenario.members[0].stances["veto_cost"].center, 2
+    )
     assert permanent["members.CHN.veto_cost"].label.startswith("China: veto cost (0-1): ")
     # the context: what-if additions off, talks and tension as on the date (the dated series)
     situation = scenario.situation
-    assert set(context) == {"context.nuclear_test", "context.icbm_launch", "context.talks_under_way",
-                            "context.great_power_tension"}
-    assert context["context.nuclear_test"]["value"] is False and context["context.icbm_launch"]["value"] is False
+    assert set(context) == {
+        "context.nuclear_test",
+        "context.icbm_launch",
+        "context.talks_under_way",
+        "context.great_power_tension",
+    }
+    assert (
+        context["context.nuclear_test"]["value"] is False and context["context.icbm_launch"]["value"] is False
+    )
     assert context["context.talks_under_way"]["value"] is situation.talks_under_way is False
     assert context["context.great_power_tension"].value == round(situation.tension, 2) == 0.87
     # a moved context control shows the moved value, and the model runs with it
     moved = {"context.great_power_tension": 0.2, "context.talks_under_way": True}
     tense = CouncilExplorer(PageSettings(default_proposal(), moved), lanes=200)
     _, _, context = controls_for(tense, moved)
-    assert context["context.great_power_tension"].value == 0.2 and context["context.talks_under_way"]["value"] is True
+    assert (
+        context["context.great_power_tension"].value == 0.2
+        and context["context.talks_under_way"]["value"] is True
+    )
     assert tense.situation.tension == 0.2 and tense.situation.talks_under_way is True
     assert set(tense.situation.overridden) == {"tension", "talks_under_way"}
 
@@ -151,14 +169,20 @@ def test_moving_a_slider_in_a_real_browser_changes_the_probabilities(tmp_path):
     with log.open("w") as stream:
         server = subprocess.Popen(
             [sys.executable, "-m", "sim", "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, "PYTHONWARNINGS": "ignore", "UNSC_SIM_SCENARIOS": str(scenarios)},
         )
     try:
         wait_until_serving(url, server, log)
         with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
                 viewport={"width": 1400, "height": 1000},
             )
             try:

@@ -84,7 +84,7 @@ def run(
     if as_json:
         echo(json.dumps(summary, indent=2))
     else:
-        from sim.run_text import format_run_text
+        from sim.text import format_run_text
 
         echo(format_run_text(summary, scenario, explanation))
         if out is not None:
