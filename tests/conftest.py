@@ -17,6 +17,8 @@ STATEMENT_2018 = HISTORY / "2018-06-28-press-statement.toml"
 RELIEF_2019 = HISTORY / "2019-12-16-relief-draft.toml"
 RENEWAL_2019 = HISTORY / "2019-04-10-s-res-2464.toml"
 NEGOTIATED = SCENARIOS / "negotiated"
+BASELINE_NAMES = {"last_vote", "p5_opposition", "weighted_mean", "regime_break", "same_kind"}
+"""The baselines compare and calibrate --rolling score, by their JSON names."""
 
 MINIMAL = """
 [scenario]
@@ -51,3 +53,16 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+def local_dask_cluster():
+    """A one-worker dask cluster in this process on loopback (skips the test without dask)."""
+    distributed = pytest.importorskip("distributed")
+    return distributed.LocalCluster(
+        n_workers=1,
+        processes=False,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        protocol="tcp",
+        dashboard_address=None,
+    )

@@ -24,7 +24,7 @@ from sim.rules import NO, OUTCOME_LABELS, YES
 from sim.runner import run
 from sim.scenario import load_scenario, scenario_from_dict
 
-from .conftest import COMMITTEE_2018, HISTORY, OIL_CAP_2022, RES_2397
+from .conftest import BASELINE_NAMES, COMMITTEE_2018, HISTORY, OIL_CAP_2022, RES_2397
 
 runner = CliRunner()
 
@@ -196,13 +196,7 @@ def test_calibrate_rolling_json_has_the_documented_shape():
     rolling_part = data["rolling"]
     assert rolling_part["decisions"] == len(files) - 1
     assert set(rolling_part) >= {"decisions", "outcomes_right", "event_log_likelihood", "brier", "files"}
-    assert set(data["baselines"]) == {
-        "last_vote",
-        "p5_opposition",
-        "weighted_mean",
-        "regime_break",
-        "same_kind",
-    }
+    assert set(data["baselines"]) == BASELINE_NAMES
     for scores in data["baselines"].values():
         assert set(scores) == {"outcomes_right", "event_log_likelihood"}
 
@@ -238,8 +232,6 @@ def test_the_shipped_defaults_are_what_the_command_in_their_header_gives(tmp_pat
 
 def test_a_rolling_forecast_with_nothing_to_forecast_says_so():
     """Every file dated before 2009: no decision to forecast, a sentence rather than a crash."""
-    from .conftest import HISTORY
-
     files = sorted(str(p) for p in HISTORY.glob("2006-*.toml"))
     result = CliRunner().invoke(app, ["calibrate", *files, "--rolling", "--no-progress"])
     assert result.exit_code == 0, result.output

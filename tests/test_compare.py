@@ -23,7 +23,7 @@ from sim.results import RunResult
 from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.scenario import scenario_from_dict
 
-from .conftest import HISTORY, OIL_CAP_2022, RES_2397
+from .conftest import BASELINE_NAMES, HISTORY, OIL_CAP_2022, RES_2397
 
 runner = CliRunner()
 
@@ -335,13 +335,7 @@ def test_compare_json_has_the_documented_shape():
     for f in data["files"]:
         assert set(f) >= {"file", "symbol", "p_outcome", "p_tally", "p_members", "log_likelihood", "brier"}
     assert data["total"]["files"] == 2
-    assert set(data["baselines"]) == {
-        "last_vote",
-        "p5_opposition",
-        "weighted_mean",
-        "regime_break",
-        "same_kind",
-    }
+    assert set(data["baselines"]) == BASELINE_NAMES
     assert data["total"]["log_likelihood"] == pytest.approx(sum(f["log_likelihood"] for f in data["files"]))
 
 

@@ -21,7 +21,7 @@ from sim.scenario import ScenarioError
 from sim.sweep import SweepError, load_sweep, point_seed, run_sweep, work_dir_for
 from sim.sweep.design import DesignError
 
-from .conftest import MINIMAL, OIL_CAP_2022, ROOT
+from .conftest import MINIMAL, OIL_CAP_2022, ROOT, local_dask_cluster
 from .test_bundled_scenarios import FITTED
 
 PARAMS = ["members.CHN.pressure=0.2:1:3", "members.CHN.veto_cost=0.3,0.9"]
@@ -60,15 +60,7 @@ def test_one_two_workers_and_a_dask_cluster_give_the_same_table(tmp_path, small_
     one = run_sweep(sweep, tmp_path / "one.parquet")
     two = run_sweep(sweep, tmp_path / "two.parquet", workers=2)
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1,
-        processes=False,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        protocol="tcp",
-        dashboard_address=None,
-    ) as cluster:
+    with local_dask_cluster() as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         cluster_run = run_sweep(sweep, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address)
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "dask.parquet").read_bytes()

@@ -28,7 +28,7 @@ from sim.sweep.lanes import (
 )
 from sim.sweep.table import lane_sweep_table
 
-from .conftest import COMMITTEE_2018, NEGOTIATED, OIL_CAP_2022, RELIEF_2019
+from .conftest import COMMITTEE_2018, NEGOTIATED, OIL_CAP_2022, RELIEF_2019, local_dask_cluster
 
 KEYS = [
     "members.CHN.pressure",
@@ -179,15 +179,7 @@ def test_a_dask_cluster_and_a_resumed_run_give_the_same_table(tmp_path, monkeypa
     assert not out.exists()
     again = run_sweep(sweep, out)
     assert again.units_resumed == 3 and out.read_bytes() == whole.read_bytes()
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1,
-        processes=False,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        protocol="tcp",
-        dashboard_address=None,
-    ) as cluster:
+    with local_dask_cluster() as cluster:
         run_sweep(sweep, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address)
     assert (tmp_path / "dask.parquet").read_bytes() == whole.read_bytes()
 

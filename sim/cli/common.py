@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -166,3 +166,8 @@ def exit_interrupted(exc) -> NoReturn:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting now: a second Ctrl-C changes nothing
     raise typer.Exit(130)
+
+
+def replicates_option(help: str) -> Any:
+    """``--replicates`` / ``-n``: lanes per scenario, at most :data:`MAX_RUN_REPLICATES`."""
+    return typer.Option("--replicates", "-n", min=1, max=MAX_RUN_REPLICATES, help=help)

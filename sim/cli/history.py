@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (
-    MAX_RUN_REPLICATES,
     JsonFlag,
     PosteriorDraws,
     ProgressBar,
@@ -21,6 +20,7 @@ from sim.cli.common import (
     flags_for,
     load_all_or_fail,
     load_posterior_or_fail,
+    replicates_option,
 )
 
 
@@ -40,13 +40,7 @@ def compare(
     ],
     replicates: Annotated[
         int,
-        typer.Option(
-            "--replicates",
-            "-n",
-            min=1,
-            max=MAX_RUN_REPLICATES,
-            help="Lanes per file (each file's lanes are kept, as in run).",
-        ),
+        replicates_option("Lanes per file (each file's lanes are kept, as in run)."),
     ] = 10_000,
     seed: Annotated[
         int, typer.Option("--seed", "-s", min=0, help="Root seed (the same for every file).")

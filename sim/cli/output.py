@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (
-    MAX_RUN_REPLICATES,
     PosteriorDraws,
     ProgressBars,
     RootSeed,
@@ -18,6 +17,7 @@ from sim.cli.common import (
     fail,
     load_all_or_fail,
     load_posterior_or_fail,
+    replicates_option,
 )
 
 
@@ -70,13 +70,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="The page (.html).")] = Path("results/report.html"),
     replicates: Annotated[
         int,
-        typer.Option(
-            "--replicates",
-            "-n",
-            min=1,
-            max=MAX_RUN_REPLICATES,
-            help="Lanes per scenario (each scenario's lanes are kept, as in run).",
-        ),
+        replicates_option("Lanes per scenario (each scenario's lanes are kept, as in run)."),
     ] = 10_000,
     seed: RootSeed = 0,
     posterior: PosteriorDraws = None,

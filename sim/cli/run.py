@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 import typer
 
 from sim.cli.common import (
-    MAX_RUN_REPLICATES,
     JsonFlag,
     PosteriorDraws,
     RootSeed,
@@ -24,6 +23,7 @@ from sim.cli.common import (
     load_or_fail,
     load_posterior_or_fail,
     load_scenario,
+    replicates_option,
 )
 from sim.errors import InputError
 
@@ -32,14 +32,10 @@ def run(
     scenario_file: ScenarioFile,
     replicates: Annotated[
         int,
-        typer.Option(
-            "--replicates",
-            "-n",
-            min=1,
-            max=MAX_RUN_REPLICATES,
-            help="Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
+        replicates_option(
+            "Independent lanes, at most 20,000,000 (counted chunk by chunk: memory does not grow "
             "with lanes; with --out, --explain or --posterior every lane is kept: about 45 bytes each, a "
-            "peak of 1.1 GB at the maximum).",
+            "peak of 1.1 GB at the maximum)."
         ),
     ] = 10_000,
     seed: RootSeed = 0,
