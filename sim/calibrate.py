@@ -35,7 +35,6 @@ from sim.likelihood import (
     parse_params,
     total_log_likelihood,
 )
-from sim.moved import moved_names
 from sim.parameters import FITTED, SPECS
 from sim.scenario import Scenario
 
@@ -347,21 +346,6 @@ __all__ = [
     "parse_params",
     "prior_center",
 ]
-
-
-# Moved out (those modules import this one); still importable from here, on first use.
-__getattr__ = moved_names(
-    __name__,
-    {
-        name: ("sim.rolling", name)
-        for name in ("ROLLING_FROM", "RollingForecast", "rolling", "rolling_baselines", "rolling_summary")
-    }
-    | {
-        name: ("sim.presets", name)
-        for name in ("DEFAULTS_PATH", "defaults_command", "defaults_text", "write_defaults")
-    }
-    | {"format_calibration": ("sim.text", "format_calibration")},
-)
 
 
 # `sim.calibrate(...)` is the public call sim.api.calibrate; the module stays importable as before.

@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
-from sim.moved import moved_names
 from sim.results import RunResult
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_CODES, YES, Outcome
 from sim.scenario import Scenario
@@ -429,31 +428,6 @@ def compare_scenarios(
         seed=seed,
         posterior=posterior.summary() if posterior is not None else None,
     )
-
-
-# Moved out (those modules import this one); still importable from here, on first use.
-__getattr__ = moved_names(
-    __name__,
-    {
-        name: ("sim.baselines", name)
-        for name in (
-            "BASELINES",
-            "BASELINE_LABELS",
-            "REGIME_BREAK_DATE",
-            "WESTERN_SPONSORS",
-            "baseline_comparisons",
-            "baseline_forecasts",
-            "positions_on_draft",
-            "_shapley_shubik",
-            "_shapley_shubik_by_formula",
-        )
-    }
-    | {
-        name: ("sim.text", name)
-        for name in ("describe_record", "describe_forecast", "format_files", "format_totals_row")
-    }
-    | {"format_report": ("sim.text", "format_comparison")},
-)
 
 
 # `sim.compare(...)` is the public call sim.api.compare; the module stays importable as before.

@@ -30,7 +30,6 @@ from matplotlib.patches import Circle, Wedge
 from matplotlib.ticker import PercentFormatter
 
 from sim.files import atomic_write
-from sim.moved import moved_names
 from sim.plot_labels import (  # noqa: F401 (re-exported: figures elsewhere import them from here)
     CONTEXT_LABELS,
     NEGOTIATION_KEYS,
@@ -396,24 +395,3 @@ def plot_results(
     from sim.grid_plots import plot_sweep
 
     return plot_sweep(frame, metadata, x, y, metric, label=str(path))
-
-
-# Moved to sim.grid_plots (which imports this module); still importable from here, on first use.
-__getattr__ = moved_names(
-    __name__,
-    {
-        name: ("sim.grid_plots", name)
-        for name in (
-            "MAX_TICKS",
-            "MAX_ANNOTATED",
-            "plot_sweep",
-            "sweep_line",
-            "sweep_heatmap",
-            "_positions",
-            "_varying",
-            "_metric_lines",
-            "_categorical_ticks",
-            "_replicates_note",
-        )
-    },
-)

@@ -79,7 +79,7 @@ def council_seats(year: int | None = None) -> tuple[list[str], np.ndarray]:
     """The fifteen codes, the five permanent members first, then a preset year's elected ten
     (sorted) or E1 ... E10 without a year; and which of them are permanent."""
     from sim.errors import InputError
-    from sim.scenario import PERMANENT_MEMBERS, builtin_councils
+    from sim.presets import PERMANENT_MEMBERS, builtin_councils
 
     if year is not None:
         councils = builtin_councils()

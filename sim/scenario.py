@@ -31,7 +31,6 @@ from scipy.special import ndtr, ndtri
 
 from sim.errors import InputError
 from sim.measures import MEASURE_TYPES, Measure, total_shift
-from sim.moved import moved_names
 from sim.resolved import MemberProfile, Scenario, parameters_for, situation_for  # noqa: F401 (re-exported)
 from sim.rules import ProposalKind
 
@@ -43,25 +42,6 @@ REQUIRED_STANCES: tuple[str, ...] = ("veto_cost", "noise")
 
 MEMBER_CODE = re.compile(r"^[A-Z]{3}$")
 TALLY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
-
-# Moved to sim.presets (which imports this module); still importable from here, on first use.
-__getattr__ = moved_names(
-    __name__,
-    {
-        name: ("sim.presets", name)
-        for name in (
-            "MAX_INPUT_BYTES",
-            "MAX_NESTING",
-            "MAX_EXTENDS",
-            "PERMANENT_MEMBERS",
-            "builtin_members",
-            "builtin_groups",
-            "builtin_councils",
-            "load_preset",
-        )
-    }
-    | {"_read_toml": ("sim.presets", "read_toml")},
-)
 
 
 class ScenarioError(InputError):

@@ -32,10 +32,11 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import InputError
+from sim.presets import read_toml as _read_toml
 from sim.results import write_table
 from sim.rules import OUTCOME_LABELS
 from sim.runner import CHUNK_LANES
-from sim.scenario import _read_toml, load_scenario
+from sim.scenario import load_scenario
 from sim.sweep import Sweep, SweepReport, check_points, run_sweep
 from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
 from sim.sweep.lanes import lane_problems

@@ -10,16 +10,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibrate import (
-    DEFAULT_PARAMS,
-    DEFAULTS_PATH,
-    fit,
-    rolling,
-    rolling_summary,
-)
+from sim.calibrate import DEFAULT_PARAMS, fit
 from sim.cli import app
 from sim.compare import record_of
 from sim.likelihood import CalibrationError, parse_params
+from sim.presets import DEFAULTS_PATH
+from sim.rolling import rolling, rolling_summary
 from sim.rules import NO, OUTCOME_LABELS, YES
 from sim.runner import run
 from sim.scenario import load_scenario, scenario_from_dict

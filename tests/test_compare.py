@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from sim.baselines import baseline_comparisons, baseline_forecasts, positions_on_draft
 from sim.cli import app
-from sim.compare import (
-    CompareError,
-    baseline_comparisons,
-    baseline_forecasts,
-    compare_result,
-    positions_on_draft,
-    totals,
-)
+from sim.compare import CompareError, compare_result, totals
 from sim.results import RunResult
 from sim.rules import ABSTAIN, NO, YES, Outcome
 from sim.scenario import scenario_from_dict
@@ -393,7 +387,7 @@ def test_shapley_shubik_by_formula_matches_enumeration_and_serves_large_councils
     """The weighted-mean baseline needs Shapley-Shubik indices; enumeration stops at 20 members
     (compare on a council of 21+ raised ValueError): the counting formula gives the same numbers
     where both work, and any size beyond."""
-    from sim.compare import _shapley_shubik, _shapley_shubik_by_formula
+    from sim.baselines import _shapley_shubik, _shapley_shubik_by_formula
     from sim.rules import rule_for
 
     for permanent, quota in (((True,) * 5 + (False,) * 10, None), ((True,) * 3 + (False,) * 9, 7)):

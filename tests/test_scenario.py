@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.scenario import ScenarioError, Stance, builtin_councils, builtin_members, load_scenario
+from sim.presets import builtin_councils, builtin_members
+from sim.scenario import ScenarioError, Stance, load_scenario
 
 from .conftest import HISTORY, MINIMAL
 

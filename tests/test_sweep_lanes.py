@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 import sim.sweep as sweep_module
 from sim.cli import app
+from sim.presets import read_toml as _read_toml
 from sim.results import read_metadata
 from sim.rules import Outcome
 from sim.runner import simulate_chunk
-from sim.scenario import _read_toml, load_scenario, scenario_from_dict
+from sim.scenario import load_scenario, scenario_from_dict
 from sim.sweep import SweepError, _save_unit, load_sweep, run_sweep, sweep_table, work_dir_for
 from sim.sweep.design import DesignError
 from sim.sweep.lanes import (

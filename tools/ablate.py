@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from sim import model as council_model
-from sim.calibrate import default_params, rolling, rolling_summary
+from sim.calibrate import default_params
 from sim.compare import by_date
+from sim.rolling import rolling, rolling_summary
 from sim.scenario import load_scenario
 
 HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "history"

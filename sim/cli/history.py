@@ -53,7 +53,8 @@ def compare(
     progress: ProgressBar = True,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
-    from sim.compare import compare_scenarios, format_report
+    from sim.compare import compare_scenarios
+    from sim.text import format_comparison as format_report
 
     scenarios = _load_history_files(scenario_files, preset)
     draws = load_posterior_or_fail(posterior)
@@ -121,16 +122,11 @@ def calibrate(
 ) -> None:
     """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
     with --posterior, sample their posterior around the fit."""
-    from sim.calibrate import (
-        DEFAULT_PARAMS,
-        DEFAULTS_PATH,
-        defaults_command,
-        defaults_text,
-        format_calibration,
-        parse_params,
-    )
+    from sim.calibrate import DEFAULT_PARAMS, parse_params
     from sim.calibrate import calibrate as run_calibration
-    from sim.calibrate import write_defaults as write_parameters
+    from sim.presets import DEFAULTS_PATH, defaults_command, defaults_text
+    from sim.presets import write_defaults as write_parameters
+    from sim.text import format_calibration
 
     if out is not None and out.suffix.lower() != ".toml":
         fail([f"--out: {out}: a parameters file must end in .toml"])

@@ -26,14 +26,9 @@ import numpy as np
 
 from sim import __version__
 from sim.errors import InputError
+from sim.presets import read_toml as _read_toml
 from sim.runner import CHUNK_LANES, chunk_bounds
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    _read_toml,
-    load_scenario,
-    scenario_from_dict,
-)
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep.design import (
     Design,
     DesignError,
