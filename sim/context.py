@@ -6,11 +6,11 @@ DPRK and the great powers have done. The reactions depend on the member's own st
 - **Provocation** raises ideal pressure: half of the reaction is common to all members (the
   non-proliferation norm: China and Russia voted for every resolution that answered a nuclear
   test), half in proportion to the member's pressure stance.
-- **Talks under way** lower the ideal pressure of reciprocity-minded members: the restraint
-  members show while negotiations are on (China and Russia asked for it through 2018-19). The
-  stock of unreciprocated DPRK steps (``sim/situation.py``) is shown with the situation but moves
-  nothing: a response to it fitted to 0 and, switched off, the rolling forecast kept every
-  outcome and gained log-likelihood (README, ablations), so it went.
+- **Talks and DPRK steps move nothing.** Responses to talks under way and to the stock of
+  unreciprocated DPRK steps (the restraint and the "action for action" China and Russia asked
+  for) were in the model; each, switched off, left every out-of-sample outcome as it was and the
+  log-likelihood no worse (README, ablations), so both went. The series are still shown with
+  the situation (``sim/situation.py``).
 - **Great-power tension** lowers the cost of an objection: relations are already bad.
 
 Ideal points live on the regime's own pressure scale (``sim/measures.py``), and have memory
@@ -42,8 +42,7 @@ class ContextEffect:
     def ideal_pressure(self, pressure: np.ndarray, reciprocity: np.ndarray) -> np.ndarray:
         s, p = self.situation, self.params
         reaction = p.provocation_response * s.provocation * (NORM_SHARE + (1 - NORM_SHARE) * pressure)
-        restraint = p.talks_restraint * float(s.talks_under_way)
-        return pressure + reaction - reciprocity * restraint
+        return pressure + reaction
 
     def ideal_reciprocity(self, reciprocity: np.ndarray) -> np.ndarray:
         return np.asarray(reciprocity, dtype=float)

@@ -91,16 +91,6 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         prior_sd=0.1,
     ),
     ParameterSpec(
-        "talks_restraint",
-        0.0,
-        2.0,
-        True,
-        False,
-        0.1,
-        "Fall in ideal pressure while talks are under way, per unit of reciprocity stance.",
-        prior_sd=0.1,
-    ),
-    ParameterSpec(
         "tension_veto_discount",
         0.0,
         1.0,
@@ -224,7 +214,6 @@ class ModelParameters:
     sponsor_affinity: Any
     noise_scale: Any
     provocation_response: Any
-    talks_restraint: Any
     tension_veto_discount: Any
     shared_veto_discount: Any
     ga_pressure_mid: Any

@@ -53,7 +53,6 @@ PARAMETER_LABELS = {
     "sponsor_affinity": "Weight of ties to the sponsors",
     "noise_scale": "Noise scale (x every member's noise)",
     "provocation_response": "Rise in ideal pressure per unit of provocation",
-    "talks_restraint": "Fall in ideal pressure while talks are under way",
     "tension_veto_discount": "Discount of objection costs at full tension (0-1)",
     "shared_veto_discount": "Discount of a shared objection's cost (0-1)",
     "ga_pressure_mid": "Pressure stance at UNGA ideal point 0",

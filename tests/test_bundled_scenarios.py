@@ -16,7 +16,6 @@ FITTED = {
     "decision.sponsor_affinity": 0.781,
     "decision.noise_scale": 1.511,
     "decision.provocation_response": 0.0,
-    "decision.talks_restraint": 0.0,
     "decision.tension_veto_discount": 0.880,
     "decision.shared_veto_discount": 0.0,
     "decision.ga_pressure_mid": 0.830,

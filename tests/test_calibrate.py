@@ -82,7 +82,6 @@ PINNED_SYNTHETIC = {
     "consensus_norm": 0.0,
     "sponsor_affinity": 0.0,
     "provocation_response": 0.0,
-    "talks_restraint": 0.0,
 }
 """The other global parameters, fixed in both the generating and the fitted model."""
 

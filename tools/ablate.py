@@ -2,7 +2,7 @@
 the figures of README's ablation table and of its comparison with the old fitted templates.
 
     python tools/ablate.py                                   # the model as shipped
-    python tools/ablate.py --off talks_restraint              # a mechanism held at 0, not fitted
+    python tools/ablate.py --off shared_veto_discount         # a mechanism held at 0, not fitted
     python tools/ablate.py --preset old-members.toml         # stances from a preset file
     python tools/ablate.py --without deference               # elected members' holds not weighed by need
 """
