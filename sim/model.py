@@ -1,9 +1,9 @@
 """The Council as a Mesa model: rounds of talks, then a vote, for R lanes at once.
 
-Each ``step()`` is one round of talks: the members work out, together, how likely each is to
-object (:meth:`CouncilModel.settle`), and the penholder reads that canvass and softens its text
-where the draft would not be adopted. The step after the last round is the vote. ``run_model()``
-does all of it.
+Each ``step()`` is one round of talks: the penholder concedes part of the way to the weakest text
+a member who can block would choose (:mod:`sim.penholders`). The step after the last round is the
+vote: the members work out, together, how likely each is to object (:meth:`CouncilModel.settle`),
+the penholder canvasses their intentions, and they vote. ``run_model()`` does all of it.
 
 **One penholder behaviour for every file** (the first sponsor drafts; its behaviour is a class of
 :mod:`sim.penholders`, the default for every shipped file), after the setter model (Romer & Rosenthal
@@ -314,11 +314,6 @@ class CouncilModel(mesa.Model):
             return np.full(1, np.inf)
         demanded = self.preferred_scales()[self.blockers].min(axis=0)
         return np.maximum(demanded, self.params.min_text_scale)
-
-    def objectors(self) -> np.ndarray:
-        """Per lane (compact where lanes agree): whether a member who can block wants a weaker
-        text than the one on the table (and so presses for concessions)."""
-        return self.negotiating_target() < self._text_scale
 
     def _penholder_softens(self) -> None:
         """One round of talks: the penholder's behaviour (:mod:`sim.penholders`) may soften."""

@@ -1,8 +1,8 @@
 """Penholder behaviours: how the drafter negotiates its text, and when it calls the vote.
 
 Each behaviour is one small class (Axelrod's strategies are the model): a docstring with the
-practice or source it reflects, ``soften`` for one round of talks and ``withdraws`` for the
-canvass before the vote. Subclassing :class:`Penholder` with a ``name`` registers it; a scenario
+practice or source it reflects, ``soften`` for one round of talks and ``calls_vetoed_vote`` for
+the canvass before the vote. Subclassing :class:`Penholder` with a ``name`` registers it; a scenario
 picks one with ``negotiation.penholder = "<name>"``, and ``tests/test_penholders.py`` holds every
 registered behaviour to the same contract. The shipped files use the default,
 :class:`ConcedingPenholder`, for every decision.
