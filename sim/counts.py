@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.results import RunResult, lane_slices, pack_sets, unpack_set, wilson_interval
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VOTE_ORDER = (("yes", YES), ("no", NO), ("abstain", ABSTAIN), ("not_cast", NOT_CAST))
 
@@ -152,35 +154,49 @@ class RunCounts:
 
     # -- the analysis (RunResult's methods of the same names use these) --------------------------
 
-    def outcome_table(self) -> pd.DataFrame:
-        """Probability of each outcome with its 95% Wilson interval."""
+    def outcome_rows(self) -> list[dict[str, Any]]:
+        """Each outcome's count and probability with its 95% Wilson interval, as plain rows
+        (what :meth:`outcome_table` tabulates; the summary needs no pandas)."""
         low, high = wilson_interval(self.outcomes, self.lanes)
         if self.parameter_uncertainty is not None:  # parameter uncertainty too (sim/posterior.py)
             low = np.minimum(low, self.parameter_uncertainty.low)
             high = np.maximum(high, self.parameter_uncertainty.high)
-        return pd.DataFrame(
+        probability = self.outcomes / self.lanes
+        return [
             {
-                "outcome": OUTCOME_LABELS,
-                "count": self.outcomes,
-                "probability": self.outcomes / self.lanes,
-                "ci_low": low,
-                "ci_high": high,
+                "outcome": label,
+                "count": int(self.outcomes[index]),
+                "probability": float(probability[index]),
+                "ci_low": float(low[index]),
+                "ci_high": float(high[index]),
             }
-        )
+            for index, label in enumerate(OUTCOME_LABELS)
+        ]
+
+    def outcome_table(self) -> pd.DataFrame:
+        """Probability of each outcome with its 95% Wilson interval."""
+        import pandas as pd
+
+        return pd.DataFrame(self.outcome_rows())
+
+    def tally_shares(self) -> dict[str, float]:
+        """Share of lanes with each yes-no-abstain tally (lanes put to the vote only), most
+        common first, ties in tally order (what :meth:`tallies` tabulates)."""
+        total = sum(self.tally_counts.values())
+        keys = sorted(self.tally_counts)
+        shares = [(tally_text(key, len(self.codes)), self.tally_counts[key] / total) for key in keys]
+        return dict(sorted(shares, key=lambda item: -item[1]))
 
     def tallies(self) -> pd.Series:
-        """Share of lanes with each yes-no-abstain tally (lanes put to the vote only), most
-        common first."""
-        total = sum(self.tally_counts.values())
-        if not total:
-            return pd.Series(dtype=float, name="share")
-        keys = sorted(self.tally_counts)
-        labels = [tally_text(k, len(self.codes)) for k in keys]
-        series = pd.Series(np.array([self.tally_counts[k] for k in keys]) / total, index=labels, name="share")
-        series.index.name = "tally"
-        return series.sort_values(ascending=False, kind="stable")
+        """:meth:`tally_shares` as a Series named ``share``, indexed by ``tally``."""
+        import pandas as pd
 
-    def member_table(self) -> pd.DataFrame:
+        shares = self.tally_shares()
+        series = pd.Series(list(shares.values()), index=list(shares), name="share", dtype=float)
+        series.index.name = "tally"
+        return series
+
+    def member_rows(self) -> list[dict[str, Any]]:
         """Each member's share of yes / no / abstain / not asked (over all lanes) and how often
         its "no" vetoed (resolutions) or blocked (consensus bodies) the draft."""
         assert self.votes is not None and self.defeated is not None
@@ -199,7 +215,13 @@ class RunCounts:
                     "defeated": int(self.defeated[index]) / self.lanes,
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
+
+    def member_table(self) -> pd.DataFrame:
+        """:meth:`member_rows` as a table."""
+        import pandas as pd
+
+        return pd.DataFrame(self.member_rows())
 
     def defeaters(self) -> dict[str, float]:
         """Members whose "no" vetoed or blocked the draft in some lane -> share of lanes."""
@@ -230,26 +252,21 @@ class RunCounts:
     def summary(self) -> dict[str, Any]:
         """What ``RunResult.summary()`` gives for the same lanes (``unsc-sim run --json``)."""
         outcomes = {
-            row.outcome: {
-                "probability": row.probability,
-                "ci_low": row.ci_low,
-                "ci_high": row.ci_high,
-                "count": int(row.count),
-            }
-            for row in self.outcome_table().itertuples()
+            row["outcome"]: {key: row[key] for key in ("probability", "ci_low", "ci_high", "count")}
+            for row in self.outcome_rows()
         }
-        tallies = self.tallies()
+        tallies = self.tally_shares()
         return {
             **self.metadata(),
             "most_likely_outcome": max(outcomes, key=lambda label: outcomes[label]["count"]),
             "outcomes": outcomes,
             "also_fell_short": self.vetoed_fell_short / self.vetoed if self.vetoed else 0.0,
             "modal_tally": self.modal_tally(),
-            "tallies": {k: float(v) for k, v in tallies.head(10).items()},
+            "tallies": dict(list(tallies.items())[:10]),
             "defeated_by": self.defeaters(),
             "modal_defeaters": self.modal_defeaters(),
             "mean_text_scale": self.text_scale_sum / self.lanes,
-            "members": self.member_table().to_dict(orient="records"),
+            "members": self.member_rows(),
         }
 
 

@@ -13,6 +13,7 @@ estimate forward and says so in ``carried_forward_from``.
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 from importlib import resources
@@ -45,6 +46,18 @@ def _read_csv(name: str) -> pd.DataFrame:
 
     with resources.files("sim.data").joinpath(name).open("r", encoding="utf-8") as handle:
         return pd.read_csv(handle, keep_default_na=False, na_values=[""])
+
+
+@functools.lru_cache(maxsize=4)
+def columns(name: str, *wanted: str) -> tuple[tuple[str, ...], ...]:
+    """The ``wanted`` columns of a shipped table, row by row, as strings ("" where empty), read
+    without pandas: every scenario load looks up stances here, and pandas would double the
+    start-up of a ``run``."""
+    with resources.files("sim.data").joinpath(name).open("r", encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        where = [header.index(column) for column in wanted]
+        return tuple(tuple(row[index] for index in where) for row in reader)
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from sim import mesa_core as mesa
 from sim.lanes import PerLane, full_lanes
 from sim.rules import ABSTAIN, NO, NOT_CAST, YES
 from sim.scenario import MemberProfile

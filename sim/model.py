@@ -32,17 +32,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
-from scipy.special import ndtr
 
+from sim import mesa_core as mesa
 from sim.context import ContextEffect
 from sim.lanes import PerLane, full_lanes
+from sim.lean_import import lean_import
 from sim.measures import change_and_reversion
 from sim.member import Member
 from sim.penholders import canvass_withdraws, penholder
 from sim.rules import NOT_CAST, Decision, Outcome, decide, outcome_probabilities, rule_for
 from sim.scenario import Scenario
+
+try:  # the standard normal CDF: SciPy's ufunc, without scipy.special's __init__
+    ndtr = lean_import("scipy.special", "_ufuncs").ndtr
+except (ImportError, AttributeError):  # a SciPy that keeps it elsewhere
+    from scipy.special import ndtr
 
 
 @functools.lru_cache(maxsize=1)
@@ -140,19 +145,22 @@ class CouncilModel(mesa.Model):
         self.votes: np.ndarray | None = None
         self.outcome: Decision | None = None
         self.collect = collect
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "round": "round",
-                "p_adopted": lambda m: float(np.mean(m.p_adopted())),
-                "mean_text_scale": lambda m: float(m.text_scale.mean()),
-                "withdrawn": lambda m: float(m.withdrawn.mean()),
-            },
-            agent_reporters={
-                "ideal_pressure": lambda a: float(a.ideal_pressure.mean()),
-                "ideal_reciprocity": lambda a: float(a.ideal_reciprocity.mean()),
-            },
-        )
+        self.datacollector: mesa.DataCollector | None = None
+        """Mesa's collector of rounds and ideal points, made only when ``collect`` is set (its
+        module imports pandas, which a run without collection does not need)."""
         if collect:
+            self.datacollector = mesa.DataCollector(
+                model_reporters={
+                    "round": "round",
+                    "p_adopted": lambda m: float(np.mean(m.p_adopted())),
+                    "mean_text_scale": lambda m: float(m.text_scale.mean()),
+                    "withdrawn": lambda m: float(m.withdrawn.mean()),
+                },
+                agent_reporters={
+                    "ideal_pressure": lambda a: float(a.ideal_pressure.mean()),
+                    "ideal_reciprocity": lambda a: float(a.ideal_reciprocity.mean()),
+                },
+            )
             self.datacollector.collect(self)
 
     # -- helpers ------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ class CouncilModel(mesa.Model):
         else:
             self._hold_vote()
             self.running = False
-        if self.collect:
+        if self.datacollector is not None:
             self.datacollector.collect(self)
 
     def preferred_scales(self) -> np.ndarray:

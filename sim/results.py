@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim import __version__
 from sim.files import atomic_write, atomic_write_group
@@ -20,6 +19,8 @@ from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, VOTE_LABELS, YES
 from sim.scenario import Scenario
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.counts import RunCounts
 
 Z_95 = 1.959963984540054
@@ -169,6 +170,8 @@ class RunResult:
 
     def _defeater_labels(self, part: slice | None = None) -> pd.Categorical:
         """Per lane (of ``part``), the vetoing / blocking members joined by "+" ("" if none)."""
+        import pandas as pd
+
         defeated_by = self.defeated_by[:, part] if part is not None else self.defeated_by
         lanes = defeated_by.shape[1]
         categories: dict[bytes, int] = {}

@@ -27,7 +27,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from scipy.special import ndtr, ndtri
 
 from sim.errors import InputError
 from sim.measures import MEASURE_TYPES, Measure, total_shift
@@ -141,6 +140,8 @@ class Stance(_Strict):
 def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     """Normal(mean, sd) truncated to [0, 1], by inverse-CDF sampling: exactly one draw a lane,
     so the stream of random numbers does not depend on rejection luck."""
+    from scipy.special import ndtr, ndtri
+
     lo, hi = ndtr((0.0 - mean) / sd), ndtr((1.0 - mean) / sd)
     return np.clip(mean + sd * ndtri(rng.uniform(lo, hi, n)), 0.0, 1.0)
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.gapositions import load_positions, load_states
+from sim.gapositions import POSITIONS_FILE, STATES_FILE, columns
 from sim.parameters import ModelParameters
 
 ELECTED_DEFAULTS: dict[str, float] = {"veto_cost": 0.85, "noise": 0.08}
@@ -68,30 +68,28 @@ class Position:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[int, float]]:
-    """Code -> year -> ideal point, for the years with an estimate (``sim.gapositions`` reads
-    the shipped table)."""
-    rows = load_positions().dropna(subset=["ideal_point"])
+    """Code -> year -> ideal point, for the years with an estimate (the shipped table)."""
     table: dict[str, dict[int, float]] = {}
-    for code, year, value in zip(rows["code"], rows["year"], rows["ideal_point"]):
-        table.setdefault(str(code), {})[int(year)] = float(value)
+    for code, year, ideal_point in columns(POSITIONS_FILE, "code", "year", "ideal_point"):
+        if ideal_point:
+            table.setdefault(code, {})[int(year)] = float(ideal_point)
     return table
 
 
 @lru_cache(maxsize=1)
 def _dprk_votes() -> dict[str, dict[int, int]]:
     """Code -> year -> the recorded vote on the DPRK human-rights resolution (+1, 0, -1)."""
-    rows = load_positions()
-    rows = rows[rows["dprk_hr_vote"].isin(list(DPRK_VOTE_CODES))]
     votes: dict[str, dict[int, int]] = {}
-    for code, year, vote in zip(rows["code"], rows["year"], rows["dprk_hr_vote"]):
-        votes.setdefault(str(code), {})[int(year)] = DPRK_VOTE_CODES[str(vote)]
+    for code, year, vote in columns(POSITIONS_FILE, "code", "year", "dprk_hr_vote"):
+        if vote in DPRK_VOTE_CODES:
+            votes.setdefault(code, {})[int(year)] = DPRK_VOTE_CODES[vote]
     return votes
 
 
 @lru_cache(maxsize=1)
 def state_names() -> dict[str, str]:
     """ISO3 code -> name of every state in the General Assembly record."""
-    return {str(code): str(name) for code, name in load_states()["name"].items()}
+    return dict(columns(STATES_FILE, "code", "name"))  # type: ignore[arg-type]
 
 
 def position(code: str, year: int) -> Position | None:

@@ -1,0 +1,27 @@
+"""Mesa's ``Agent``, ``Model`` and ``DataCollector``, without the cost of ``import mesa``.
+
+The council model needs these three classes, whose modules import only numpy and the standard
+library; ``mesa/__init__.py`` imports all of Mesa (see :mod:`sim.lean_import`). ``DataCollector``
+is fetched on first use, as its module imports pandas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.lean_import import lean_import
+
+if TYPE_CHECKING:
+    from mesa.datacollection import DataCollector
+
+__all__ = ["Agent", "DataCollector", "Model"]
+
+Agent = lean_import("mesa", "agent").Agent
+Model = lean_import("mesa", "model").Model
+
+
+def __getattr__(name: str) -> object:
+    """``DataCollector`` on first use (PEP 562)."""
+    if name == "DataCollector":
+        return lean_import("mesa", "datacollection").DataCollector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,85 @@
+"""``sim.lean_import``: a package's module without its ``__init__``, and the package still whole
+for anyone who asks it for more."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh(code: str) -> dict:
+    """Run ``code`` in a new interpreter; it ends by printing one JSON object."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+MESA_CORE_IS_LIGHT = tuple(int(part) for part in version("mesa").split(".")[:2]) < (3, 4)
+"""Mesa 3.3's ``mesa.agent`` and ``mesa.model`` import only numpy; from 3.4 ``mesa.agent`` imports
+pandas and ``mesa.model`` ``mesa.experimental`` (and so scipy), whatever the package's ``__init__``."""
+
+
+@pytest.mark.skipif(not MESA_CORE_IS_LIGHT, reason="Mesa >= 3.4: mesa.agent itself imports pandas")
+def test_the_model_loads_without_the_rest_of_mesa_pandas_or_scipy_special():
+    seen = fresh(
+        "import json, sys\n"
+        "import sim.model\n"
+        "heavy = ['pandas', 'networkx', 'scipy.spatial', 'mesa.space', 'mesa.batchrunner', 'tqdm']\n"
+        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules],\n"
+        "                  'special_init_ran': 'gammaln' in vars(sys.modules['scipy.special'])}))"
+    )
+    assert seen == {"loaded": [], "special_init_ran": False}
+
+
+def test_the_packages_finish_themselves_when_asked_for_more():
+    seen = fresh(
+        "import json\n"
+        "from sim import mesa_core\n"
+        "import sim.model\n"
+        "import mesa\n"
+        "from scipy.special import gammaln, ndtr\n"
+        "from sim.model import ndtr as model_ndtr\n"
+        "print(json.dumps({'batch_run': callable(mesa.batch_run), 'version': mesa.__version__,\n"
+        "                  'same_agent': mesa.Agent is mesa_core.Agent, 'same_model': mesa.Model is mesa_core.Model,\n"
+        "                  'space': hasattr(mesa, 'space'), 'gammaln': float(gammaln(4.0)),\n"
+        "                  'same_ndtr': model_ndtr is ndtr}))"
+    )
+    assert (
+        seen["batch_run"]
+        and seen["same_agent"]
+        and seen["same_model"]
+        and seen["space"]
+        and seen["same_ndtr"]
+    )
+    assert seen["version"].startswith("3.")
+    assert abs(seen["gammaln"] - 1.791759469228055) < 1e-12  # log(3!)
+
+
+def test_a_name_the_package_lacks_is_still_an_attribute_error():
+    seen = fresh(
+        "import json\n"
+        "from sim.lean_import import lean_import\n"
+        "lean_import('mesa', 'agent')\n"
+        "import mesa\n"
+        "try:\n    mesa.no_such_name\n    raised = False\nexcept AttributeError:\n    raised = True\n"
+        "print(json.dumps({'raised': raised, 'model': callable(mesa.Model)}))"
+    )
+    assert seen == {"raised": True, "model": True}
+
+
+def test_an_already_imported_package_is_left_as_it_is():
+    seen = fresh(
+        "import json, mesa\n"
+        "before = mesa\n"
+        "from sim.lean_import import lean_import\n"
+        "agent = lean_import('mesa', 'agent')\n"
+        "import mesa as after\n"
+        "print(json.dumps({'same': before is after, 'agent': agent.Agent is after.Agent}))"
+    )
+    assert seen == {"same": True, "agent": True}
