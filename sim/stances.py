@@ -67,23 +67,19 @@ class Position:
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, dict[int, float]]:
-    """Code -> year -> ideal point, for the years with an estimate (the shipped table)."""
+def _positions() -> tuple[dict[str, dict[int, float]], dict[str, dict[int, int]]]:
+    """From the shipped table, in one pass: code -> year -> ideal point (years with an estimate),
+    and code -> year -> the recorded vote on the DPRK human-rights resolution (+1, 0, -1)."""
     table: dict[str, dict[int, float]] = {}
-    for code, year, ideal_point in columns(POSITIONS_FILE, "code", "year", "ideal_point"):
+    votes: dict[str, dict[int, int]] = {}
+    for code, year, ideal_point, vote in columns(
+        POSITIONS_FILE, "code", "year", "ideal_point", "dprk_hr_vote"
+    ):
         if ideal_point:
             table.setdefault(code, {})[int(year)] = float(ideal_point)
-    return table
-
-
-@lru_cache(maxsize=1)
-def _dprk_votes() -> dict[str, dict[int, int]]:
-    """Code -> year -> the recorded vote on the DPRK human-rights resolution (+1, 0, -1)."""
-    votes: dict[str, dict[int, int]] = {}
-    for code, year, vote in columns(POSITIONS_FILE, "code", "year", "dprk_hr_vote"):
         if vote in DPRK_VOTE_CODES:
             votes.setdefault(code, {})[int(year)] = DPRK_VOTE_CODES[vote]
-    return votes
+    return table, votes
 
 
 @lru_cache(maxsize=1)
@@ -95,14 +91,15 @@ def state_names() -> dict[str, str]:
 def position(code: str, year: int) -> Position | None:
     """The state's GA position in ``year`` (the last earlier year it voted, for later years);
     None if it has none up to that year."""
-    years = _table().get(code)
+    table, dprk_votes = _positions()
+    years = table.get(code)
     if not years:
         return None
     known = [y for y in years if y <= year]
     if not known:
         return None
     used = max(known)
-    votes = _dprk_votes().get(code, {})
+    votes = dprk_votes.get(code, {})
     voted = [y for y in votes if y <= year]
     if voted:
         latest = max(voted)
