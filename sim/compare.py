@@ -397,25 +397,14 @@ def compare_scenarios(
     """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``; each lane at its own
     draw of a :class:`sim.posterior.Posterior` if given) and score it and the baselines against
     the record, in date order (``progress``: a bar on stderr)."""
-    import sys
-
-    from tqdm import tqdm
-
     from sim.baselines import baseline_comparisons
+    from sim.progress import progress_bar
     from sim.runner import run
 
     ordered = by_date(scenarios)
     for scenario in ordered:
         record_of(scenario)  # fail early on a file without [history]
-    bar = tqdm(
-        ordered,
-        desc="compare",
-        unit=" files",
-        file=sys.stderr,
-        disable=not progress,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    bar = progress_bar("compare", " files", progress, ordered)
     files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in bar]
     floor = 1.0 / (2 * replicates)
     drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""

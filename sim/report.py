@@ -14,8 +14,7 @@ tables, sections) are :mod:`sim.report_html`; this module runs, assembles and wr
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from sim import __version__
 from sim.compare import CompareError, FileComparison, compare_result
 from sim.files import atomic_write_text
+from sim.progress import progress_bar
 from sim.report_html import (  # noqa: F401 (reader_text, FIGURE_*: re-exported where callers import them)
     FIGURE_COLOURS,
     FIGURE_DPI,
@@ -67,28 +67,13 @@ class ReportEntry:
     comparison: FileComparison | None
 
 
-def progress_bar(items: Sequence[Any], description: str, enabled: bool) -> Iterable[Any]:
-    """``items``, with a tqdm bar on stderr while they are worked through (if ``enabled``)."""
-    from tqdm import tqdm
-
-    return tqdm(
-        items,
-        desc=description,
-        disable=not enabled,
-        file=sys.stderr,
-        unit=" files",
-        dynamic_ncols=True,
-        leave=False,
-    )
-
-
 def build_entries(
     scenarios: Sequence[Scenario], replicates: int, seed: int, posterior: Any = None, progress: bool = False
 ) -> list[ReportEntry]:
     """Run every scenario with the same replicates and seed (and posterior draws, if given: see
     :mod:`sim.posterior`) and compare it with its record (``progress``: a bar on stderr)."""
     entries = []
-    for scenario in progress_bar(scenarios, "report: simulating", progress):
+    for scenario in progress_bar("report: simulating", " files", progress, scenarios):
         result = run(scenario, replicates=replicates, seed=seed, posterior=posterior)
         try:
             comparison: FileComparison | None = compare_result(result)
@@ -119,7 +104,9 @@ def render_report(entries: Sequence[ReportEntry], title: str | None = None, prog
     )
     overview = overview_section(entries) if len(entries) > 1 else ""
     numbered = list(enumerate(entries, start=1))
-    sections = "".join(entry_section(i, e) for i, e in progress_bar(numbered, "report: drawing", progress))
+    sections = "".join(
+        entry_section(i, e) for i, e in progress_bar("report: drawing", " files", progress, numbered)
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

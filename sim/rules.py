@@ -174,14 +174,7 @@ def decide(
         outcome[withdrawn] = Outcome.WITHDRAWN
         defeated_by = defeated_by & ~withdrawn[None, :]
         fell_short = fell_short & ~withdrawn
-    return Decision(
-        outcome=outcome,
-        yes=yes,
-        no=no,
-        abstain=abstain,
-        defeated_by=defeated_by,
-        fell_short=fell_short,
-    )
+    return Decision(outcome, yes, no, abstain, defeated_by, fell_short)
 
 
 def outcome_probabilities(

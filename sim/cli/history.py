@@ -145,7 +145,7 @@ def calibrate(
             ]
         )
 
-    from sim.fit_progress import FitProgress
+    from sim.progress import FitProgress
 
     with FitProgress(shown=progress and not as_json) as bars:
         report = run_calibration(

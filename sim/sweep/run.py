@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.progress import progress_bar
 from sim.results import write_table
 from sim.sweep.executors import run_units
 from sim.sweep.plan import Sweep, SweepError, SweepInterrupted
@@ -137,7 +137,15 @@ def _run_locked(
     workers = max(1, min(workers, len(todo)))  # never more processes than units to run
 
     results = run_units(unit_tasks(sweep, todo, per_lane), workers, scheduler)
-    bar = _progress_bar(sweep.total_lanes, resumed_lanes, enabled=progress)
+    bar = progress_bar(
+        "sweep",
+        " lanes",
+        progress,
+        total=sweep.total_lanes,
+        initial=resumed_lanes,
+        unit_scale=True,
+        smoothing=0.1,
+    )
     saved = len(done)
     try:
         for arrays in results:
@@ -176,20 +184,4 @@ def _run_locked(
         units_resumed=len(done),
         seconds=time.perf_counter() - started,
         workers=workers,
-    )
-
-
-def _progress_bar(total: int, initial: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        disable=not enabled,
-        file=sys.stderr,
-        unit=" lanes",
-        unit_scale=True,
-        desc="sweep",
-        dynamic_ncols=True,
-        smoothing=0.1,
     )
