@@ -150,6 +150,12 @@ def only_one_runner(workers: int, scheduler: Optional[str]) -> None:
         fail(["--workers: give --workers (local processes) or --scheduler (a dask cluster), not both"])
 
 
+def engine_options(workers: int, scheduler: Optional[str], restart: bool, progress: bool) -> dict[str, Any]:
+    """What every command on the sweep engine (``sweep``, ``sensitivity``) passes it alike: where
+    to run, whether to start over, and whether to draw a bar (never under ``--json``)."""
+    return {"workers": workers, "scheduler": scheduler, "restart": restart, "progress": progress}
+
+
 def runner_name(scheduler: Optional[str], workers: int) -> str:
     """Where a sweep ran, as its report says it: "dask cluster ADDRESS" or "N process(es)"."""
     return f"dask cluster {scheduler}" if scheduler else f"{workers} process{'es' if workers > 1 else ''}"

@@ -22,6 +22,7 @@ from sim.cli.common import (
     Workers,
     check_output_path,
     echo,
+    engine_options,
     exit_interrupted,
     fail,
     flags_for,
@@ -133,15 +134,8 @@ def sweep(
             )
             if draws is not None:
                 plan = dataclasses.replace(plan, posterior=draws)
-            report = run_sweep(
-                plan,
-                out,
-                workers=workers,
-                scheduler=scheduler,
-                per_lane=per_lane,
-                restart=restart,
-                progress=progress and not as_json,
-            )
+            options = engine_options(workers, scheduler, restart, progress and not as_json)
+            report = run_sweep(plan, out, per_lane=per_lane, **options)
     except SweepInterrupted as exc:
         exit_interrupted(exc)
     runner = runner_name(scheduler, report.workers)
@@ -230,12 +224,7 @@ def sensitivity(
         with flags_for():
             plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
             result = run_sensitivity(
-                plan,
-                out,
-                workers=workers,
-                scheduler=scheduler,
-                restart=restart,
-                progress=progress and not as_json,
+                plan, out, **engine_options(workers, scheduler, restart, progress and not as_json)
             )
     except SweepInterrupted as exc:
         exit_interrupted(exc)
