@@ -2,7 +2,7 @@
 
 The council model needs these three classes, whose modules import only numpy and the standard
 library; ``mesa/__init__.py`` imports all of Mesa (see :mod:`sim.lean_import`). ``DataCollector``
-is fetched on first use, as its module imports pandas.
+is fetched on first use, with the whole package, as its module imports pandas.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ Model = lean_import("mesa", "model").Model
 
 
 def __getattr__(name: str) -> object:
-    """``DataCollector`` on first use (PEP 562)."""
+    """``DataCollector`` on first use (PEP 562), from the whole package: from Mesa 3.5 its module
+    asks the package for ``Agent`` while it loads, which only the package's ``__init__`` sets."""
     if name == "DataCollector":
-        return lean_import("mesa", "datacollection").DataCollector
+        import mesa
+
+        return mesa.DataCollector
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,3 +83,17 @@ def test_an_already_imported_package_is_left_as_it_is():
         "print(json.dumps({'same': before is after, 'agent': agent.Agent is after.Agent}))"
     )
     assert seen == {"same": True, "agent": True}
+
+
+def test_the_data_collector_comes_with_the_whole_package():
+    """From Mesa 3.5 ``mesa.datacollection`` asks the package for ``Agent`` while it loads: fetched
+    on its own, it would meet a package that has not run its ``__init__``."""
+    seen = fresh(
+        "import json\n"
+        "from sim import mesa_core\n"
+        "import sim.model\n"
+        "collector = mesa_core.DataCollector\n"
+        "import mesa\n"
+        "print(json.dumps({'same': collector is mesa.DataCollector, 'model': mesa.Model is mesa_core.Model}))"
+    )
+    assert seen == {"same": True, "model": True}
