@@ -32,6 +32,11 @@ from typing import Any
 
 import numpy as np
 import solara
+
+from sim.lean_import import whole
+
+whole("mesa")  # its visualisation asks the package for names while it loads (sim/lean_import.py)
+
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.solara_viz import UserInputs
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.lean_import import lean_import
+from sim.lean_import import lean_import, whole
 
 if TYPE_CHECKING:
     from mesa.datacollection import DataCollector
@@ -24,7 +24,5 @@ def __getattr__(name: str) -> object:
     """``DataCollector`` on first use (PEP 562), from the whole package: from Mesa 3.5 its module
     asks the package for ``Agent`` while it loads, which only the package's ``__init__`` sets."""
     if name == "DataCollector":
-        import mesa
-
-        return mesa.DataCollector
+        return whole("mesa").DataCollector
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -97,3 +97,17 @@ def test_the_data_collector_comes_with_the_whole_package():
         "print(json.dumps({'same': collector is mesa.DataCollector, 'model': mesa.Model is mesa_core.Model}))"
     )
     assert seen == {"same": True, "model": True}
+
+
+def test_whole_runs_a_put_off_init_at_once_and_only_once():
+    seen = fresh(
+        "import json, sys\n"
+        "from sim.lean_import import lean_import, whole\n"
+        "lean_import('mesa', 'agent')\n"
+        "before = 'Model' in vars(sys.modules['mesa'])\n"
+        "package = whole('mesa')\n"
+        "after = 'Model' in vars(package)\n"
+        "again = whole('mesa') is package\n"
+        "print(json.dumps({'before': before, 'after': after, 'again': again}))"
+    )
+    assert seen == {"before": False, "after": True, "again": True}
