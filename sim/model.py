@@ -297,7 +297,7 @@ class CouncilModel(mesa.Model):
         else:
             self._hold_vote()
             self.running = False
-        if self.datacollector is not None:
+        if self.collect and self.datacollector is not None:
             self.datacollector.collect(self)
 
     def preferred_scales(self) -> np.ndarray:
