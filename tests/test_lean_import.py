@@ -14,9 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fresh(code: str) -> dict:
-    """Run ``code`` in a new interpreter; it ends by printing one JSON object."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+def fresh(code: str, result: str) -> dict:
+    """Run ``code`` in a new interpreter, then evaluate ``result`` there (a dict expression)."""
+    program = f"import json\n{code}\nprint(json.dumps({result}))"
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return json.loads(done.stdout.splitlines()[-1])
 
 
@@ -28,27 +31,25 @@ pandas and ``mesa.model`` ``mesa.experimental`` (and so scipy), whatever the pac
 @pytest.mark.skipif(not MESA_CORE_IS_LIGHT, reason="Mesa >= 3.4: mesa.agent itself imports pandas")
 def test_the_model_loads_without_the_rest_of_mesa_pandas_or_scipy_special():
     seen = fresh(
-        "import json, sys\n"
+        "import sys\n"
         "import sim.model\n"
-        "heavy = ['pandas', 'networkx', 'scipy.spatial', 'mesa.space', 'mesa.batchrunner', 'tqdm']\n"
-        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules],\n"
-        "                  'special_init_ran': 'gammaln' in vars(sys.modules['scipy.special'])}))"
+        "heavy = ['pandas', 'networkx', 'scipy.spatial', 'mesa.space', 'mesa.batchrunner', 'tqdm']",
+        "{'loaded': [m for m in heavy if m in sys.modules],"
+        " 'special_init_ran': 'gammaln' in vars(sys.modules['scipy.special'])}",
     )
     assert seen == {"loaded": [], "special_init_ran": False}
 
 
 def test_the_packages_finish_themselves_when_asked_for_more():
     seen = fresh(
-        "import json\n"
         "from sim import mesa_core\n"
         "import sim.model\n"
         "import mesa\n"
         "from scipy.special import gammaln, ndtr\n"
-        "from sim.model import ndtr as model_ndtr\n"
-        "print(json.dumps({'batch_run': callable(mesa.batch_run), 'version': mesa.__version__,\n"
-        "                  'same_agent': mesa.Agent is mesa_core.Agent, 'same_model': mesa.Model is mesa_core.Model,\n"
-        "                  'space': hasattr(mesa, 'space'), 'gammaln': float(gammaln(4.0)),\n"
-        "                  'same_ndtr': model_ndtr is ndtr}))"
+        "from sim.model import ndtr as model_ndtr",
+        "{'batch_run': callable(mesa.batch_run), 'version': mesa.__version__,"
+        " 'same_agent': mesa.Agent is mesa_core.Agent, 'same_model': mesa.Model is mesa_core.Model,"
+        " 'space': hasattr(mesa, 'space'), 'gammaln': float(gammaln(4.0)), 'same_ndtr': model_ndtr is ndtr}",
     )
     assert (
         seen["batch_run"]
@@ -63,24 +64,27 @@ def test_the_packages_finish_themselves_when_asked_for_more():
 
 def test_a_name_the_package_lacks_is_still_an_attribute_error():
     seen = fresh(
-        "import json\n"
         "from sim.lean_import import lean_import\n"
         "lean_import('mesa', 'agent')\n"
         "import mesa\n"
-        "try:\n    mesa.no_such_name\n    raised = False\nexcept AttributeError:\n    raised = True\n"
-        "print(json.dumps({'raised': raised, 'model': callable(mesa.Model)}))"
+        "try:\n"
+        "    mesa.no_such_name\n"
+        "    raised = False\n"
+        "except AttributeError:\n"
+        "    raised = True",
+        "{'raised': raised, 'model': callable(mesa.Model)}",
     )
     assert seen == {"raised": True, "model": True}
 
 
 def test_an_already_imported_package_is_left_as_it_is():
     seen = fresh(
-        "import json, mesa\n"
+        "import mesa\n"
         "before = mesa\n"
         "from sim.lean_import import lean_import\n"
         "agent = lean_import('mesa', 'agent')\n"
-        "import mesa as after\n"
-        "print(json.dumps({'same': before is after, 'agent': agent.Agent is after.Agent}))"
+        "import mesa as after",
+        "{'same': before is after, 'agent': agent.Agent is after.Agent}",
     )
     assert seen == {"same": True, "agent": True}
 
@@ -89,25 +93,21 @@ def test_the_data_collector_comes_with_the_whole_package():
     """From Mesa 3.5 ``mesa.datacollection`` asks the package for ``Agent`` while it loads: fetched
     on its own, it would meet a package that has not run its ``__init__``."""
     seen = fresh(
-        "import json\n"
-        "from sim import mesa_core\n"
-        "import sim.model\n"
-        "collector = mesa_core.DataCollector\n"
-        "import mesa\n"
-        "print(json.dumps({'same': collector is mesa.DataCollector, 'model': mesa.Model is mesa_core.Model}))"
+        "from sim import mesa_core\nimport sim.model\ncollector = mesa_core.DataCollector\nimport mesa",
+        "{'same': collector is mesa.DataCollector, 'model': mesa.Model is mesa_core.Model}",
     )
     assert seen == {"same": True, "model": True}
 
 
 def test_whole_runs_a_put_off_init_at_once_and_only_once():
     seen = fresh(
-        "import json, sys\n"
+        "import sys\n"
         "from sim.lean_import import lean_import, whole\n"
         "lean_import('mesa', 'agent')\n"
         "before = 'Model' in vars(sys.modules['mesa'])\n"
         "package = whole('mesa')\n"
         "after = 'Model' in vars(package)\n"
-        "again = whole('mesa') is package\n"
-        "print(json.dumps({'before': before, 'after': after, 'again': again}))"
+        "again = whole('mesa') is package",
+        "{'before': before, 'after': after, 'again': again}",
     )
     assert seen == {"before": False, "after": True, "again": True}
