@@ -180,7 +180,7 @@ def metric_column(metric: str, codes: Sequence[str]) -> str:
     if text not in choices:
         raise SensitivityError(
             [
-                f"--metric: unknown metric {metric!r} (one of {', '.join(choices[: len(OUTCOME_LABELS)])}, "
+                f"metric: unknown metric {metric!r} (one of {', '.join(choices[: len(OUTCOME_LABELS)])}, "
                 f"or CODE_yes / CODE_no / CODE_abstain (also no:CODE) for a member of this council, "
                 f"e.g. {codes[0]}_no)"
             ]
@@ -194,9 +194,9 @@ def _bounds(params: Sequence[str]) -> list[Parameter]:
     parameters: list[Parameter] = []
     for option in params:
         key, sep, spec = (part.strip() for part in option.partition("="))
-        where = f"--param {key}"
+        where = f"params {key}"
         if not sep or not key:
-            problems.append(f"--param {option}: expected KEY=LOW:HIGH (e.g. members.CHN.pressure=0:1)")
+            problems.append(f"params {option}: expected KEY=LOW:HIGH (e.g. members.CHN.pressure=0:1)")
             continue
         try:
             key_info(key, where)
@@ -206,7 +206,7 @@ def _bounds(params: Sequence[str]) -> list[Parameter]:
         except DesignError as exc:
             problems.extend(exc.problems)
             continue
-        lanes = lane_problems([key], [parameter.kind], None, label="--param ", advice="")
+        lanes = lane_problems([key], [parameter.kind], None, label="params ", advice="")
         if lanes:
             problems.extend(lanes)
         elif not parameter.low < parameter.high:  # type: ignore[operator]
@@ -214,9 +214,9 @@ def _bounds(params: Sequence[str]) -> list[Parameter]:
         else:
             parameters.append(parameter)
     if not params:
-        problems.append("--param: give at least one KEY=LOW:HIGH")
+        problems.append("params: give at least one KEY=LOW:HIGH")
     keys = [p.key for p in parameters]
-    problems.extend(f"--param {k}: given twice" for k in sorted({k for k in keys if keys.count(k) > 1}))
+    problems.extend(f"params {k}: given twice" for k in sorted({k for k in keys if keys.count(k) > 1}))
     if problems:
         raise SensitivityError(problems)
     return parameters
@@ -247,19 +247,19 @@ def load_sensitivity(
     path = Path(path)
     problems: list[str] = []
     if method not in METHODS:
-        problems.append(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
+        problems.append(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     samples = samples if samples is not None else DEFAULT_SAMPLES.get(method, 1)
     if samples < 2:
-        problems.append(f"--samples: must be at least 2, got {samples}")
+        problems.append(f"samples: must be at least 2, got {samples}")
     elif method == "sobol" and samples & (samples - 1):
         low = 1 << (samples.bit_length() - 1)
         problems.append(
-            f"--samples: Sobol' sequences need a power of 2, got {samples} (e.g. {low} or {low * 2})"
+            f"samples: Sobol' sequences need a power of 2, got {samples} (e.g. {low} or {low * 2})"
         )
     if replicates < 1:
-        problems.append(f"--replicates: must be at least 1, got {replicates}")
+        problems.append(f"replicates: must be at least 1, got {replicates}")
     if seed < 0:
-        problems.append(f"--seed: must be a non-negative integer, got {seed}")
+        problems.append(f"seed: must be a non-negative integer, got {seed}")
     try:
         parameters = _bounds(params)
     except SensitivityError as exc:
@@ -271,14 +271,14 @@ def load_sensitivity(
     raw = _read_toml(path, str(path))
     column = metric_column(metric, scenario.codes)
     lanes = lane_problems(
-        [p.key for p in parameters], [p.kind for p in parameters], scenario.codes, label="--param ", advice=""
+        [p.key for p in parameters], [p.kind for p in parameters], scenario.codes, label="params ", advice=""
     )
     if lanes:
         raise SensitivityError(lanes)
     keys = len(parameters)
     size = samples * (keys + 2 if method == "sobol" else keys + 1)
     if size > MAX_SAMPLE_POINTS:
-        raise SensitivityError([f"--samples: {size:,} points is more than {MAX_SAMPLE_POINTS:,}"])
+        raise SensitivityError([f"samples: {size:,} points is more than {MAX_SAMPLE_POINTS:,}"])
     problem = {
         "num_vars": keys,
         "names": [p.key for p in parameters],
@@ -355,7 +355,7 @@ def run_sensitivity(
     started = time.perf_counter()
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.suffix.lower() not in {".csv", ".parquet"}:
-        raise SensitivityError([f"--out: {out_path}: must end in .csv or .parquet"])
+        raise SensitivityError([f"out: {out_path}: must end in .csv or .parquet"])
     with tempfile.TemporaryDirectory(prefix="unsc-sensitivity-") as scratch:
         table = sample_path_for(out_path) if out_path is not None else Path(scratch) / "sample.parquet"
         report = run_sweep(

@@ -4,6 +4,7 @@ Latin-hypercube samples."""
 import numpy as np
 import pytest
 
+from sim.cli.common import SWEEP_FLAGS, as_flags
 from sim.sweep.design import (
     DesignError,
     Parameter,
@@ -15,10 +16,24 @@ from sim.sweep.design import (
 )
 
 
-def problems(call) -> list[str]:
+def library_problems(call) -> list[str]:
     with pytest.raises(DesignError) as caught:
         call()
     return caught.value.problems
+
+
+def problems(call) -> list[str]:
+    """The problems as ``unsc-sim sweep`` prints them (the library names arguments)."""
+    return [as_flags(problem, SWEEP_FLAGS) for problem in library_problems(call)]
+
+
+def test_the_library_names_arguments_and_the_command_line_its_options():
+    [message] = library_problems(lambda: parse_param_option("members.CHN.pressure=0:1:0", "grid"))
+    assert message == "params members.CHN.pressure: count must be at least 1, got 0"
+    assert as_flags(message, SWEEP_FLAGS) == "--param members.CHN.pressure: count must be at least 1, got 0"
+    [message] = library_problems(lambda: build_design([], "grid"))
+    assert "`params` KEY=VALUES" in message and "--" not in message
+    assert "give --param KEY=VALUES or a [sweep] table" in as_flags(message, SWEEP_FLAGS)
 
 
 # ------------------------------------------------------------------------------- key paths

@@ -172,7 +172,7 @@ def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, smal
     with pytest.raises(SweepError) as caught:
         run_sweep(other, out)
     assert "holds unfinished work of a different sweep" in caught.value.problems[0]
-    assert "--restart" in caught.value.problems[0]
+    assert "`restart`" in caught.value.problems[0]
     restarted = run_sweep(other, out, restart=True)
     assert restarted.units_resumed == 0 and read_metadata(out)["seed"] == 6
 

@@ -210,13 +210,15 @@ def test_keys_that_cannot_go_per_lane_are_named(tmp_path):
     with pytest.raises(DesignError) as caught:
         load_sweep(OIL_CAP_2022, ["negotiation.rounds=0:4:5", "members.CHN.ties.RUS=0,1"], engine="lanes")
     assert len(caught.value.problems) == 2
-    assert "negotiation.rounds" in caught.value.problems[0] and "--engine points" in caught.value.problems[0]
-    with pytest.raises(SweepError, match="--per-lane"):
+    assert "negotiation.rounds" in caught.value.problems[0] and "`engine` points" in caught.value.problems[0]
+    with pytest.raises(SweepError, match="per_lane"):
         run_sweep(_lanes_sweep(replicates=10), tmp_path / "x.parquet", per_lane=True)
     assert not (tmp_path / "x.parquet").exists() and not work_dir_for(tmp_path / "x.parquet").exists()
     import dataclasses
 
-    with pytest.raises(SweepError, match="--posterior"):  # its lanes hold parameter draws, ours points
+    with pytest.raises(
+        SweepError, match="posterior: not with"
+    ):  # its lanes hold parameter draws, ours points
         run_sweep(
             dataclasses.replace(_lanes_sweep(replicates=10), posterior=object()), tmp_path / "x.parquet"
         )

@@ -7,6 +7,7 @@ code 2, and no result file is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,22 +114,39 @@ def load_posterior_or_fail(path: Optional[Path]):
 
 
 SWEEP_FLAGS = {
+    "params": "--param",
+    "design": "--design",
+    "samples": "--samples",
     "replicates": "--replicates",
     "seed": "--seed",
     "chunk_lanes": "--chunk-lanes",
+    "engine": "--engine",
     "out": "--out",
     "workers": "--workers",
+    "scheduler": "--scheduler",
     "per_lane": "--per-lane",
+    "restart": "--restart",
+    "posterior": "--posterior",
+    "metric": "--metric",
+    "method": "--method",
 }
-"""The library's argument names (sim.sweep) and the options that set them."""
+"""The sweep engine's argument names (``sim.sweep``, ``sim.sensitivity``) and the options that
+set them."""
+
+ARGUMENT = re.compile(r"^([a-z_]+)(?=[: ])|`([a-z_]+)`")
+"""Where a library message names an argument: its first word, or a name in backticks."""
 
 
 def as_flags(problem: str, flags: dict[str, str]) -> str:
-    """A library problem ("replicates: ...") as the command line names it ("--replicates: ...")."""
-    for argument, flag in flags.items():
-        if problem.startswith(f"{argument}: "):
-            problem = flag + problem[len(argument) :]
-            break
+    """A library problem as the command line says it: an argument that starts the message
+    ("samples: ...", "params members.X: ...") or stands in backticks ("use `engine` points")
+    becomes its option ("--samples: ...", "--param members.X: ...", "use --engine points")."""
+
+    def option(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return flags.get(name, match.group(0) if match.group(1) else name)
+
+    problem = ARGUMENT.sub(option, problem)
     for argument, flag in flags.items():
         problem = problem.replace(f"larger {argument})", f"larger {flag})")
     return problem

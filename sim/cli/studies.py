@@ -221,7 +221,7 @@ def sensitivity(
         check_output_path(plot_path, "--plot", suffixes=tuple(FIGURE_FORMATS))
     only_one_runner(workers, scheduler)
     try:
-        with flags_for():
+        with flags_for(SWEEP_FLAGS):
             plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)
             result = run_sensitivity(
                 plan, out, **engine_options(workers, scheduler, restart, progress and not as_json)

@@ -7,7 +7,7 @@ plain ``{key: value}`` dicts, applied to the scenario as overrides (``sim.scenar
 whatever the scenario schema accepts can be swept and a bad value is reported like a bad file.
 Running the points is the rest of :mod:`sim.sweep`'s job; nothing here simulates.
 
-Parameters come from ``--param KEY=SPEC`` options or a scenario's ``[sweep]`` table. SPEC is
+Parameters come from ``params`` (``--param KEY=SPEC`` options) or a scenario's ``[sweep]`` table. SPEC is
 ``start:stop:count`` (a grid axis, both ends included), ``a,b,c`` (a list), or ``low:high``
 (bounds, for the random and Latin-hypercube designs). Keys are checked against the schema first,
 so a typo is named at once; values are then checked by validating every point.
@@ -332,7 +332,7 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
         if design != "grid":
             raise DesignError(
                 [
-                    f"{where}: --design {design} takes bounds low:high or a list a,b,c, "
+                    f"{where}: `design` {design} takes bounds low:high or a list a,b,c, "
                     f"not start:stop:count ({text!r})"
                 ]
             )
@@ -367,7 +367,7 @@ def parse_parameter(key: str, spec: Any, design: DesignName, where: str | None =
         if design == "grid":
             raise DesignError(
                 [
-                    f"{where}: bounds low:high are for --design random or lhs; "
+                    f"{where}: bounds low:high are for `design` random or lhs; "
                     f"a grid takes start:stop:count or a list a,b,c (got {text!r})"
                 ]
             )
@@ -393,23 +393,23 @@ def parse_param_option(option: str, design: DesignName) -> Parameter:
     key = key.strip()
     if not sep or not key:
         raise DesignError(
-            [f"--param {option}: expected KEY=VALUES (e.g. members.CHN.pressure=0:1:21), got {option!r}"]
+            [f"params {option}: expected KEY=VALUES (e.g. members.CHN.pressure=0:1:21), got {option!r}"]
         )
-    return parse_parameter(key, spec, design, where=f"--param {key}")
+    return parse_parameter(key, spec, design, where=f"params {key}")
 
 
 def build_design(
     parameters: list[Parameter],
     name: DesignName = "grid",
     samples: int | None = None,
-    where: str = "--samples",
+    where: str = "samples",
 ) -> Design:
     """Check that ``parameters`` make a design of kind ``name``; one problem per line."""
     problems: list[str] = []
     if name not in DESIGNS:
-        problems.append(f"--design: expected one of {', '.join(DESIGNS)}, got {name!r}")
+        problems.append(f"design: expected one of {', '.join(DESIGNS)}, got {name!r}")
     if not parameters:
-        problems.append("no parameters to sweep: give --param KEY=VALUES or a [sweep] table")
+        problems.append("no parameters to sweep: give `params` KEY=VALUES or a [sweep] table")
     seen: set[str] = set()
     for parameter in parameters:
         if parameter.key in seen:
@@ -417,7 +417,7 @@ def build_design(
         seen.add(parameter.key)
     if name == "grid":
         if samples is not None:
-            problems.append(f"{where}: applies to --design random or lhs, not to a grid")
+            problems.append(f"{where}: applies to `design` random or lhs, not to a grid")
     elif samples is None:
         problems.append(f"{where}: required for the {name} design (how many points to draw)")
     elif samples < 1:
@@ -429,7 +429,7 @@ def build_design(
         raise DesignError(
             [
                 f"the design has {design.size:,} points (more than {MAX_POINTS:,}): fewer values, "
-                "or --design lhs with --samples"
+                "or `design` lhs with `samples`"
             ]
         )
     return design

@@ -102,8 +102,8 @@ def lane_problems(
     keys: Sequence[str],
     kinds: Sequence[str],
     codes: Sequence[str] | None,
-    label: str = "--engine lanes: ",
-    advice: str = "; use --engine points",
+    label: str = "engine lanes: ",
+    advice: str = "; use `engine` points",
 ) -> list[str]:
     """Why these keys cannot run as lanes: one line per key (empty if they can); ``codes``
     (the council) None skips the check that a member key names a seated member."""
@@ -424,8 +424,8 @@ def validate_lane_points(sweep: Sweep) -> None:
     spec = sweep.scenario.spec
     if spec.proposal.draft == "first" and spec.negotiation.rounds > 0:
         problems.extend(
-            f"--engine lanes: {key}: a measure goes per lane only for a final draft (the penholder's "
-            "concessions in rounds of talks read one text per model); use --engine points"
+            f"engine lanes: {key}: a measure goes per lane only for a final draft (the penholder's "
+            "concessions in rounds of talks read one text per model); use `engine` points"
             for key in sweep.design.keys
             if (found := lane_key(key)) is not None and found.kind == "measure"
         )

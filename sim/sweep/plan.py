@@ -270,7 +270,7 @@ def load_sweep(
     label = str(path)
     params = list(params or [])
     name: DesignName = design or (table.design if table else "grid")
-    samples_from = "--samples"
+    samples_from = "samples"
     if samples is None and table is not None and name != "grid":
         samples = table.samples
         if design is None:
@@ -333,7 +333,7 @@ def check_points(sweep: Sweep) -> None:
     elif sweep.engine == "points":
         _validate_points(sweep)
     else:
-        raise DesignError([f"--engine: expected points or lanes, got {sweep.engine!r}"])
+        raise DesignError([f"engine: expected points or lanes, got {sweep.engine!r}"])
 
 
 def _validate_points(sweep: Sweep) -> None:

@@ -109,9 +109,9 @@ def run_sweep(
     if workers < 1:
         raise SweepError([f"workers: must be at least 1, got {workers}"])
     if per_lane and sweep.engine == "lanes":
-        raise SweepError(["--per-lane: not with --engine lanes (it keeps counts per point only)"])
+        raise SweepError(["per_lane: not with `engine` lanes (it keeps counts per point only)"])
     if sweep.posterior is not None and sweep.engine == "lanes":
-        raise SweepError(["--posterior: not with --engine lanes (its lanes hold the points' values)"])
+        raise SweepError(["posterior: not with `engine` lanes (its lanes hold the points' values)"])
     started = time.perf_counter()
     with sweep_lock(out):
         return _run_locked(sweep, out, workers, scheduler, per_lane, restart, progress, on_unit, started)

@@ -143,8 +143,8 @@ def prepare_work_dir(work: Path, key: str, sweep: Sweep, restart: bool) -> set[i
             raise SweepError(
                 [
                     f"{work}: holds unfinished work of a different sweep (another scenario, design, "
-                    "seed, replicates, chunk size, --per-lane or version); rerun that sweep to "
-                    "finish it, or pass --restart to discard it"
+                    "seed, replicates, chunk size, `per_lane` or version); rerun that sweep to "
+                    "finish it, or pass `restart` to discard it"
                 ]
             )
         shutil.rmtree(work)
@@ -185,8 +185,8 @@ def sweep_lock(out: Path) -> Iterator[None]:
             os.close(fd)
             raise SweepError(
                 [
-                    f"--out {out}: locked: another sweep is writing it now ({lock}); wait for it to "
-                    "finish, or give another --out"
+                    f"out {out}: locked: another sweep is writing it now ({lock}); wait for it to "
+                    "finish, or give another `out`"
                 ]
             ) from None
         try:  # the previous holder may have removed the file between our open and lock

@@ -16,13 +16,11 @@ def run_dask(tasks: Iterator[Any], address: str) -> Iterator[dict[str, np.ndarra
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise SweepError(
-            ["--scheduler: needs dask.distributed: pip install 'unsc-sim[distributed]'"]
-        ) from None
+        raise SweepError(["scheduler: needs dask.distributed: pip install 'unsc-sim[distributed]'"]) from None
     try:
         client = Client(address, set_as_default=False, timeout=30)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise SweepError([f"--scheduler {address}: cannot connect: {exc}"]) from None
+        raise SweepError([f"scheduler {address}: cannot connect: {exc}"]) from None
     try:
         tasks = iter(tasks)
         window = max(4, 2 * sum(client.nthreads().values()))

@@ -90,7 +90,7 @@ def run_processes(tasks: Iterator[Any], workers: int) -> Iterator[dict[str, np.n
     except BrokenProcessPool as exc:
         raise SweepError(
             [
-                f"--workers: a worker process died ({exc}); the units it finished are saved: "
+                f"workers: a worker process died ({exc}); the units it finished are saved: "
                 "rerun the same command to resume"
             ]
         ) from None
