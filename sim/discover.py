@@ -149,10 +149,10 @@ def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, A
         raise DiscoverError([f"{path}: the table names no swept keys"])
     if metric not in frame.columns or metric in keys:
         raise DiscoverError(
-            [f"--metric {metric}: not a metric of {path} (known: {', '.join(sweep_metrics(frame))})"]
+            [f"metric {metric}: not a metric of {path} (known: {', '.join(sweep_metrics(frame))})"]
         )
     if not pd.api.types.is_numeric_dtype(frame[metric]):
-        raise DiscoverError([f"--metric {metric}: not a numeric column of {path}"])
+        raise DiscoverError([f"metric {metric}: not a numeric column of {path}"])
     return frame, metadata, keys
 
 
@@ -172,14 +172,14 @@ def _inputs(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def discover(path: Path, metric: str, above: float, threshold_density: float = 0.8) -> Discovery:
     """PRIM over the sweep table at ``path``: the box where ``metric > above``."""
     if not 0.0 < threshold_density <= 1.0:
-        raise DiscoverError([f"--threshold-density: must be in (0, 1], got {threshold_density}"])
+        raise DiscoverError([f"threshold_density: must be in (0, 1], got {threshold_density}"])
     frame, metadata, keys = load_sweep_table(path, metric)
     values = frame[metric].to_numpy(dtype=float)
     interest = (values > above).astype(int)
     if not interest.any():
         raise DiscoverError(
             [
-                f"--above {above:g}: no point of {path} has {metric} above it (its largest is {np.nanmax(values):.4g})"
+                f"above {above:g}: no point of {path} has {metric} above it (its largest is {np.nanmax(values):.4g})"
             ]
         )
     design = str((metadata.get("design") or {}).get("name", "unknown"))

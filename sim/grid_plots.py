@@ -64,7 +64,7 @@ def sweep_line(
     grouped = list(frame.groupby(groups, sort=True, dropna=False)) if groups else [((), frame)]
     if len(grouped) > max_lines:
         raise PlotError(
-            f"{len(grouped)} lines (one per value of {', '.join(groups)}): choose --y for a heatmap "
+            f"{len(grouped)} lines (one per value of {', '.join(groups)}): choose `y` for a heatmap "
             "or sweep fewer values"
         )
     has_band = f"{metric}_low" in frame.columns and f"{metric}_high" in frame.columns
@@ -110,11 +110,11 @@ def _metric_lines(
 ) -> Plot:
     """Several metrics against ``x`` on one axes, each with its band where the table has one."""
     if len(metrics) > max_lines:
-        raise PlotError(f"--metric: {len(metrics)} metrics, at most {max_lines} lines a figure")
+        raise PlotError(f"metric: {len(metrics)} metrics, at most {max_lines} lines a figure")
     still = _varying(frame, [key for key in others if key != x])
     if still:
         raise PlotError(
-            f"--metric: several metrics need a sweep of one parameter, but {', '.join(still)} also varies: "
+            f"metric: several metrics need a sweep of one parameter, but {', '.join(still)} also varies: "
             "give one metric"
         )
     figure = new_figure(7.5, 4.6)
@@ -172,7 +172,7 @@ def sweep_heatmap(
     """``metric`` over a grid of two swept parameters (``x`` across, ``y`` up)."""
     names = names or {}
     if x == y:
-        raise PlotError(f"--x and --y are both {x}: a heatmap needs two different parameters")
+        raise PlotError(f"`x` and `y` are both {x}: a heatmap needs two different parameters")
     still = _varying(frame, [key for key in others if key not in {x, y}])
     if still or frame.duplicated([x, y]).any():
         raise PlotError(
@@ -258,9 +258,9 @@ def plot_sweep(
             codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
             shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
             raise PlotError(
-                f"{label}: --metric: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})"
+                f"{label}: `metric`: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})"
             )
-    for option, key in (("--x", x), ("--y", y)):
+    for option, key in (("`x`", x), ("`y`", y)):
         if key is not None and key not in keys:
             raise PlotError(
                 f"{label}: {option}: {key!r} is not a swept parameter (swept: {', '.join(keys) or 'none'})"
@@ -274,7 +274,7 @@ def plot_sweep(
         )
         if y is not None:
             raise PlotError(
-                f"{label}: --y: a heatmap needs a grid design; this is a {design} sweep (scatter panels)"
+                f"{label}: `y`: a heatmap needs a grid design; this is a {design} sweep (scatter panels)"
             )
         return sampled_panels(frame, [x] if x else varying, chosen, names, design)
     metric = chosen[0] if len(chosen) == 1 else chosen
@@ -287,10 +287,10 @@ def plot_sweep(
         else:
             raise PlotError(
                 f"{label}: the sweep varies {len(varying)} parameters ({', '.join(varying)}): "
-                "choose one with --x (and a second with --y for a heatmap)"
+                "choose one with `x` (and a second with `y` for a heatmap)"
             )
     if y is None:
         return sweep_line(frame, x, metric, names, others=keys)
     if not isinstance(metric, str):
-        raise PlotError(f"{label}: --metric: a heatmap shows one metric; give one, or lines with --x alone")
+        raise PlotError(f"{label}: `metric`: a heatmap shows one metric; give one, or lines with `x` alone")
     return sweep_heatmap(frame, x, y, metric, names, others=keys)

@@ -374,7 +374,7 @@ def plot_results(
     """The figure for a results file: sweep -> line or heatmap; run -> member shares + tallies."""
     frame, metadata = read_results(path)
     if metadata["table"] == "lanes":
-        given = [name for name, value in (("--x", x), ("--y", y), ("--metric", metric)) if value]
+        given = [name for name, value in (("`x`", x), ("`y`", y), ("`metric`", metric)) if value]
         if given:
             raise PlotError(
                 f"{path}: {', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to sweep "
@@ -387,7 +387,7 @@ def plot_results(
     if metadata["table"] == "sensitivity":  # unsc-sim sensitivity --out: the indices as bars
         if x or y or metric:
             raise PlotError(
-                f"{path}: --x, --y and --metric apply to sweep tables; this is a sensitivity table"
+                f"{path}: `x`, `y` and `metric` apply to sweep tables; this is a sensitivity table"
             )
         from sim.sensitivity import indices_plot
 

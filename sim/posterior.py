@@ -217,11 +217,11 @@ def sample_posterior(
     if walkers < 2 * len(params):
         raise InputError(
             [
-                f"--walkers: {walkers}: emcee needs at least twice the {len(params)} parameters ({2 * len(params)})"
+                f"walkers: {walkers}: emcee needs at least twice the {len(params)} parameters ({2 * len(params)})"
             ]
         )
     if not 0 <= burn < steps:
-        raise InputError([f"--burn: {burn}: must be at least 0 and less than --steps ({steps})"])
+        raise InputError([f"burn: {burn}: must be at least 0 and less than `steps` ({steps})"])
     began = time.perf_counter()
     objective = Objective(scenarios, params, center=prior_center(params, scenarios), prior_sd=prior_sd)
     rng = np.random.default_rng(seed)
@@ -355,7 +355,7 @@ class Posterior:
         }
 
 
-def load_posterior(path: str | Path, option: str = "--posterior") -> Posterior:
+def load_posterior(path: str | Path, option: str = "posterior") -> Posterior:
     """Read and check a file written by ``calibrate --posterior``; one problem line each."""
     from sim.results import read_metadata
 

@@ -72,7 +72,7 @@ def sampled_panels(
     if len(numeric) * len(metrics) > MAX_PANELS:
         raise PlotError(
             f"{len(numeric)} keys x {len(metrics)} metrics is more than {MAX_PANELS} panels: "
-            "choose one key with --x or fewer metrics"
+            "choose one key with `x` or fewer metrics"
         )
     figure = new_figure(max(5.0, 3.4 * len(numeric) + 0.6), 2.9 * len(metrics) + 0.9)
     axes = np.atleast_2d(figure.subplots(len(metrics), len(numeric), squeeze=False, sharey="row"))

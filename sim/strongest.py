@@ -162,7 +162,7 @@ def measure_indices(scenario: Scenario, names: Sequence[str] | None) -> list[int
             hits = [i for i, m in enumerate(measures) if m.type == name]
         if not hits:
             known = ", ".join(f"{i} ({m.type})" for i, m in enumerate(measures))
-            problems.append(f"--measure {name}: the draft has no such measure (it has: {known})")
+            problems.append(f"measures {name}: the draft has no such measure (it has: {known})")
         chosen.extend(i for i in hits if i not in chosen)
     if problems:
         raise StrongestError(problems)
@@ -199,7 +199,7 @@ def strongest_text(
 ) -> StrongestText:
     """The strongest text of ``scenario``'s draft whose P(vetoed or failed) is at most ``bound``."""
     if not 0.0 <= bound <= 1.0:
-        raise StrongestError([f"--max-veto-risk: must be between 0 and 1, got {bound}"])
+        raise StrongestError([f"bound: must be between 0 and 1, got {bound}"])
     scaled = measure_indices(scenario, measures)
     evaluator = TextEvaluator(scenario, scaled)
     scales = np.linspace(0.0, 1.0, grid_points)

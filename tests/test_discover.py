@@ -99,7 +99,7 @@ def test_clear_errors(tmp_path):
         discover(path, "p_nothing", 0.5)
     with pytest.raises(DiscoverError, match="no point .* has p_adopted above"):
         discover(path, "p_adopted", 0.95)
-    with pytest.raises(DiscoverError, match="threshold-density"):
+    with pytest.raises(DiscoverError, match="threshold_density: must be in"):
         discover(path, "p_adopted", 0.5, threshold_density=0.0)
     lanes = tmp_path / "lanes.parquet"
     assert runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "50", "--out", str(lanes)]).exit_code == 0
@@ -149,7 +149,7 @@ def test_cli_on_a_real_lhs_sweep(tmp_path):
     text = runner.invoke(app, ["discover", str(table), "--metric", "p_adopted", "--above", "0.5"])
     assert "coverage" in text.output and "<- the box" in text.output
     bad = runner.invoke(app, ["discover", str(table), "--metric", "p_adopted", "--above", "2"])
-    assert bad.exit_code == 2 and "no point" in bad.output
+    assert bad.exit_code == 2 and "--above 2: no point" in bad.output
 
 
 def test_whole_number_and_choice_keys(tmp_path):

@@ -186,17 +186,17 @@ def test_sweep_options_are_checked_with_the_choices_named(tmp_path, grid_sweep):
     with pytest.raises(
         PlotError,
         match=r"varies 3 parameters \(members.CHN.pressure, context.great_power_tension, "
-        r"decision.noise_scale\): choose one with --x",
+        r"decision.noise_scale\): choose one with `x`",
     ):
         plot_results(path)
     with pytest.raises(PlotError, match="decision.noise_scale also varies"):
         plot_results(path, x="members.CHN.pressure", y="context.great_power_tension")
     with pytest.raises(
-        PlotError, match=r"--metric: unknown metric 'p_vetod' \(choose from: p_adopted, p_vetoed"
+        PlotError, match=r"`metric`: unknown metric 'p_vetod' \(choose from: p_adopted, p_vetoed"
     ):
         plot_results(path, x="members.CHN.pressure", metric="p_vetod")
     with pytest.raises(
-        PlotError, match=r"--x: 'members.RUS.pressure' is not a swept parameter \(swept: members"
+        PlotError, match=r"`x`: 'members.RUS.pressure' is not a swept parameter \(swept: members"
     ):
         plot_results(path, x="members.RUS.pressure")
 

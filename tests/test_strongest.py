@@ -106,7 +106,7 @@ def test_cli_json_and_plot(tmp_path):
 def test_cli_bad_options():
     assert runner.invoke(app, ["strongest", str(OIL_CAP_2022), "--max-veto-risk", "1.5"]).exit_code == 2
     bad = runner.invoke(app, ["strongest", str(OIL_CAP_2022), "-m", "nothing"])
-    assert bad.exit_code == 2 and "nothing" in bad.output
+    assert bad.exit_code == 2 and "--measure nothing: the draft has no such measure" in bad.output
 
 
 def test_a_curve_that_rises_then_falls_is_reported_as_such():

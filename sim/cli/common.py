@@ -109,7 +109,7 @@ def load_posterior_or_fail(path: Optional[Path]):
         return None
     from sim.posterior import load_posterior
 
-    with flags_for():
+    with flags_for({"posterior": "--posterior"}):
         return load_posterior(path)
 
 

@@ -169,7 +169,7 @@ def calibrate(
     if posterior is not None:
         from sim.posterior import sample_posterior, write_posterior
 
-        with flags_for():
+        with flags_for({"walkers": "--walkers", "burn": "--burn", "steps": "--steps"}):
             sample = sample_posterior(
                 scenarios,
                 parameters,

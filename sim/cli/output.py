@@ -12,6 +12,7 @@ from sim.cli.common import (
     ProgressBars,
     RootSeed,
     ScenarioFiles,
+    as_flags,
     check_output_path,
     echo,
     fail,
@@ -53,7 +54,7 @@ def plot(
     try:
         drawn = plot_results(results, x=x, y=y, metric=metric)
     except PlotError as exc:
-        fail([str(exc)])
+        fail([as_flags(str(exc), {"x": "--x", "y": "--y", "metric": "--metric"})])
     note = ""
     if out.exists():
         if asked is None and not overwrite:

@@ -272,7 +272,7 @@ def strongest(
 
     check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
     scenario = load_or_fail(scenario_file)
-    with flags_for():
+    with flags_for({"bound": "--max-veto-risk", "measures": "--measure"}):
         result = strongest_text(scenario, max_veto_risk, measure)
     _show(result, as_json, format_strongest, plot_path, plot_strongest, "Curve drawn to")
 
@@ -305,7 +305,7 @@ def discover(
     from sim.plots import FIGURE_FORMATS
 
     check_output_path(plot_path, "--plot", tuple(FIGURE_FORMATS))
-    with flags_for():
+    with flags_for({"metric": "--metric", "above": "--above", "threshold_density": "--threshold-density"}):
         result = run_discovery(sweep_table, metric, above, threshold_density)
     _show(result, as_json, format_discovery, plot_path, plot_discovery, "Trajectory and box drawn to")
 
