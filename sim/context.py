@@ -11,7 +11,12 @@ DPRK and the great powers have done. The reactions depend on the member's own st
   for) were in the model; each, switched off, left every out-of-sample outcome as it was and the
   log-likelihood no worse (README, ablations), so both went. The series are still shown with
   the situation (``sim/situation.py``).
-- **Great-power tension** lowers the cost of an objection: relations are already bad.
+- **Great-power tension** lowers the cost of an objection (relations are already bad) and
+  weakens the norm of consensus that carries the penholder's drafts: the Council's unanimity
+  and its veto count have tracked relations among the permanent members, from the Cold War's
+  deadlock to the near-unanimity of the 1990s and the vetoes of the 2010s and 2020s (Voeten
+  2001, "Outside Options and the Logic of Security Council Action", APSR 95(4); Bosco 2009,
+  *Five to Rule Them All*; the Dag Hammarskjöld Library's list of vetoes).
 
 Ideal points live on the regime's own pressure scale (``sim/measures.py``), and have memory
 because the provocation stock fades with half-lives (``sim/situation.py``) instead of
@@ -50,3 +55,8 @@ class ContextEffect:
     def veto_cost(self, veto_cost: np.ndarray) -> np.ndarray:
         """Cost of an objection that alone would defeat the draft, under the day's tension."""
         return veto_cost * (1 - self.params.tension_veto_discount * self.situation.tension)
+
+    def consensus_norm(self) -> np.ndarray:
+        """Weight of the norm of going along with the penholder's text, under the day's tension:
+        ``consensus_norm * (1 - tension_norm_discount * tension)``."""
+        return self.params.consensus_norm * (1 - self.params.tension_norm_discount * self.situation.tension)

@@ -2,7 +2,10 @@
 
 A member's deterministic utility for the draft (:meth:`sim.member.Member._support`) is
 
-    stake_weight * salience * gain  +  consensus_norm * [penholder's draft]  +  ties to the sponsors
+    stake_weight * salience * gain  +  norm * [penholder's draft]  +  ties to the sponsors
+
+(the norm is ``consensus_norm`` weakened by the day's great-power tension,
+:meth:`sim.context.ContextEffect.consensus_norm`)
 
 and at the vote it adds a Gaussian shock of sd ``noise``; it votes no below ``-threshold`` (for a
 member whose "no" defeats the draft, its objection cost at the equilibrium of
@@ -101,7 +104,7 @@ def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.nda
     gain = as_rows([m.gain() for m in model.members])
     stake = np.asarray(params.stake_weight, dtype=float) * salience * gain
     norm = np.broadcast_to(
-        np.asarray(params.consensus_norm * model.penholder_draft, dtype=float), stake.shape
+        np.asarray(model.context_effect.consensus_norm() * model.penholder_draft, dtype=float), stake.shape
     )
     ties = np.broadcast_to(model.sponsor_pull, stake.shape)
     yes, no, abstain = model._intent_probabilities()

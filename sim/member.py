@@ -10,14 +10,15 @@ in the (pressure, reciprocity) plane; the draft ``p`` and what happens if it fai
 reversion point ``r``, are points too (a renewal that fails lets the Panel lapse: ``r`` lies
 below today's regime). The member's utility for the draft is
 
-    stake_weight * salience * (|x - r|^2 - |x - p|^2) + consensus_norm [if the penholder's draft]
+    stake_weight * salience * (|x - r|^2 - |x - p|^2) + norm [if the penholder's draft]
         + sponsor_affinity * tie
 
 The first term scales with the size of the change (``2 d.(x - r) - |d|^2`` with ``d = p - r``),
 so a small draft is a small stake and the constant terms (the norm of consensus, relations with
-the sponsors) decide it. The norm carries only the file's penholder's drafts: they reach a
-decision after the penholder has negotiated them with all fifteen (``sim/data/penholders.toml``);
-a text another member tables has not been through that. Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
+the sponsors) decide it. The norm is ``consensus_norm``, weakened by great-power tension
+(:meth:`sim.context.ContextEffect.consensus_norm`). It carries only the file's penholder's
+drafts: they reach a decision after the penholder has negotiated them with all fifteen
+(``sim/data/penholders.toml``); a text another member tables has not been through that. Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
 Within the abstention band the member abstains. A member whose "no" defeats the draft (a
 permanent member on a resolution, anyone in a consensus body) objects only if its opposition
 exceeds its objection cost, which is lower when other permanent members are likely to object
@@ -110,7 +111,9 @@ class Member(mesa.Agent):
         params = self.model.params
         stake = params.stake_weight * self._salience * self.gain()
         return (
-            stake + params.consensus_norm * self.model.penholder_draft + self.model.sponsor_pull[self.index]
+            stake
+            + self.model.context_effect.consensus_norm() * self.model.penholder_draft
+            + self.model.sponsor_pull[self.index]
         )
 
     def support(self) -> np.ndarray:

@@ -101,6 +101,16 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         prior_sd=0.3,
     ),
     ParameterSpec(
+        "tension_norm_discount",
+        0.0,
+        1.0,
+        True,
+        False,
+        0.3,
+        "At great-power tension 1 the consensus norm carries (1 - this) of its calm-times weight.",
+        prior_sd=0.3,
+    ),
+    ParameterSpec(
         "shared_veto_discount",
         0.0,
         1.0,
@@ -215,6 +225,7 @@ class ModelParameters:
     noise_scale: Any
     provocation_response: Any
     tension_veto_discount: Any
+    tension_norm_discount: Any
     shared_veto_discount: Any
     ga_pressure_mid: Any
     ga_pressure_slope: Any

@@ -54,6 +54,7 @@ PARAMETER_LABELS = {
     "noise_scale": "Noise scale (x every member's noise)",
     "provocation_response": "Rise in ideal pressure per unit of provocation",
     "tension_veto_discount": "Discount of objection costs at full tension (0-1)",
+    "tension_norm_discount": "Discount of the consensus norm at full tension (0-1)",
     "shared_veto_discount": "Discount of a shared objection's cost (0-1)",
     "ga_pressure_mid": "Pressure stance at UNGA ideal point 0",
     "ga_pressure_slope": "Pressure stance per unit of UNGA ideal point",

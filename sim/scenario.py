@@ -292,6 +292,7 @@ class DecisionSpec(_Strict):
     noise_scale: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
     provocation_response: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
     tension_veto_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    tension_norm_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     shared_veto_discount: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     ga_pressure_mid: float | None = Field(default=None, ge=-1, le=2, allow_inf_nan=False)
     ga_pressure_slope: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)

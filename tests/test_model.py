@@ -73,6 +73,7 @@ PINNED = {
     "decision.sponsor_affinity": 0.5,
     "decision.noise_scale": 1.0,
     "decision.tension_veto_discount": 0.5,
+    "decision.tension_norm_discount": 0.0,
     "decision.shared_veto_discount": 0.8,
 }
 """Parameter values set here, so that these tests check mechanisms, not the calibration."""
@@ -142,6 +143,38 @@ def test_context_moves_ideal_points_by_members_own_stances():
     )
     tense = ContextEffect(_situation(tension=1.0), params)
     assert tense.veto_cost(np.array([0.5]))[0] < calm.veto_cost(np.array([0.5]))[0]
+
+
+def test_tension_weakens_the_consensus_norm_in_proportion():
+    params = prior_parameters().with_values({"consensus_norm": 0.8, "tension_norm_discount": 0.25})
+    norms = [ContextEffect(_situation(tension=t), params).consensus_norm() for t in (0.0, 0.5, 1.0)]
+    assert norms == pytest.approx([0.8, 0.7, 0.6])
+    off = prior_parameters().with_values({"consensus_norm": 0.8, "tension_norm_discount": 0.0})
+    assert ContextEffect(_situation(tension=1.0), off).consensus_norm() == pytest.approx(0.8)
+
+
+def test_under_tension_the_penholders_draft_loses_votes_its_stake_alone_would_lose(write_scenario):
+    """A penholder's draft China dislikes: the norm carries China's vote in calm times; at full
+    tension, with the norm discounted, China objects more often. Members whose stake is positive
+    are unaffected in direction (they vote yes either way)."""
+
+    def p_no(tension: float, discount: float) -> np.ndarray:
+        overrides = {
+            **PINNED,
+            "members.CHN.pressure": 0.3,
+            "context.great_power_tension": tension,
+            "decision.tension_veto_discount": 0.0,  # isolate the norm's channel
+            "decision.tension_norm_discount": discount,
+        }
+        model = CouncilModel(load_scenario(OIL_CAP_2022, overrides=overrides), collect=False)
+        return np.ravel(model.settle()[model.member("CHN").index])[0], model
+
+    calm, _ = p_no(0.0, 0.8)
+    tense, model = p_no(1.0, 0.8)
+    assert tense > calm + 0.1
+    assert p_no(1.0, 0.0)[0] == pytest.approx(calm)  # no discount: tension does nothing here
+    usa = model.member("USA")
+    assert float(np.ravel(usa.support())[0]) > 0
 
 
 def test_provocation_memory_fades_with_its_half_life():

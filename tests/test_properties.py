@@ -102,12 +102,15 @@ def test_the_stake_goes_to_zero_as_the_draft_shrinks_to_the_status_quo(write_sce
         stakes.append(abs(float(model.member("CHN").gain()[0])))
     assert stakes[0] > stakes[1] > stakes[2] > stakes[3]
     assert stakes[3] < stakes[0] * 2e-3
-    # and what is left of the utility is the constant part: consensus norm and ties
+    # and what is left of the utility is the constant part: the consensus norm (weakened by the
+    # day's tension) and ties
     model = CouncilModel(
         load_scenario(write_scenario(MINIMAL.replace("to = 3_000_000", "to = 3_999_999"))), collect=False
     )
     china = model.member("CHN")
-    constant = float(np.ravel(model.params.consensus_norm)[0] + model.sponsor_pull[china.index][0])
+    norm = np.ravel(model.context_effect.consensus_norm())[0] * model.penholder_draft
+    assert 0 < norm < np.ravel(model.params.consensus_norm)[0]  # tension > 0 on the day
+    constant = float(norm + model.sponsor_pull[china.index][0])
     assert float(china.support()[0]) == pytest.approx(constant, abs=1e-3)
 
 

@@ -82,9 +82,10 @@ def test_a_random_stance_left_unswept_runs_the_full_width_model():
     assert not has_random_stances(lane_scenario(base, ["members.RUS.pressure"], np.array([[0.3, 0.4]])))
     votes, outcome = simulate_block(base, KEYS, VALUES, 300, seed=2)
     assert votes.shape == (15, 1200) and outcome.shape == (1200,)
-    # a measure's magnitude per lane on the full-width model: a deep cut against a token one
+    # a measure's magnitude per lane on the full-width model: a deeper cut (the first draft's 2M)
+    # against a token one (a crude ban would not reach nine votes and be withdrawn: no votes cast)
     votes, outcome = simulate_block(
-        base, ["proposal.measures.0.to"], np.array([[0.0, 3_990_000.0]]), 2000, seed=3
+        base, ["proposal.measures.0.to"], np.array([[2_000_000.0, 3_990_000.0]]), 2000, seed=3
     )
     deep, token = (np.mean(votes[0, i * 2000 : (i + 1) * 2000] == -1) for i in range(2))
     assert deep > token + 0.1  # China says no to the deeper cut more often
