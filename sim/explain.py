@@ -217,7 +217,8 @@ def format_explanation(explanation: Explanation) -> str:
     failed = sum(explanation.failed_lanes.values())
     lines = [
         "  Each member's utility for the draft (means over lanes): stake = stake weight "
-        f"{explanation.stake_weight:.3g} x salience x gain, + consensus norm + ties to the sponsors.",
+        f"{explanation.stake_weight:.3g} x salience x gain, + consensus norm (on the penholder's draft, "
+        "weakened by great-power tension) + ties to the sponsors.",
         "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
         f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",
         f"  Text after the talks: {100 * explanation.text_scale:.0f}% of the first draft's strength.",
