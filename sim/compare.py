@@ -350,6 +350,13 @@ def by_date(scenarios: Sequence[Scenario]) -> list[Scenario]:
     return sorted(scenarios, key=lambda s: (record_of(s).date, str(s.path)))
 
 
+def latest_decision_date(comparisons: Sequence[FileComparison]) -> str | None:
+    """The record's date of the latest of ``comparisons`` (as its file gives it), or None."""
+    from sim.situation import parse_date
+
+    return max((c.date for c in comparisons), key=parse_date, default=None)
+
+
 @dataclass(frozen=True)
 class ComparisonReport:
     """The model and the baselines against the record of several decisions."""

@@ -84,7 +84,48 @@ def council_summary(scenario: Scenario) -> dict[str, Any]:
         "overridden_parameters": scenario.overridden_parameters,
         "preset_file": scenario.spec.council.preset,
         "stances": rows,
+        "beyond_record": beyond_record(scenario),
     }
+
+
+def beyond_record(scenario: Scenario) -> dict[str, Any]:
+    """How far the scenario lies outside what the shipped parameters were fitted to: the date of
+    the latest decision of the fit, whether the scenario comes after it, and the years whose
+    General Assembly estimates stand in for later years' stances (the table ends in 2019)."""
+    from sim.parameters import fitted_record_end
+    from sim.situation import parse_date
+
+    end = fitted_record_end()
+    carried = sorted(
+        {
+            p.position.from_year
+            for p in scenario.members
+            if p.position is not None and p.position.from_year != p.position.year
+        }
+    )
+    return {
+        "record_through": end,
+        "after_record": end is not None and scenario.situation.date > parse_date(end),
+        "stances_carried_forward_from": carried,
+    }
+
+
+def format_beyond_record(beyond: dict[str, Any]) -> list[str]:
+    """The caution ``run`` prints when the scenario asks the model to extrapolate."""
+    lines = []
+    if beyond["after_record"]:
+        lines.append(
+            f"  Beyond the record: the shipped parameters were fitted to decisions up to "
+            f"{beyond['record_through']}; no later decision has tested them, so read these "
+            'probabilities as an extrapolation (README: "What the model still gets wrong").'
+        )
+    if beyond["stances_carried_forward_from"]:
+        years = ", ".join(str(y) for y in beyond["stances_carried_forward_from"])
+        lines.append(
+            f"  General Assembly stances: the estimates of {years} carried forward (the table ends "
+            "there); nothing in them sees a later change of position."
+        )
+    return lines
 
 
 def format_stances(rows: list[dict[str, Any]]) -> list[str]:

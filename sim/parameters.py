@@ -253,22 +253,36 @@ def prior_parameters() -> ModelParameters:
 
 
 @lru_cache(maxsize=1)
+def _shipped_file() -> dict[str, Any]:
+    """``sim/data/parameters.toml`` as read, or an empty table where there is none."""
+    resource = resources.files("sim.data").joinpath("parameters.toml")
+    return tomllib.loads(resource.read_text(encoding="utf-8")) if resource.is_file() else {}
+
+
+@lru_cache(maxsize=1)
 def default_parameters() -> ModelParameters:
     """The shipped values (``sim/data/parameters.toml``), prior centres where it has none."""
-    values: dict[str, Any] = {}
-    resource = resources.files("sim.data").joinpath("parameters.toml")
-    if resource.is_file():
-        raw = tomllib.loads(resource.read_text(encoding="utf-8"))
-        values = {name: float(value) for name, value in raw.get("parameters", {}).items()}
-    return prior_parameters().with_values(values)
+    raw = _shipped_file().get("parameters", {})
+    return prior_parameters().with_values({name: float(value) for name, value in raw.items()})
 
 
-def parameters_text(values: Mapping[str, float], header: list[str]) -> str:
-    """``sim/data/parameters.toml`` for the given fitted values (others at their prior)."""
+def fitted_record_end() -> str | None:
+    """Date of the latest decision the shipped parameters were fitted to (``[fit]
+    record_through``, as its file gives it), or None where the file does not say. A scenario
+    dated after it asks the model to extrapolate."""
+    value = _shipped_file().get("fit", {}).get("record_through")
+    return None if value is None else str(value)
+
+
+def parameters_text(values: Mapping[str, float], header: list[str], record_through: str | None = None) -> str:
+    """``sim/data/parameters.toml`` for the given fitted values (others at their prior), and the
+    date of the latest decision of the fit when given."""
     lines = [f"# {line}" if line else "#" for line in header]
     lines += ["", "[parameters]"]
     for spec in PARAMETER_SPECS:
         value = values.get(spec.name, spec.prior_center)
         comment = "fitted" if spec.fitted and spec.name in values else "judgement, not fitted"
         lines.append(f"{spec.name} = {float(value)!r}  # {comment}")
+    if record_through is not None:
+        lines += ["", "[fit]", f'record_through = "{record_through}"  # the latest decision the fit saw']
     return "\n".join(lines) + "\n"

@@ -186,8 +186,11 @@ DEFAULTS_PATH = Path(__file__).parent / "data" / "parameters.toml"
 """The shipped global parameters, read by :func:`sim.parameters.default_parameters`."""
 
 
-def defaults_text(result: FitResult, command: str, today: _dt.date | None = None) -> str:
-    """``sim/data/parameters.toml`` for a fit of the global parameters."""
+def defaults_text(
+    result: FitResult, command: str, today: _dt.date | None = None, record_through: str | None = None
+) -> str:
+    """``sim/data/parameters.toml`` for a fit of the global parameters; ``record_through``: the
+    date of the latest decision fitted (see :func:`sim.parameters.fitted_record_end`)."""
     from sim import __version__
     from sim.parameters import parameters_text
 
@@ -207,7 +210,7 @@ def defaults_text(result: FitResult, command: str, today: _dt.date | None = None
         header.append(f"  {row['param']:<34} {row['value']:.4f}  (se {se}; prior centre {row['start']:.4f})")
     header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
     values = {p.field: round(float(v), 6) for p, v in zip(result.params, result.values) if p.is_global}
-    return parameters_text(values, header)
+    return parameters_text(values, header, record_through)
 
 
 def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float) -> str:

@@ -5,6 +5,7 @@ reproduced by the command that made them."""
 import json
 import textwrap
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from sim.rolling import rolling, rolling_summary
 from sim.rules import NO, OUTCOME_LABELS, YES
 from sim.runner import run
 from sim.scenario import load_scenario, scenario_from_dict
+from sim.situation import parse_date
 
 from .conftest import BASELINE_NAMES, COMMITTEE_2018, HISTORY, OIL_CAP_2022, RES_2397
 
@@ -223,6 +225,10 @@ def test_the_shipped_defaults_are_what_the_command_in_their_header_gives(tmp_pat
     assert set(shipped) == set(again)
     for name, value in shipped.items():
         assert again[name] == pytest.approx(value, rel=2e-3, abs=2e-3), name
+    # and the date of the latest decision fitted, which `run` uses to flag extrapolation
+    assert tomllib.loads(out.read_text())["fit"] == tomllib.loads(text)["fit"]
+    latest = max((tomllib.loads(Path(f).read_text())["history"]["date"] for f in files), key=parse_date)
+    assert tomllib.loads(text)["fit"]["record_through"] == latest
 
 
 def test_a_rolling_forecast_with_nothing_to_forecast_says_so():

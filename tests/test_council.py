@@ -11,7 +11,7 @@ from sim.council import member_stances
 from sim.measures import MEASURE_TYPES, measure_catalogue
 from sim.scenario import ScenarioError, load_scenario
 
-from .conftest import MINIMAL, OIL_CAP_2022
+from .conftest import MINIMAL, OIL_CAP_2022, RES_2397
 
 runner = CliRunner()
 
@@ -145,3 +145,31 @@ veto_cost = 0.0
     )
     result = runner.invoke(app, ["run", str(write_scenario(against, "against.toml")), "-n", "100"])
     assert "RUS is predicted to vote against its own draft" in result.stderr
+
+
+def test_run_says_when_a_scenario_lies_beyond_the_record_it_was_fitted_to(write_scenario):
+    """A 2024 draft: after the latest decision of the shipped fit, and with the 2019 General
+    Assembly estimates standing in for 2024's; a 2017 decision is neither."""
+    from sim.council import beyond_record
+    from sim.parameters import fitted_record_end
+
+    end = fitted_record_end()
+    assert end is not None
+    later = write_scenario(MINIMAL.replace("year = 2022", "year = 2024").replace("2022-05-26", "2024-03-28"))
+    beyond = beyond_record(load_scenario(later))
+    assert beyond == {"record_through": end, "after_record": True, "stances_carried_forward_from": [2019]}
+    text = runner.invoke(app, ["run", str(later), "-n", "200"]).stdout
+    assert f"Beyond the record: the shipped parameters were fitted to decisions up to {end}" in text
+    assert "the estimates of 2019 carried forward" in text
+
+    within = RES_2397
+    assert beyond_record(load_scenario(within)) == {
+        "record_through": end,
+        "after_record": False,
+        "stances_carried_forward_from": [],
+    }
+    text = runner.invoke(app, ["run", str(within), "-n", "200"]).stdout
+    assert "Beyond the record" not in text and "carried forward" not in text
+    # the JSON carries it too
+    data = json.loads(runner.invoke(app, ["run", str(later), "-n", "200", "--json"]).stdout)
+    assert data["council"]["beyond_record"]["after_record"] is True

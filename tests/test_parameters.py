@@ -45,5 +45,9 @@ def test_the_parameters_file_round_trips_and_unknown_names_are_refused():
     assert parsed["stake_weight"] == 12.5 and parsed["noise_scale"] == 0.75
     assert parsed["consensus_norm"] == SPECS["consensus_norm"].prior_center
     assert text.startswith("# a header")
+    assert "fit" not in tomllib.loads(text)  # no date given, none written
+    dated = tomllib.loads(parameters_text(values, ["a header"], record_through="2022-05-26"))
+    assert dated["fit"] == {"record_through": "2022-05-26"}
+    assert dated["parameters"] == parsed
     with pytest.raises(KeyError, match="unknown model parameters: nope"):
         prior_parameters().with_values({"nope": 1.0})

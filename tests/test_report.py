@@ -160,6 +160,8 @@ def test_situation_on_the_date_and_what_the_file_overrides(page):
     assert "first draft: up to 3 rounds of talks" in hostile and "(United States) may soften" in hostile
     for section in (oil, hostile):
         assert "Model parameters set by the file</th><td>consensus_norm" in section
+        # 2022: within the fitted record, with the 2019 General Assembly estimates carried forward
+        assert "<th>General Assembly stances</th>" in section and "Beyond the record" not in section
 
 
 def test_same_seed_same_page():

@@ -124,6 +124,7 @@ def calibrate(
     with --posterior, sample their posterior around the fit."""
     from sim.calibrate import DEFAULT_PARAMS, parse_params
     from sim.calibrate import calibrate as run_calibration
+    from sim.compare import latest_decision_date
     from sim.presets import DEFAULTS_PATH, defaults_command, defaults_text
     from sim.presets import write_defaults as write_parameters
     from sim.text import format_calibration
@@ -160,7 +161,9 @@ def calibrate(
     targets += [out] if out is not None else []
     if targets:
         text = defaults_text(
-            report.fit, defaults_command([str(p) for p in scenario_files], parameters, prior_sd)
+            report.fit,
+            defaults_command([str(p) for p in scenario_files], parameters, prior_sd),
+            record_through=latest_decision_date(report.at_fit),
         )
         for target in targets:
             write_parameters(target, text)
