@@ -115,9 +115,9 @@ def format_beyond_record(beyond: dict[str, Any]) -> list[str]:
     lines = []
     if beyond["after_record"]:
         lines.append(
-            f"  Beyond the record: the shipped parameters were fitted to decisions up to "
-            f"{beyond['record_through']}; no later decision has tested them, so read these "
-            'probabilities as an extrapolation (README: "What the model still gets wrong").'
+            f"  Beyond the record: the model's parameters were fitted to decisions up to "
+            f"{beyond['record_through']} (the shipped fit); no later decision has tested them, so read "
+            'these probabilities as an extrapolation (README: "What the model still gets wrong").'
         )
     if beyond["stances_carried_forward_from"]:
         years = ", ".join(str(y) for y in beyond["stances_carried_forward_from"])

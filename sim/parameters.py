@@ -254,7 +254,8 @@ def prior_parameters() -> ModelParameters:
 
 @lru_cache(maxsize=1)
 def _shipped_file() -> dict[str, Any]:
-    """``sim/data/parameters.toml`` as read, or an empty table where there is none."""
+    """``sim/data/parameters.toml`` as read, or an empty table where there is none (cached: to
+    re-read a rewritten file, clear this cache as well as :func:`default_parameters`')."""
     resource = resources.files("sim.data").joinpath("parameters.toml")
     return tomllib.loads(resource.read_text(encoding="utf-8")) if resource.is_file() else {}
 
@@ -271,7 +272,17 @@ def fitted_record_end() -> str | None:
     record_through``, as its file gives it), or None where the file does not say. A scenario
     dated after it asks the model to extrapolate."""
     value = _shipped_file().get("fit", {}).get("record_through")
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    from sim.situation import parse_date
+
+    try:
+        parse_date(str(value))
+    except ValueError:
+        raise ValueError(
+            f"sim/data/parameters.toml: fit.record_through: expected a date YYYY-MM-DD or YYYY-MM, got {value!r}"
+        ) from None
+    return str(value)
 
 
 def parameters_text(values: Mapping[str, float], header: list[str], record_through: str | None = None) -> str:

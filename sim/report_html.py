@@ -384,7 +384,7 @@ def _explain_section(entry: ReportEntry) -> str:
     ]
     note = (
         f'<p class="note">Utility = stake (stake weight {explanation.stake_weight:.3g} x salience x gain) + '
-        "consensus norm + ties to the sponsors; a no below -threshold, a yes above the abstention band. "
+        "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors; a no below -threshold, a yes above the abstention band. "
         "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
     )
     return f"<h3>Why: each member's utility</h3>{_table(headers, rows, 'explain')}{note}"

@@ -159,7 +159,7 @@ def test_run_says_when_a_scenario_lies_beyond_the_record_it_was_fitted_to(write_
     beyond = beyond_record(load_scenario(later))
     assert beyond == {"record_through": end, "after_record": True, "stances_carried_forward_from": [2019]}
     text = runner.invoke(app, ["run", str(later), "-n", "200"]).stdout
-    assert f"Beyond the record: the shipped parameters were fitted to decisions up to {end}" in text
+    assert f"Beyond the record: the model's parameters were fitted to decisions up to {end}" in text
     assert "the estimates of 2019 carried forward" in text
 
     within = RES_2397
