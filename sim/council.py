@@ -110,22 +110,29 @@ def beyond_record(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def format_beyond_record(beyond: dict[str, Any]) -> list[str]:
-    """The caution ``run`` prints when the scenario asks the model to extrapolate."""
-    lines = []
+def beyond_record_notes(beyond: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each caution for a scenario that asks the model to extrapolate:
+    ``run`` prints them, the report shows them with the situation."""
+    notes = []
     if beyond["after_record"]:
-        lines.append(
-            f"  Beyond the record: the model's parameters were fitted to decisions up to "
-            f"{beyond['record_through']} (the shipped fit); no later decision has tested them, so read "
-            'these probabilities as an extrapolation (README: "What the model still gets wrong").'
+        notes.append(
+            (
+                "Beyond the record",
+                f"the model's parameters were fitted to decisions up to {beyond['record_through']} "
+                "(the shipped fit); no later decision has tested them, so read these probabilities as "
+                'an extrapolation (README: "What the model still gets wrong").',
+            )
         )
     if beyond["stances_carried_forward_from"]:
         years = ", ".join(str(y) for y in beyond["stances_carried_forward_from"])
-        lines.append(
-            f"  General Assembly stances: the estimates of {years} carried forward (the table ends "
-            "there); nothing in them sees a later change of position."
+        notes.append(
+            (
+                "General Assembly stances",
+                f"the estimates of {years} carried forward (the table ends there); nothing in them "
+                "sees a later change of position.",
+            )
         )
-    return lines
+    return notes
 
 
 def format_stances(rows: list[dict[str, Any]]) -> list[str]:

@@ -103,9 +103,7 @@ def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.nda
     salience = as_rows([m._salience for m in model.members])  # compact where lanes agree
     gain = as_rows([m.gain() for m in model.members])
     stake = np.asarray(params.stake_weight, dtype=float) * salience * gain
-    norm = np.broadcast_to(
-        np.asarray(model.context_effect.consensus_norm() * model.penholder_draft, dtype=float), stake.shape
-    )
+    norm = np.broadcast_to(np.asarray(model.norm_term, dtype=float), stake.shape)
     ties = np.broadcast_to(model.sponsor_pull, stake.shape)
     yes, no, abstain = model._intent_probabilities()
     return {

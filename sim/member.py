@@ -18,7 +18,8 @@ so a small draft is a small stake and the constant terms (the norm of consensus,
 the sponsors) decide it. The norm is ``consensus_norm``, weakened by great-power tension
 (:meth:`sim.context.ContextEffect.consensus_norm`). It carries only the file's penholder's
 drafts: they reach a decision after the penholder has negotiated them with all fifteen
-(``sim/data/penholders.toml``); a text another member tables has not been through that. Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
+(``sim/data/penholders.toml``); a text another member tables has not been through that.
+Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
 Within the abstention band the member abstains. A member whose "no" defeats the draft (a
 permanent member on a resolution, anyone in a consensus body) objects only if its opposition
 exceeds its objection cost, which is lower when other permanent members are likely to object
@@ -110,11 +111,7 @@ class Member(mesa.Agent):
         """Deterministic utility of the draft against its failure (compact where lanes agree)."""
         params = self.model.params
         stake = params.stake_weight * self._salience * self.gain()
-        return (
-            stake
-            + self.model.context_effect.consensus_norm() * self.model.penholder_draft
-            + self.model.sponsor_pull[self.index]
-        )
+        return stake + self.model.norm_term + self.model.sponsor_pull[self.index]
 
     def support(self) -> np.ndarray:
         """Deterministic utility of the draft, per lane (no noise)."""

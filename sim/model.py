@@ -133,6 +133,9 @@ class CouncilModel(mesa.Model):
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
         self.penholder_draft = float(spec.proposal.sponsors[0] == file_penholder())
         """1 if the file's penholder tabled the draft (the consensus norm carries it), else 0."""
+        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft
+        """The consensus norm's part of every member's utility: the day's norm on the penholder's
+        draft, 0 on anyone else's (the same for every member and every text)."""
         self.penholder = penholder(spec.negotiation.penholder)
         """The drafter's behaviour in the talks and at the canvass (:mod:`sim.penholders`)."""
         self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))

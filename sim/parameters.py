@@ -274,13 +274,16 @@ def fitted_record_end() -> str | None:
     value = _shipped_file().get("fit", {}).get("record_through")
     if value is None:
         return None
+    from sim.errors import InputError
     from sim.situation import parse_date
 
     try:
         parse_date(str(value))
     except ValueError:
-        raise ValueError(
-            f"sim/data/parameters.toml: fit.record_through: expected a date YYYY-MM-DD or YYYY-MM, got {value!r}"
+        raise InputError(
+            [
+                f"sim/data/parameters.toml: fit.record_through: expected a date YYYY-MM-DD or YYYY-MM, got {value!r}"
+            ]
         ) from None
     return str(value)
 

@@ -184,10 +184,9 @@ def _situation_section(scenario: Scenario) -> str:
         rows.append((_e(label), f'<span class="situation-{_e(key)}">{shown}</span>; {where}'))
     if context.note:
         rows.append(("Note", _e(context.note)))
-    from sim.council import beyond_record, format_beyond_record
+    from sim.council import beyond_record, beyond_record_notes
 
-    for line in format_beyond_record(beyond_record(scenario)):
-        label, _, text = line.strip().partition(": ")
+    for label, text in beyond_record_notes(beyond_record(scenario)):
         rows.append((_e(label), f'<span class="beyond-record">{_e(text)}</span>'))
     return f"<h3>The situation on the date</h3>{_facts(rows)}"
 

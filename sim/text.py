@@ -251,7 +251,7 @@ def format_run_text(
 ) -> str:
     """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
     its ``council`` (:func:`sim.council.council_summary`)."""
-    from sim.council import format_beyond_record, format_situation, format_stances
+    from sim.council import beyond_record_notes, format_situation, format_stances
     from sim.rules import rule_for
 
     lines = [format_run(summary, rule_for(scenario.spec.proposal.kind))]
@@ -265,7 +265,7 @@ def format_run_text(
         lines.extend(f"    {measure.describe(strength)}" for measure in scenario.spec.proposal.measures)
     lines.append("")
     lines.extend(format_situation(scenario))
-    lines.extend(format_beyond_record(council["beyond_record"]))
+    lines.extend(f"  {label}: {text}" for label, text in beyond_record_notes(council["beyond_record"]))
     if council["overridden_parameters"]:
         lines.append("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
     lines.append(

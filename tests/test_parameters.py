@@ -51,3 +51,17 @@ def test_the_parameters_file_round_trips_and_unknown_names_are_refused():
     assert dated["parameters"] == parsed
     with pytest.raises(KeyError, match="unknown model parameters: nope"):
         prior_parameters().with_values({"nope": 1.0})
+
+
+def test_a_malformed_fit_date_is_one_error_naming_the_file_and_key(monkeypatch):
+    import sim.parameters as parameters
+    from sim.errors import InputError
+
+    monkeypatch.setattr(parameters, "_shipped_file", lambda: {"fit": {"record_through": "May 2022"}})
+    with pytest.raises(InputError) as raised:
+        parameters.fitted_record_end()
+    assert raised.value.problems == [
+        "sim/data/parameters.toml: fit.record_through: expected a date YYYY-MM-DD or YYYY-MM, got 'May 2022'"
+    ]
+    monkeypatch.setattr(parameters, "_shipped_file", lambda: {"parameters": {}})
+    assert parameters.fitted_record_end() is None  # a file that does not say: nothing claimed
