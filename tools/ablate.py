@@ -5,6 +5,7 @@ the figures of README's ablation table and of its comparison with the old fitted
     python tools/ablate.py --off shared_veto_discount         # a mechanism held at 0, not fitted
     python tools/ablate.py --preset old-members.toml         # stances from a preset file
     python tools/ablate.py --without deference               # elected members' holds not weighed by need
+    python tools/ablate.py --variant co-sponsor-norm         # a variant tried and not kept (README)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import context as council_context
 from sim import model as council_model
 from sim.calibrate import default_params
 from sim.compare import by_date
@@ -44,6 +46,46 @@ STRUCTURAL = {"deference": _without_deference}
 """Structural mechanisms ``--without`` can switch off (each by replacing one model method)."""
 
 
+def _co_sponsor_norm() -> None:
+    """The consensus norm carries any draft the file's penholder co-sponsors, not only one it
+    tabled first: Japan's S/RES/1695 (with the US) then carries it."""
+    original = council_model.CouncilModel.__init__
+
+    def init(self, scenario, *args, **kwargs):
+        original(self, scenario, *args, **kwargs)
+        self.penholder_draft = float(council_model.file_penholder() in scenario.spec.proposal.sponsors)
+        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft
+        self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))
+
+    council_model.CouncilModel.__init__ = init
+
+
+RECORD_SCALE = 1.0
+"""The DPRK record (in nuclear tests) at which 63% of a stance is realised (the variant below)."""
+
+
+def _record_realised_stances() -> None:
+    """A member's pressure stance is realised as the DPRK's whole record builds up: ideal pressure
+    = stance x (1 - exp(-record / RECORD_SCALE)) + the reaction to recent provocations, where the
+    record is every test and launch to the day, undecayed (weights of sim/situation.py). Before
+    the first nuclear test no member wants much of a sanctions regime."""
+    from sim.situation import PROVOCATION_WEIGHTS, _decayed, load_series
+
+    original = council_context.ContextEffect.ideal_pressure
+
+    def ideal_pressure(self, pressure, reciprocity):
+        record = _decayed(load_series().provocations, self.situation.date, float("inf"), PROVOCATION_WEIGHTS)
+        realised = 1.0 - np.exp(-record / RECORD_SCALE)
+        reaction = original(self, pressure, reciprocity) - pressure
+        return pressure * realised + reaction
+
+    council_context.ContextEffect.ideal_pressure = ideal_pressure
+
+
+VARIANTS = {"co-sponsor-norm": _co_sponsor_norm, "record-realised-stances": _record_realised_stances}
+"""Variants tried and not kept (README, "What the model still gets wrong"), for their figures."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--off", nargs="*", default=[], help="global parameters held at 0 and not fitted")
@@ -55,9 +97,18 @@ def main() -> None:
         choices=sorted(STRUCTURAL),
         help="structural mechanisms switched off",
     )
+    parser.add_argument(
+        "--variant",
+        nargs="*",
+        default=[],
+        choices=sorted(VARIANTS),
+        help="variants of the model tried and not kept",
+    )
     args = parser.parse_args()
     for name in args.without:
         STRUCTURAL[name]()
+    for name in args.variant:
+        VARIANTS[name]()
     overrides = {"council.preset": str(Path(args.preset).resolve())} if args.preset else None
     scenarios = by_date([load_scenario(path, overrides=overrides) for path in sorted(HISTORY.glob("*.toml"))])
     off = {name: 0.0 for name in args.off}
@@ -76,6 +127,7 @@ def main() -> None:
             {
                 "off": args.off,
                 "without": args.without,
+                "variant": args.variant,
                 "preset": args.preset,
                 "fitted": len(params),
                 "decisions": summary["decisions"],

@@ -1,0 +1,92 @@
+"""The held-out decisions (``scenarios/held-out/``): real Council decisions in no record file,
+never fitted, each with its sources. What the model gets right on them is asserted; what it gets
+wrong is a strict xfail that flips when it is fixed (README, "Held out")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+import pytest
+
+from sim.likelihood import analytic_comparison
+from sim.scenario import load_scenario
+
+from .conftest import HISTORY, ROOT, SCENARIOS
+
+HELD_OUT = SCENARIOS / "held-out"
+FILES = sorted(HELD_OUT.glob("*.toml"))
+
+
+def _comparison(name: str):
+    return analytic_comparison(load_scenario(HELD_OUT / name))
+
+
+def test_five_held_out_decisions_each_dated_and_sourced():
+    assert len(FILES) == 5
+    for path in FILES:
+        spec = load_scenario(path).spec
+        record = spec.history
+        assert record is not None and record.source.strip(), path.name
+        assert record.date == spec.context.date and path.name.startswith(record.date), path.name
+        assert any(str(year) in record.source for year in range(2017, 2025)), (
+            f"{path.name}: the source should name the dated report it comes from"
+        )
+
+
+def test_no_held_out_decision_is_in_the_record_or_the_fit():
+    """Held out means never fitted: not among the record files, not in the command that made the
+    shipped parameters (its header), and no symbol shared with a record file."""
+    header = (ROOT / "sim" / "data" / "parameters.toml").read_text(encoding="utf-8")
+    assert "held-out" not in header and "scenarios/history/" in header
+    record_symbols = {
+        tomllib.loads(p.read_text(encoding="utf-8"))["history"]["symbol"] for p in HISTORY.glob("*.toml")
+    }
+    for path in FILES:
+        symbol = load_scenario(path).spec.history.symbol
+        assert "no document symbol" in symbol or symbol not in record_symbols, path.name
+
+
+def test_the_held_out_files_lie_after_the_record_they_are_held_from():
+    """Two fall inside the fitted period (2017, March 2022) but are in no record file; the rest
+    are after the latest decision fitted."""
+    fitted_through = dt.date.fromisoformat(
+        tomllib.loads((ROOT / "sim" / "data" / "parameters.toml").read_text(encoding="utf-8"))["fit"][
+            "record_through"
+        ]
+    )
+    after = [p.name for p in FILES if dt.date.fromisoformat(p.name[:10]) > fitted_through]
+    assert after == [
+        "2022-11-21-presidential-statement.toml",
+        "2023-03-23-s-res-2680.toml",
+        "2024-03-28-s-2024-255.toml",
+    ]
+
+
+@pytest.mark.parametrize("name", ["2022-03-25-s-res-2627.toml", "2023-03-23-s-res-2680.toml"])
+def test_the_panel_renewals_of_2022_and_2023_are_adopted(name):
+    comparison = _comparison(name)
+    assert comparison.outcome_correct and comparison.modal_outcome == "adopted"
+    assert comparison.p_outcome > 0.9
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the General Assembly stances after 2019 are the 2019 estimates carried forward and the "
+    "launches of 2022-24 raise Russia's ideal pressure: nothing in the model sees Russia's turn",
+)
+def test_russia_vetoes_the_2024_panel_renewal():
+    comparison = _comparison("2024-03-28-s-2024-255.toml")
+    assert comparison.outcome_correct
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a condemnation is a small text: the consensus norm on the penholder's draft outweighs "
+    "any member's stake, even at the tension of 2022",
+)
+@pytest.mark.parametrize(
+    "name", ["2017-07-06-press-statement.toml", "2022-11-21-presidential-statement.toml"]
+)
+def test_the_launch_statements_are_blocked(name):
+    assert _comparison(name).outcome_correct
