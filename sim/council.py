@@ -119,8 +119,9 @@ def beyond_record_notes(beyond: dict[str, Any]) -> list[tuple[str, str]]:
             (
                 "Beyond the record",
                 f"the model's parameters were fitted to decisions up to {beyond['record_through']} "
-                "(the shipped fit); no later decision has tested them, so read these probabilities as "
-                'an extrapolation (README: "What the model still gets wrong").',
+                "(the shipped fit), so read these probabilities as an extrapolation; the later "
+                "decisions held out in scenarios/held-out/ show how it goes wrong there "
+                '(README: "Held out").',
             )
         )
     if beyond["stances_carried_forward_from"]:
