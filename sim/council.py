@@ -120,7 +120,7 @@ def beyond_record_notes(beyond: dict[str, Any]) -> list[tuple[str, str]]:
                 "Beyond the record",
                 f"the model's parameters were fitted to decisions up to {beyond['record_through']} "
                 "(the shipped fit), so read these probabilities as an extrapolation; the later "
-                "decisions held out in scenarios/held-out/ show how it goes wrong there "
+                "decisions held out in scenarios/held-out/ show where it has gone wrong after the fit "
                 '(README: "Held out").',
             )
         )

@@ -48,7 +48,9 @@ STRUCTURAL = {"deference": _without_deference}
 
 def _co_sponsor_norm() -> None:
     """The consensus norm carries any draft the file's penholder co-sponsors, not only one it
-    tabled first: Japan's S/RES/1695 (with the US) then carries it."""
+    tabled first: Japan's S/RES/1695 (with the US) then carries it. Such a draft is also the
+    penholder's at the canvass, so it is put to the vote even where it would be vetoed, rather
+    than withdrawn (only 1695 among the record files is affected)."""
     original = council_model.CouncilModel.__init__
 
     def init(self, scenario, *args, **kwargs):
@@ -83,7 +85,8 @@ def _record_realised_stances() -> None:
 
 
 VARIANTS = {"co-sponsor-norm": _co_sponsor_norm, "record-realised-stances": _record_realised_stances}
-"""Variants tried and not kept (README, "What the model still gets wrong"), for their figures."""
+"""Variants tried and not kept, for their figures: README, "How fragile the 2397 and 2022
+forecasts are" (co-sponsor-norm) and "What the model still gets wrong" (record-realised-stances)."""
 
 
 def main() -> None:
