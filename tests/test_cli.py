@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.results import read_metadata
 
-from .conftest import OIL_CAP_2022, RES_2397
+from .conftest import OIL_CAP_2022, RENEWAL_2019, RES_2397
 from .test_bundled_scenarios import FITTED
 
 runner = CliRunner()
@@ -75,6 +75,8 @@ def test_validate_reports_ok_and_problems(write_scenario):
 
     good = runner.invoke(app, ["validate", str(OIL_CAP_2022)])
     assert good.exit_code == 0 and "ok (resolution, 15 members, 4 measures)" in good.output
+    single = runner.invoke(app, ["validate", str(RENEWAL_2019)])
+    assert single.exit_code == 0 and "ok (resolution, 15 members, 1 measure)" in single.output
     bad = write_scenario(MINIMAL.replace("year = 2022", "year = 1800"))
     result = runner.invoke(app, ["validate", str(OIL_CAP_2022), str(bad)])
     assert result.exit_code == 2 and "council.year: no preset council for 1800" in result.stderr

@@ -158,9 +158,10 @@ def validate(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        count = len(scenario.spec.proposal.measures)
         echo(
             f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
-            f"{len(scenario.spec.proposal.measures)} measures)"
+            f"{count} measure{'' if count == 1 else 's'})"
         )
     if problems:
         fail(problems)
