@@ -345,6 +345,13 @@ def totals(comparisons: Sequence[FileComparison]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ a full comparison
 
 
+def _resolved(scenario: Scenario) -> str:
+    """A scenario's file, resolved (the same file given twice is one decision)."""
+    from pathlib import Path
+
+    return str(Path(scenario.path).resolve()) if scenario.path is not None else str(id(scenario))
+
+
 def by_date(scenarios: Sequence[Scenario]) -> list[Scenario]:
     """Scenarios in the order of their records' dates (then file names)."""
     return sorted(scenarios, key=lambda s: (record_of(s).date, str(s.path)))
@@ -369,6 +376,8 @@ class ComparisonReport:
     seed: int | None
     posterior: dict[str, Any] | None = None
     """The posterior file the lanes drew their parameters from (``--posterior``), if any."""
+    remembered: int = 0
+    """Earlier record files the baselines remembered without scoring them (``--record-dir``)."""
 
     def to_dict(self) -> dict[str, Any]:
         from sim import __version__
@@ -379,6 +388,7 @@ class ComparisonReport:
             "replicates": self.replicates,
             "seed": self.seed,
             "posterior": self.posterior,
+            "baselines_remember": self.remembered,
             "floor": self.floor,
             "version": __version__,
             "files": [c.to_dict() for c in self.files],
@@ -400,29 +410,45 @@ def compare_scenarios(
     seed: int = 0,
     posterior: Any = None,
     progress: bool = False,
+    earlier: Sequence[Scenario] = (),
 ) -> ComparisonReport:
     """Run every scenario (Monte Carlo, ``replicates`` lanes from ``seed``; each lane at its own
     draw of a :class:`sim.posterior.Posterior` if given) and score it and the baselines against
-    the record, in date order (``progress``: a bar on stderr)."""
+    the record, in date order (``progress``: a bar on stderr).
+
+    ``earlier`` are record files the baselines may remember but that are not scored: the
+    baselines that repeat an earlier decision ("last vote", "same kind") then see the record
+    before a held-out decision, as the model's fit did. Only those dated before a scored file
+    can inform it (the baselines read files in date order)."""
     from sim.baselines import baseline_comparisons
     from sim.progress import progress_bar
     from sim.runner import run
 
     ordered = by_date(scenarios)
-    for scenario in ordered:
+    for scenario in [*ordered, *earlier]:
         record_of(scenario)  # fail early on a file without [history]
     bar = progress_bar("compare", " files", progress, ordered)
     files = [compare_result(run(s, replicates=replicates, seed=seed, posterior=posterior)) for s in bar]
     floor = 1.0 / (2 * replicates)
     drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""
+    scored_paths = {_resolved(s) for s in ordered}
+    remembered = [s for s in earlier if _resolved(s) not in scored_paths]
+    scored = {id(s) for s in ordered}
+    together = by_date([*ordered, *remembered])
+    keep = [i for i, s in enumerate(together) if id(s) in scored]
+    baselines = {
+        name: [comparisons[i] for i in keep]
+        for name, comparisons in baseline_comparisons(together, floor).items()
+    }
     return ComparisonReport(
         files=files,
-        baselines=baseline_comparisons(ordered, floor),
+        baselines=baselines,
         method=f"monte carlo ({replicates} replicates per file, seed {seed}{drawn})",
         floor=floor,
         replicates=replicates,
         seed=seed,
         posterior=posterior.summary() if posterior is not None else None,
+        remembered=len(remembered),
     )
 
 

@@ -92,6 +92,14 @@ def format_comparison(report: ComparisonReport) -> str:
             if report.posterior
             else []
         ),
+        *(
+            [
+                f"the baselines remember {report.remembered} earlier record files, which are not scored "
+                "(--record-dir): each baseline sees the decisions dated before the one it forecasts"
+            ]
+            if report.remembered
+            else []
+        ),
         "",
         *format_files(report.files),
     ]

@@ -99,3 +99,34 @@ def test_russia_vetoes_the_2024_panel_renewal():
 )
 def test_the_launch_statements_are_blocked(name):
     assert _comparison(name).outcome_correct
+
+
+def test_compare_lets_the_baselines_remember_the_record_without_scoring_it():
+    """``compare --record-dir``: the "last vote" baseline repeats each member's latest earlier
+    position, so on S/RES/2627 it needs the record before it (Russia's latest position among
+    the held-out files alone is its 2017 block); the record files are not scored."""
+    from sim.compare import compare_scenarios
+
+    held_out = [load_scenario(p) for p in FILES]
+    record = [load_scenario(p) for p in sorted(HISTORY.glob("*.toml"))]
+    alone = compare_scenarios(held_out, replicates=50)
+    remembered = compare_scenarios(held_out, replicates=50, earlier=record)
+    assert len(remembered.files) == len(remembered.baselines["last_vote"]) == 5
+    assert remembered.remembered == 32 and remembered.to_dict()["baselines_remember"] == 32
+    assert alone.remembered == 0
+    renewal = [c.symbol for c in remembered.files].index("S/RES/2627")
+    assert not alone.baselines["last_vote"][renewal].outcome_correct
+    assert remembered.baselines["last_vote"][renewal].outcome_correct
+    assert [c.p_outcome for c in alone.files] == [c.p_outcome for c in remembered.files]
+
+
+def test_compare_record_dir_must_be_a_directory_of_record_files(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["compare", str(FILES[0]), "--record-dir", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "--record-dir" in missing.stderr and "not a directory" in missing.stderr
+    empty = runner.invoke(app, ["compare", str(FILES[0]), "--record-dir", str(tmp_path)])
+    assert empty.exit_code == 2 and "no .toml files" in empty.stderr

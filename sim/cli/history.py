@@ -51,15 +51,35 @@ def compare(
     ] = None,
     posterior: PosteriorDraws = None,
     progress: ProgressBar = True,
+    record_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--record-dir",
+            help="A directory of record files (*.toml with a history table) the baselines may remember as earlier decisions; they are not scored (e.g. scenarios/history, to score held-out files).",
+        ),
+    ] = None,
 ) -> None:
     """Score the model against the real record: outcome, tally, member votes; totals; baselines."""
     from sim.compare import compare_scenarios
     from sim.text import format_comparison as format_report
 
     scenarios = _load_history_files(scenario_files, preset)
+    earlier = []
+    if record_dir is not None:
+        if not record_dir.is_dir():
+            fail([f"--record-dir: {record_dir}: not a directory"])
+        record_files = sorted(record_dir.glob("*.toml"))
+        if not record_files:
+            fail([f"--record-dir: {record_dir}: no .toml files in it"])
+        earlier = _load_history_files(record_files, preset)
     draws = load_posterior_or_fail(posterior)
     report = compare_scenarios(
-        scenarios, replicates=replicates, seed=seed, posterior=draws, progress=progress and not as_json
+        scenarios,
+        replicates=replicates,
+        seed=seed,
+        posterior=draws,
+        progress=progress and not as_json,
+        earlier=earlier,
     )
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2))
