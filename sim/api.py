@@ -87,12 +87,23 @@ def _history_scenarios(scenarios: Sequence[ScenarioLike]) -> list[Scenario]:
     return loaded
 
 
-def compare(scenarios: Sequence[ScenarioLike], replicates: int = 10_000, seed: int = 0) -> ComparisonReport:
+def compare(
+    scenarios: Sequence[ScenarioLike],
+    replicates: int = 10_000,
+    seed: int = 0,
+    earlier: Sequence[ScenarioLike] = (),
+) -> ComparisonReport:
     """Score the model against the real record of each scenario (files with a ``[history]``
-    table), with the baselines; ``report.to_dict()`` is what ``unsc-sim compare --json`` prints."""
+    table), with the baselines; ``report.to_dict()`` is what ``unsc-sim compare --json`` prints.
+    ``earlier``: record files the baselines remember without scoring them (``--record-dir``)."""
     from sim.compare import compare_scenarios
 
-    return compare_scenarios(_history_scenarios(scenarios), replicates=replicates, seed=seed)
+    return compare_scenarios(
+        _history_scenarios(scenarios),
+        replicates=replicates,
+        seed=seed,
+        earlier=_history_scenarios(earlier),
+    )
 
 
 def calibrate(

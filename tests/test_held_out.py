@@ -130,3 +130,10 @@ def test_compare_record_dir_must_be_a_directory_of_record_files(tmp_path):
     assert missing.exit_code == 2 and "--record-dir" in missing.stderr and "not a directory" in missing.stderr
     empty = runner.invoke(app, ["compare", str(FILES[0]), "--record-dir", str(tmp_path)])
     assert empty.exit_code == 2 and "no .toml files" in empty.stderr
+
+
+def test_the_python_api_takes_the_remembered_record_too():
+    import sim
+
+    report = sim.compare([FILES[1]], replicates=50, earlier=sorted(HISTORY.glob("*.toml")))
+    assert report.remembered == 32 and report.baselines["last_vote"][0].outcome_correct
