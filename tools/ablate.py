@@ -6,6 +6,7 @@ the figures of README's ablation table and of its comparison with the old fitted
     python tools/ablate.py --preset old-members.toml         # stances from a preset file
     python tools/ablate.py --without deference               # elected members' holds not weighed by need
     python tools/ablate.py --variant co-sponsor-norm         # a variant tried and not kept (README)
+    python tools/ablate.py --set abstention_band=0.16        # a judgement constant set otherwise
 """
 
 from __future__ import annotations
@@ -84,6 +85,42 @@ def _record_realised_stances() -> None:
     council_context.ContextEffect.ideal_pressure = ideal_pressure
 
 
+CONSTANTS = {
+    "norm_share": "the share of the provocation reaction common to all members (sim/context.py NORM_SHARE)",
+    "weight.icbm_launch": "an ICBM launch's provocation weight (sim/situation.py PROVOCATION_WEIGHTS)",
+    "weight.satellite_launch": "a satellite launch's provocation weight",
+    "weight.ballistic_launch": "one ballistic missile's provocation weight",
+}
+"""Judgement constants of the modules ``--set`` may change besides the global parameters (which
+it holds at the value given, not fitted)."""
+
+
+def _set_constant(name: str, value: float) -> None:
+    from sim import situation
+
+    if name == "norm_share":
+        council_context.NORM_SHARE = value
+    else:
+        situation.PROVOCATION_WEIGHTS[name.removeprefix("weight.")] = value
+
+
+def _parse_settings(settings: list[str]) -> dict[str, float]:
+    from sim.parameters import SPECS
+
+    parsed = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if name not in SPECS and name not in CONSTANTS:
+            raise SystemExit(
+                f"--set {setting}: unknown name (global parameters: sim/parameters.py; or {', '.join(CONSTANTS)})"
+            )
+        try:
+            parsed[name] = float(value)
+        except ValueError:
+            raise SystemExit(f"--set {setting}: expected NAME=NUMBER") from None
+    return parsed
+
+
 VARIANTS = {"co-sponsor-norm": _co_sponsor_norm, "record-realised-stances": _record_realised_stances}
 """Variants tried and not kept, for their figures: README, "How fragile the 2397 and 2022
 forecasts are" (co-sponsor-norm) and "What the model still gets wrong" (record-realised-stances)."""
@@ -107,7 +144,19 @@ def main() -> None:
         choices=sorted(VARIANTS),
         help="variants of the model tried and not kept",
     )
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a global parameter held at VALUE (not fitted), or a judgement constant: "
+        + ", ".join(CONSTANTS),
+    )
     args = parser.parse_args()
+    settings = _parse_settings(args.set)
+    for name, value in settings.items():
+        if name in CONSTANTS:
+            _set_constant(name, value)
     for name in args.without:
         STRUCTURAL[name]()
     for name in args.variant:
@@ -115,6 +164,7 @@ def main() -> None:
     overrides = {"council.preset": str(Path(args.preset).resolve())} if args.preset else None
     scenarios = by_date([load_scenario(path, overrides=overrides) for path in sorted(HISTORY.glob("*.toml"))])
     off = {name: 0.0 for name in args.off}
+    off.update({name: value for name, value in settings.items() if name not in CONSTANTS})
     scenarios = [
         dataclasses.replace(s, parameters=s.parameters.with_values(off), situation=None) for s in scenarios
     ]
@@ -131,6 +181,7 @@ def main() -> None:
                 "off": args.off,
                 "without": args.without,
                 "variant": args.variant,
+                "set": settings,
                 "preset": args.preset,
                 "fitted": len(params),
                 "decisions": summary["decisions"],
