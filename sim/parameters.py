@@ -175,11 +175,14 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         "provocation_half_life_days",
         30.0,
         3650.0,
-        False,
+        True,
         True,
         365.0,
-        "Half-life of a provocation's effect on ideal points (prior: a year; the Council "
-        "answered each nuclear test within weeks, and a year on the next test set the agenda).",
+        "Half-life of a provocation's effect on ideal points, fitted (prior centre: a year; the "
+        "Council answered each nuclear test within weeks, and a year on the next test set the "
+        "agenda). Judgement until December 2026: held at its prior centre, a 'constant' the "
+        "record can inform (the decisions' timing against the provocations identifies it).",
+        prior_sd=1.0,
     ),
     ParameterSpec(
         "steps_half_life_days",

@@ -202,7 +202,7 @@ def calibrate(
                 steps,
                 burn,
                 seed,
-                progress=not as_json,
+                progress=progress and not as_json,
             )
         command = _posterior_command(scenario_files, params, prior_sd, posterior, walkers, steps, burn, seed)
         write_posterior(posterior, sample, command)
