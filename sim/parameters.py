@@ -181,8 +181,8 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         "Half-life of a provocation's effect on ideal points, fitted (prior centre: a year; the "
         "Council answered each nuclear test within weeks, and a year on the next test set the "
         "agenda). Judgement until December 2026: held at its prior centre, a 'constant' the "
-        "record can inform, weakly (the decisions' timing against the provocations; posterior 90% "
-        "interval 48-966 days).",
+        "record can inform, weakly: the decisions' timing against the provocations (README, 'Parameter "
+        "uncertainty', gives its posterior interval).",
         prior_sd=1.0,
     ),
     ParameterSpec(
