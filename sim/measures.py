@@ -58,20 +58,9 @@ STATEMENT_ADJUSTMENT_RECIPROCITY = 0.04
 STATEMENT_CONDEMNATION_PRESSURE = 0.023
 
 CHAPTER_VII_PRESSURE = 0.03
-"""Acting under Chapter VII and "taking measures under its Article 41", as every DPRK resolution
-from S/RES/1718 on does, makes the text's demands binding and rules out force (judgement: more
-than a condemnation, less than any single sanction)."""
-
-CHAPTER_VII_OPEN_PRESSURE = 1.0
-"""Acting under Chapter VII without limiting the text to Article 41 leaves the Council's demands
-enforceable by arms (Article 42): the top of the pressure scale, above every sanction (the whole
-regime after S/RES/2397 is 0.70). That is how China and Russia read the Japan/US draft of July
-2006: they "wanted no mention of Chapter VII for fear that it could be used to justify military
-strikes on North Korea", an opposition grown "since the war in Iraq" (W. Hoge, The New York
-Times, 16 July 2006; AP in The Jerusalem Post, 15 July 2006), and China threatened to veto it;
-from S/RES/1718 on, the DPRK texts limit themselves to Article 41. Judgement, set with the
-S/RES/1695 record in view: no record file has an open Chapter VII text, so the weight enters no
-fitted decision and no forecast."""
+"""Acting under Chapter VII makes the text's demands binding (judgement: more than a
+condemnation, less than any single sanction; the Japan/US draft of July 2006 invoked it, and
+China's veto threat removed it from S/RES/1695)."""
 
 INTERDICTION_PRESSURE = 0.02
 INTERDICTION_BY_FORCE_PRESSURE = 0.06
@@ -284,22 +273,16 @@ class AgendaItem(_Measure):
 
 
 class ChapterVII(_Measure):
-    """Act under Chapter VII of the Charter, making the text's demands binding. Limited to
-    Article 41 (measures short of force, the form of every DPRK resolution from S/RES/1718 on),
-    d_pressure = CHAPTER_VII_PRESSURE; open, so that the demands are enforceable by arms
-    (Article 42; the Japan/US draft of July 2006), d_pressure = CHAPTER_VII_OPEN_PRESSURE."""
+    """Act under Chapter VII of the Charter, making the text's demands binding.
+    d_pressure = CHAPTER_VII_PRESSURE."""
 
     type: Literal["chapter_vii"] = "chapter_vii"
-    article_41_only: bool = False
 
     def shift(self) -> tuple[float, float]:
-        return _tightening(CHAPTER_VII_PRESSURE if self.article_41_only else CHAPTER_VII_OPEN_PRESSURE)
+        return _tightening(CHAPTER_VII_PRESSURE)
 
     def describe(self, scale: float = 1.0) -> str:
-        text = "act under Chapter VII, " + (
-            "Article 41 only" if self.article_41_only else "force not ruled out"
-        )
-        return text if scale >= 1.0 else f"{text} (softened to {scale:.0%} of its reach)"
+        return "act under Chapter VII"
 
 
 class Interdiction(_Measure):
@@ -388,7 +371,6 @@ FIELD_DOCS: dict[str, str] = {
     "condemns": "true/false: it condemns launches or tests",
     "item": "the agenda item's title",
     "by_force": "true/false: interdiction without the flag state's consent",
-    "article_41_only": "true/false: the text acts under Chapter VII's Article 41 only (measures short of force; default false)",
     "description": "what the measure is, and why it sits where it does",
     "pressure": "shift of the regime's pressure, -1 to 1",
     "reciprocity": "shift of the regime's reciprocity, -1 to 1 (default 0)",
@@ -407,7 +389,7 @@ EFFECTS: dict[str, str] = {
         f"+{STATEMENT_CONDEMNATION_PRESSURE}"
     ),
     "agenda_item": f"pressure +{AGENDA_ITEM_PRESSURE}",
-    "chapter_vii": f"pressure +{CHAPTER_VII_OPEN_PRESSURE} (force not ruled out) or +{CHAPTER_VII_PRESSURE} (Article 41 only)",
+    "chapter_vii": f"pressure +{CHAPTER_VII_PRESSURE}",
     "interdiction": f"pressure +{INTERDICTION_PRESSURE} (with consent) or +{INTERDICTION_BY_FORCE_PRESSURE} (by force)",
     "custom": "the pressure and reciprocity given",
 }

@@ -64,18 +64,6 @@ def test_panel_agenda_and_custom():
     assert parse(type="custom", description="cargo inspection", pressure=0.05).shift() == (0.05, 0.0)
 
 
-def test_chapter_vii_open_reaches_above_every_sanction_and_article_41_does_not():
-    """Open Chapter VII (force not ruled out) sits above the whole regime after S/RES/2397 (0.70);
-    limited to Article 41 it is a small step, smaller than any single sanction here."""
-    open_text, limited = parse(type="chapter_vii"), parse(type="chapter_vii", article_41_only=True)
-    assert open_text.shift()[0] == m.CHAPTER_VII_OPEN_PRESSURE > 0.70
-    assert limited.shift()[0] == m.CHAPTER_VII_PRESSURE < m.CRUDE_OIL_WEIGHT
-    assert open_text.shift()[1] < limited.shift()[1] < 0  # tightening tilts away from reciprocity
-    assert "force not ruled out" in open_text.describe() and "Article 41 only" in limited.describe()
-    with pytest.raises(ValidationError):
-        parse(type="chapter_vii", article_41_only="yes")
-
-
 def test_softened_text_is_described_with_the_softened_cap():
     measure = parse(type="crude_oil_cap", **{"from": 4_000_000, "to": 2_000_000})
     assert "3,000,000" in measure.describe(scale=0.5)

@@ -21,7 +21,6 @@ FINAL = [
 FIRST = [
     NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml",
     NEGOTIATED / "2017-09-11-s-res-2375-first-draft.toml",
-    NEGOTIATED / "2006-07-15-s-res-1695-first-draft.toml",
 ]
 TIGHTENING = FINAL + FIRST
 SETTINGS = [
