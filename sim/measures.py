@@ -58,9 +58,10 @@ STATEMENT_ADJUSTMENT_RECIPROCITY = 0.04
 STATEMENT_CONDEMNATION_PRESSURE = 0.023
 
 CHAPTER_VII_PRESSURE = 0.03
-"""Acting under Chapter VII makes the text's demands binding (judgement: more than a
-condemnation, less than any single sanction; the Japan/US draft of July 2006 invoked it, and
-China's veto threat removed it from S/RES/1695)."""
+"""Acting under Chapter VII makes the text's demands binding (judgement: a little more than a
+condemnation or a Panel renewal, less than an oil cap's cut; the Japan/US draft of July 2006
+invoked it, and China's veto threat removed it from S/RES/1695, even once narrowed to Article 40:
+AP, The Jerusalem Post, 15 July 2006)."""
 
 INTERDICTION_PRESSURE = 0.02
 INTERDICTION_BY_FORCE_PRESSURE = 0.06
