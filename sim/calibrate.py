@@ -317,10 +317,11 @@ def calibrate(
     with_rolling: bool = False,
     progress: Callable[[int, int], None] | None = None,
     evaluated: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> CalibrationReport:
-    """Fit on every decision, score each at the fit; optionally the rolling forecast.
-    ``evaluated(n)`` follows the main fit (parameter points), ``progress(done, total)`` the
-    rolling forecast (decisions)."""
+    """Fit on every decision, score each at the fit; optionally the rolling forecast, its fits on
+    ``workers`` local processes. ``evaluated(n)`` follows the main fit (parameter points),
+    ``progress(done, total)`` the rolling forecast (decisions)."""
     ordered = by_date(scenarios)
     result = fit(ordered, params, prior_sd=prior_sd, evaluated=evaluated)
     at_fit = [analytic_comparison(s, params, result.values) for s in ordered]
@@ -329,7 +330,7 @@ def calibrate(
     if with_rolling:
         from sim.rolling import rolling, rolling_baselines
 
-        forecasts = rolling(ordered, params, prior_sd=prior_sd, progress=progress)
+        forecasts = rolling(ordered, params, prior_sd=prior_sd, progress=progress, workers=workers)
         baselines = rolling_baselines(ordered)
     return CalibrationReport(result, at_fit, at_start, forecasts, baselines)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.calibrate import DEFAULT_PRIOR_SD, fit, prior_center
 from sim.compare import FileComparison, by_date, record_of
-from sim.likelihood import ANALYTIC_FLOOR, Parameter, analytic_comparison
+from sim.likelihood import ANALYTIC_FLOOR, CalibrationError, Parameter, analytic_comparison
 from sim.scenario import Scenario
 from sim.situation import parse_date
 
@@ -47,32 +47,86 @@ def rolling(
     prior_sd: float = DEFAULT_PRIOR_SD,
     start: str = ROLLING_FROM,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> list[RollingForecast]:
     """For each decision dated ``start`` or later: fit on the earlier ones, predict it. Every fit
     starts from the priors' centres, as the fit of the shipped parameters does: nothing later
     enters, and no forecast depends on the path of earlier fits. (Starting each fit where the
     previous one ended, as this function did until December 2026, stopped at worse optima on some
     training sets, with a higher penalised negative log-likelihood, and forecast one decision
-    more, the 2022 veto, by that luck; the better of both starts gives what the cold starts give.)"""
+    more, the 2022 veto, by that luck; the better of both starts gives what the cold starts give.)
+
+    The fits are independent, so ``workers`` local processes may run them at once; each fit is
+    the same computation wherever it runs, so the forecast does not depend on ``workers``."""
     ordered = by_date(scenarios)
     first = parse_date(start)
     targets = [s for s in ordered if _date(s) >= first]
-    forecasts: list[RollingForecast] = []
-    cache: dict[int, np.ndarray] = {}
-    for k, target in enumerate(targets):
-        training = [s for s in ordered if _date(s) < _date(target)]
-        n = len(training)
-        if n not in cache:
-            cache[n] = (
-                fit(training, params, prior_sd=prior_sd, uncertainty=False).values
-                if training
-                else prior_center(params, ordered)
-            )
-        values = cache[n]
-        forecasts.append(RollingForecast(analytic_comparison(target, params, values), n, values))
+    sizes = [sum(1 for s in ordered if _date(s) < _date(target)) for target in targets]
+    done = 0
+
+    def fitted_on(n: int) -> None:  # every target trained on the first n decisions is ready
+        nonlocal done
+        done += sizes.count(n)
         if progress is not None:
-            progress(k + 1, len(targets))
+            progress(done, len(targets))
+
+    fitted = _fits(ordered, sorted(set(sizes)), params, prior_sd, workers, fitted_on)
+    forecasts = []
+    for target, n in zip(targets, sizes):
+        values = fitted[n] if n else prior_center(params, ordered)
+        forecasts.append(RollingForecast(analytic_comparison(target, params, values), n, values))
     return forecasts
+
+
+def _fit_values(training: Sequence[Scenario], params: Sequence[Parameter], prior_sd: float) -> np.ndarray:
+    """The fitted values on ``training`` (a worker process's task)."""
+    return fit(training, params, prior_sd=prior_sd, uncertainty=False).values
+
+
+def _fits(
+    ordered: Sequence[Scenario],
+    sizes: Sequence[int],
+    params: Sequence[Parameter],
+    prior_sd: float,
+    workers: int,
+    fitted_on: Callable[[int], None],
+) -> dict[int, np.ndarray]:
+    """The fit on the first ``n`` decisions of ``ordered``, for each ``n`` of ``sizes`` (none
+    for 0), in this process or on ``workers`` local processes (the largest training sets first:
+    they take longest); ``fitted_on(n)`` as each is ready, in any order."""
+    wanted = [n for n in sizes if n > 0]
+    if 0 in sizes:
+        fitted_on(0)
+    if workers <= 1 or len(wanted) <= 1:
+        fitted = {}
+        for n in wanted:
+            fitted[n] = _fit_values(ordered[:n], params, prior_sd)
+            fitted_on(n)
+        return fitted
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.sweep.executors.processes import local_pool, shutdown, single_threaded_children, submit
+
+    pool = local_pool(min(workers, len(wanted)))
+    try:
+        with single_threaded_children():  # the workers start as the tasks are submitted
+            futures = {
+                n: submit(pool, _fit_values, list(ordered[:n]), list(params), prior_sd)
+                for n in sorted(wanted, reverse=True)
+            }
+        sizes_of = {future: n for n, future in futures.items()}
+        fitted = {}
+        for future in as_completed(sizes_of):
+            fitted[sizes_of[future]] = future.result()
+            fitted_on(sizes_of[future])
+        return fitted
+    except BrokenProcessPool as exc:
+        raise CalibrationError(
+            [f"--workers: a worker process died ({exc}); rerun, or use --workers 1"]
+        ) from None
+    finally:
+        shutdown(pool)
 
 
 def rolling_summary(forecasts: Sequence[RollingForecast]) -> dict[str, Any]:

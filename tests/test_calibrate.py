@@ -155,6 +155,24 @@ def test_the_rolling_forecast_uses_nothing_later_than_each_decision():
     assert {"file", "symbol", "date", "predicted", "p_outcome"} <= set(summary["files"][0])
 
 
+def test_the_rolling_forecast_is_the_same_on_worker_processes():
+    """The fits run on two local processes give exactly the serial forecast, and the progress
+    reaches every decision (each once, in whatever order the fits finish)."""
+    scenarios = synthetic_record(10, 0.66, 1.0, seed=7)
+    params = parse_params(["members.AAA.pressure", "decision.noise_scale"], scenarios)
+    serial = rolling(scenarios, params, start="2020-01-05")
+    seen: list[tuple[int, int]] = []
+    parallel = rolling(
+        scenarios, params, start="2020-01-05", workers=2, progress=lambda d, t: seen.append((d, t))
+    )
+    assert [f.trained_on for f in parallel] == [f.trained_on for f in serial]
+    for a, b in zip(serial, parallel):
+        assert np.array_equal(a.values, b.values)
+        assert a.comparison.p_outcome == b.comparison.p_outcome
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (6, 6)
+    assert len(seen) == 6  # one fit per decision here: each training set is a different size
+
+
 def test_bad_parameters_are_reported_one_line_each():
     scenarios = [load_scenario(OIL_CAP_2022)]
     with pytest.raises(CalibrationError) as info:

@@ -113,6 +113,15 @@ def calibrate(
             help="Also forecast every decision from 2009 on from a fit on the decisions before its date, with the baselines.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Local processes for the rolling forecast's fits (--rolling); the figures do not depend on it.",
+        ),
+    ] = 1,
     write_defaults: Annotated[
         bool,
         typer.Option(
@@ -176,6 +185,7 @@ def calibrate(
             with_rolling=rolling_forecast,
             progress=bars.forecast,
             evaluated=bars.evaluated,
+            workers=workers,
         )
     targets = [DEFAULTS_PATH] if write_defaults else []
     targets += [out] if out is not None else []

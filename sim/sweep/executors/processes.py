@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -65,20 +65,60 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_processes(tasks: Iterator[Any], workers: int) -> Iterator[dict[str, np.ndarray]]:
-    """Local processes, started with "spawn" (no fork of a parent holding threads or locks;
-    the same on every OS). At most a few units per worker are in flight, so scenarios are
-    built as they are needed. Workers die with this process (see :func:`_worker_init`)."""
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Processes started meanwhile run their linear algebra on one thread each (where the user
+    has not chosen otherwise). Workers that each do small numpy work otherwise start a thread
+    pool per process whose waiting threads take the CPU the other workers need: measured on the
+    rolling forecast's fits, two workers then ran no faster than one process."""
+    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+    for name in BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` local processes, started with "spawn" (no fork of a parent holding
+    threads or locks; the same on every OS), that die with this process (see
+    :func:`_worker_init`). Submit with :func:`submit`; shut down with :func:`shutdown`."""
     context = multiprocessing.get_context("spawn")
     with _sigint_ignored():
-        pool = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
         )
+
+
+def submit(pool: ProcessPoolExecutor, function: Any, *args: Any) -> Future:
+    """``pool.submit``, with Ctrl-C ignored while a worker it starts begins (see :func:`_sigint_ignored`)."""
+    with _sigint_ignored():
+        return pool.submit(function, *args)
+
+
+def shutdown(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers, cancelling what has not started (a second Ctrl-C meanwhile would only
+    print tracebacks, so it is ignored)."""
+    with _sigint_ignored():
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_processes(tasks: Iterator[Any], workers: int) -> Iterator[dict[str, np.ndarray]]:
+    """Local processes (:func:`local_pool`). At most a few units per worker are in flight, so
+    scenarios are built as they are needed."""
+    pool = local_pool(workers)
     pending: set = set()
     try:
         for task in tasks:
-            with _sigint_ignored():
-                pending.add(pool.submit(run_unit, task))
+            pending.add(submit(pool, run_unit, task))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -95,5 +135,4 @@ def run_processes(tasks: Iterator[Any], workers: int) -> Iterator[dict[str, np.n
             ]
         ) from None
     finally:
-        with _sigint_ignored():  # a second Ctrl-C while the workers stop would only print tracebacks
-            pool.shutdown(wait=True, cancel_futures=True)
+        shutdown(pool)
