@@ -65,7 +65,9 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
             raise ScenarioError(
                 [f"{label}: larger than {MAX_INPUT_BYTES:,} bytes; not a scenario or preset file"]
             )
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(
+            data.decode("utf-8").removeprefix("\ufeff")
+        )  # a BOM, as some Windows editors write
     except FileNotFoundError:
         raise ScenarioError([f"{label}: file not found"]) from None
     except IsADirectoryError:

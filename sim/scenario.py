@@ -13,6 +13,7 @@ profile is :mod:`sim.council_resolver`; the resolved :class:`Scenario` is :mod:`
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -238,12 +239,18 @@ class ContextSpec(_Strict):
     @field_validator("date")
     @classmethod
     def _date(cls, date: str) -> str:
-        from sim.situation import parse_date
+        from sim.situation import covered_dates, parse_date
 
         try:
-            parse_date(date)
+            day = parse_date(date)
         except ValueError as exc:
             raise ValueError(str(exc)) from None
+        first, last = covered_dates()
+        if not first <= day <= last:
+            raise ValueError(
+                f"must be between {first.isoformat()} and {last.isoformat()} (the dated series "
+                f"of sim/data/situation.toml cover those years), got {date!r}"
+            )
         return date
 
     def overrides(self) -> dict[str, Any]:
@@ -385,6 +392,9 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
             )
         elif item["type"] == "union_tag_not_found":
             message = "a measure needs a type (one of: " + ", ".join(MEASURE_TYPES) + ")"
+        elif item["type"] == "string_type" and isinstance(item.get("input"), (_dt.date, _dt.time)):
+            # an unquoted TOML date (date = 2022-05-26) parses as a date, not text
+            message = f'write the date in quotes, e.g. "{item["input"].isoformat()}"'
         elif item["type"] in {
             "float_parsing",
             "float_type",

@@ -96,6 +96,14 @@ def _read(name: str) -> dict[str, Any]:
     return tomllib.loads(resources.files("sim.data").joinpath(name).read_text(encoding="utf-8"))
 
 
+def covered_dates() -> tuple[dt.date, dt.date]:
+    """The first and last day the dated series cover (the years of the tension series, which
+    has a row for every year): a decision outside them would get a situation carried forward
+    or left at zero, not one the data describe."""
+    years = load_series().tension
+    return dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+
+
 @lru_cache(maxsize=1)
 def load_series() -> Series:
     raw = _read("situation.toml")
@@ -158,6 +166,8 @@ class Situation:
     status_quo_reciprocity: float
     overridden: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
+    added_events: tuple[str, ...] = ()
+    """Provocations the file adds on the day (what-if: ``context.nuclear_test``, ``icbm_launch``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -169,6 +179,7 @@ class Situation:
             "status_quo_pressure": round(self.status_quo_pressure, 4),
             "status_quo_reciprocity": round(self.status_quo_reciprocity, 4),
             "overridden": list(self.overridden),
+            "added_events": list(self.added_events),
         }
 
 
@@ -213,4 +224,8 @@ def situation_on(
     }
     for key in overridden:
         sources[key] = "scenario [context]"
-    return Situation(date=on, overridden=overridden, sources=sources, **values)
+    if extra_events and "provocation" not in overridden:
+        sources["provocation"] += " + scenario [context]: " + ", ".join(extra_events)
+    return Situation(
+        date=on, overridden=overridden, sources=sources, added_events=tuple(extra_events), **values
+    )

@@ -1,5 +1,7 @@
 """The scenario schema: valid files resolve against presets; bad ones get one clear line each."""
 
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -143,6 +145,32 @@ noise = 0.1
     )
     scenario = load_scenario(write_scenario(text))
     assert scenario.codes[-1] == "ZZZ"
+
+
+@pytest.mark.parametrize("date", ["2031-01-01", "2005-12-31", "1990-01-01", "9999-12-31"])
+def test_a_date_outside_the_dated_series_is_refused(write_scenario, date):
+    """Beyond the series a situation would be carried forward or left at zero: refused, with
+    the range, rather than run on made-up context."""
+    problems = problems_of(write_scenario(MINIMAL.replace('date = "2022-05-26"', f'date = "{date}"')))
+    assert len(problems) == 1 and problems[0].endswith(
+        "context.date: must be between 2006-01-01 and 2026-12-31 (the dated series of "
+        f"sim/data/situation.toml cover those years), got '{date}'"
+    )
+    for edge in ("2006-01-01", "2026-12-31"):
+        assert load_scenario(write_scenario(MINIMAL.replace('date = "2022-05-26"', f'date = "{edge}"')))
+
+
+def test_an_unquoted_date_and_a_byte_order_mark(write_scenario, tmp_path):
+    """TOML reads date = 2022-05-26 as a date, not text: the error says to quote it. A file
+    saved with a UTF-8 byte-order mark (as Windows Notepad saves) reads as the same file."""
+    problems = problems_of(write_scenario(MINIMAL.replace('date = "2022-05-26"', "date = 2022-05-26")))
+    assert len(problems) == 1 and problems[0].endswith(
+        'context.date: write the date in quotes, e.g. "2022-05-26"'
+    )
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + textwrap.dedent(MINIMAL).encode("utf-8"))
+    plain = load_scenario(write_scenario())
+    assert load_scenario(bom).spec == plain.spec
 
 
 def test_invalid_toml_and_missing_file(write_scenario, tmp_path):
