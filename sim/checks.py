@@ -3,7 +3,9 @@
 - a "tightening" measure that loosens (a cap raised above the one in force);
 - a relief draft sponsored by a member that opposes relief (its ideal point lies past the
   status quo on the pressure axis, away from the draft);
-- a sponsor the model predicts will vote against its own draft.
+- a sponsor the model predicts will vote against its own draft;
+- a council of one year deciding on a date in another (the members sit in one year, the
+  situation and the General Assembly stances come from the other).
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ def draft_warnings(scenario: Scenario) -> list[str]:
     label = scenario.path or scenario.name
     lines: list[str] = []
     proposal = scenario.spec.proposal
+    year, date = scenario.spec.council.year, scenario.spec.context.date
+    if year is not None and str(year) != date[:4]:
+        lines.append(
+            f"{label}: council.year: the council of {year} decides on context.date {date}: its members "
+            f"sit in {year}, the situation and their stances are those of {date[:4]}"
+        )
     for index, measure in enumerate(proposal.measures):
         if measure.type in {"crude_oil_cap", "refined_petroleum_cap"} and measure.to > measure.from_:
             lines.append(

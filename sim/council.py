@@ -154,12 +154,21 @@ def format_stances(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+ADDED_EVENT_NAMES = {"nuclear_test": "a nuclear test", "icbm_launch": "an ICBM launch"}
+"""How the situation line names the provocations a file adds on the day (``context``)."""
+
+
 def format_situation(scenario: Scenario) -> list[str]:
     s = scenario.situation
     marked = set(s.overridden)
 
     def tag(key: str) -> str:
-        return " (set by the file)" if key in marked else ""
+        if key in marked:
+            return " (set by the file)"
+        if key == "provocation" and s.added_events:
+            added = " and ".join(ADDED_EVENT_NAMES.get(kind, kind) for kind in s.added_events)
+            return f" (with {added} added by the file)"
+        return ""
 
     return [
         f"  Situation on {s.date.isoformat()}: provocation stock {s.provocation:.2f}{tag('provocation')}, "

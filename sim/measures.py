@@ -109,9 +109,13 @@ class _Cap(_Measure):
     _label: str = ""
 
     def fraction_cut(self) -> float:
-        """Share of the cap removed (negative if the draft raises the cap)."""
+        """Share of the cap removed, ``(from - to) / from``. A raise is the reverse of the cut
+        from ``to`` down to ``from``, ``-(to - from) / to``: it undoes exactly what that cut
+        added, and no raise takes more than the cap's whole weight (-1 at most), however large."""
+        if self.to > self.from_:
+            return -(self.to - self.from_) / self.to
         if self.from_ == 0:
-            return 0.0 if self.to == 0 else -1.0
+            return 0.0
         return (self.from_ - self.to) / self.from_
 
     def shift(self) -> tuple[float, float]:
@@ -125,7 +129,7 @@ class _Cap(_Measure):
 class CrudeOilCap(_Cap):
     """Change the cap on crude oil supplied to the DPRK (S/RES/2397 OP4: 4,000,000 bbl/yr).
 
-    d_pressure = CRUDE_OIL_WEIGHT * (from - to) / from. Seed article: S/2022/431 would have cut
+    d_pressure = CRUDE_OIL_WEIGHT * (from - to) / from (a raise: (from - to) / to). Seed article: S/2022/431 would have cut
     it from 4M to 3M barrels a year.
     """
 
@@ -137,7 +141,7 @@ class CrudeOilCap(_Cap):
 class RefinedPetroleumCap(_Cap):
     """Change the cap on refined petroleum products (S/RES/2397 OP5: 500,000 bbl/yr).
 
-    d_pressure = REFINED_PETROLEUM_WEIGHT * (from - to) / from. S/2022/431: 500,000 -> 375,000;
+    d_pressure = REFINED_PETROLEUM_WEIGHT * (from - to) / from (a raise: (from - to) / to). S/2022/431: 500,000 -> 375,000;
     the 2018 US request to the 1718 Committee: halt all transfers (-> 0).
     """
 
@@ -343,6 +347,15 @@ def total_shift(measures: list[_Measure]) -> tuple[float, float]:
     return d_pressure, d_reciprocity
 
 
+def describe_at(measure: _Measure, scale: float) -> str:
+    """A measure at ``scale`` of its strength (a softened text), in its own units where it has
+    them (caps); any other is applied at that share of its weight, and says so."""
+    if isinstance(measure, _Cap):
+        return measure.describe(scale)
+    text = measure.describe(1.0)
+    return text if scale >= 1.0 else f"{text} (at {100 * scale:.1f}% of its weight)"
+
+
 def change_and_reversion(
     measures: list[_Measure], status_quo: Sequence[float]
 ) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -378,8 +391,8 @@ FIELD_DOCS: dict[str, str] = {
 }
 
 EFFECTS: dict[str, str] = {
-    "crude_oil_cap": f"pressure +{CRUDE_OIL_WEIGHT} x (from - to) / from",
-    "refined_petroleum_cap": f"pressure +{REFINED_PETROLEUM_WEIGHT} x (from - to) / from",
+    "crude_oil_cap": f"pressure +{CRUDE_OIL_WEIGHT} x (from - to) / from; a raise: x (from - to) / to",
+    "refined_petroleum_cap": f"pressure +{REFINED_PETROLEUM_WEIGHT} x (from - to) / from; a raise: x (from - to) / to",
     "export_ban": f"pressure +{EXPORT_BAN_WEIGHT} per good",
     "asset_freeze": f"pressure +{ASSET_FREEZE_WEIGHT} per designation",
     "panel_renewal": f"keeps pressure {PANEL_RENEWAL_PRESSURE} that lapses if the draft fails (the reversion point lies below today's regime)",

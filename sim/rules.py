@@ -109,7 +109,7 @@ def rule_for(kind: str, quota: int | None = None) -> DecisionRule:
     if quota is not None and quota != rule.quota:
         rule = DecisionRule(
             rule.kind,
-            rule.description,
+            f"{rule.description}; on this council {quota} affirmative votes (council.quota)",
             quota=quota,
             permanent_veto=rule.permanent_veto,
             consensus=rule.consensus,

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
-from sim.measures import _Cap, total_shift
+from sim.measures import describe_at, total_shift
 from sim.model import CouncilModel, ProposalState
 from sim.rules import OUTCOME_LABELS, Outcome, outcome_probabilities
 from sim.scenario import Scenario
@@ -167,14 +167,6 @@ def measure_indices(scenario: Scenario, names: Sequence[str] | None) -> list[int
     if problems:
         raise StrongestError(problems)
     return sorted(chosen)
-
-
-def describe_at(measure: Any, scale: float) -> str:
-    """A measure at ``scale`` of its strength, in its own units where it has them (caps)."""
-    if isinstance(measure, _Cap):
-        return measure.describe(scale)
-    text = measure.describe(1.0)
-    return text if scale >= 1.0 else f"{text} (at {100 * scale:.1f}% of its weight)"
 
 
 def _intervals(scales: np.ndarray, ok: np.ndarray) -> list[tuple[float, float]]:

@@ -260,9 +260,10 @@ def format_run_text(
     """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
     its ``council`` (:func:`sim.council.council_summary`)."""
     from sim.council import beyond_record_notes, format_situation, format_stances
+    from sim.measures import describe_at
     from sim.rules import rule_for
 
-    lines = [format_run(summary, rule_for(scenario.spec.proposal.kind))]
+    lines = [format_run(summary, rule_for(scenario.spec.proposal.kind, scenario.spec.council.quota))]
     council = summary["council"]
     if scenario.spec.proposal.draft == "first":
         strength = summary["mean_text_scale"]
@@ -270,7 +271,7 @@ def format_run_text(
         lines.append(
             f"  Text after the talks (mean over lanes: {100 * strength:.0f}% of the first draft's strength):"
         )
-        lines.extend(f"    {measure.describe(strength)}" for measure in scenario.spec.proposal.measures)
+        lines.extend(f"    {describe_at(measure, strength)}" for measure in scenario.spec.proposal.measures)
     lines.append("")
     lines.extend(format_situation(scenario))
     lines.extend(f"  {label}: {text}" for label, text in beyond_record_notes(council["beyond_record"]))

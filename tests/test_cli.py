@@ -82,6 +82,47 @@ def test_validate_reports_ok_and_problems(write_scenario):
     assert result.exit_code == 2 and "council.year: no preset council for 1800" in result.stderr
 
 
+def test_validate_and_run_warn_of_a_council_of_another_year(write_scenario):
+    """Valid, but probably not meant: the 2010 members deciding in the situation of 2022. Both
+    commands say so on stderr; validate still exits 0."""
+    from .conftest import MINIMAL
+
+    path = write_scenario(MINIMAL.replace("year = 2022", "year = 2010"))
+    warning = "council.year: the council of 2010 decides on context.date 2022-05-26"
+    checked = runner.invoke(app, ["validate", str(path)])
+    assert checked.exit_code == 0 and "ok (" in checked.stdout and warning in checked.stderr
+    ran = runner.invoke(app, ["run", str(path), "-n", "100"])
+    assert ran.exit_code == 0 and warning in ran.stderr
+    assert "council.year" not in runner.invoke(app, ["validate", str(write_scenario())]).stderr
+
+
+def test_run_names_the_quota_of_a_hypothetical_council(write_scenario):
+    """A file's council.quota changes the rule, and the rule line says so (it said "nine")."""
+    from .conftest import MINIMAL
+
+    path = write_scenario(MINIMAL.replace("year = 2022", "year = 2022\nquota = 6"))
+    result = runner.invoke(app, ["run", str(path), "-n", "200", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert "on this council 6 affirmative votes (council.quota)" in result.output.splitlines()[2]
+    plain = runner.invoke(app, ["run", str(write_scenario()), "-n", "200", "--seed", "1"])
+    assert "council.quota" not in plain.output
+
+
+def test_run_says_when_the_file_adds_a_nuclear_test_or_an_icbm_launch(write_scenario):
+    """A what-if provocation shows in the text and the JSON, as an override does."""
+    from .conftest import MINIMAL
+
+    path = write_scenario(MINIMAL.replace("[context]", "[context]\nnuclear_test = true\nicbm_launch = true"))
+    text = runner.invoke(app, ["run", str(path), "-n", "100"])
+    assert text.exit_code == 0, text.output
+    assert "(with a nuclear test and an ICBM launch added by the file)" in text.output
+    data = json.loads(runner.invoke(app, ["run", str(path), "-n", "100", "--json"]).stdout)
+    assert data["council"]["situation"]["added_events"] == ["nuclear_test", "icbm_launch"]
+    plain = json.loads(runner.invoke(app, ["run", str(write_scenario()), "-n", "100", "--json"]).stdout)
+    assert plain["council"]["situation"]["added_events"] == []
+    assert plain["council"]["situation"]["provocation"] < data["council"]["situation"]["provocation"]
+
+
 def test_power_prints_exact_fractions():
     result = runner.invoke(app, ["power"])
     assert result.exit_code == 0

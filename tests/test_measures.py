@@ -31,6 +31,21 @@ def test_raising_a_cap_eases_and_adds_reciprocity():
     assert d_pressure < 0 < d_reciprocity
 
 
+def test_a_raise_undoes_exactly_the_reverse_cut_and_is_bounded():
+    """Raising the refined cap from 500,000 back to 4,500,000 (before S/RES/2397 and 2375) takes
+    away what cutting it from 4,500,000 to 500,000 added: not nine times as much. No raise,
+    however large, takes more than the cap's weight."""
+    cut = parse(type="refined_petroleum_cap", **{"from": 4_500_000, "to": 500_000}).shift()
+    raise_ = parse(type="refined_petroleum_cap", **{"from": 500_000, "to": 4_500_000}).shift()
+    assert raise_[0] == pytest.approx(-cut[0]) and raise_[1] == pytest.approx(-cut[1])
+    huge = parse(type="refined_petroleum_cap", **{"from": 1, "to": 1_000_000_000}).shift()[0]
+    assert -m.REFINED_PETROLEUM_WEIGHT <= huge < -0.99 * m.REFINED_PETROLEUM_WEIGHT
+    assert parse(type="crude_oil_cap", **{"from": 0, "to": 100}).shift()[0] == pytest.approx(
+        -m.CRUDE_OIL_WEIGHT
+    )
+    assert parse(type="crude_oil_cap", **{"from": 0, "to": 0}).fraction_cut() == 0.0
+
+
 def test_export_ban_and_asset_freeze_scale_with_count():
     two = parse(type="export_ban", goods=["a", "b"]).shift()[0]
     four = parse(type="export_ban", goods=["a", "b", "c", "d"]).shift()[0]

@@ -74,3 +74,5 @@ def test_run_prints_the_text_after_the_talks():
     assert result.exit_code == 0, result.output
     assert "Text after the talks (mean over lanes: 65% of the first draft's strength)" in result.output
     assert "crude oil cap 4,000,000 -> 2,693,750 bbl/yr" in result.output
+    # a measure without units of its own says at what share of its weight it stands
+    assert "asset freeze on 3 designations (at 65.3% of its weight)" in result.output

@@ -163,6 +163,7 @@ def validate(
             f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
             f"{count} measure{'' if count == 1 else 's'})"
         )
+        warn_about(scenario)  # what `run` would warn of: valid, but probably not what was meant
     if problems:
         fail(problems)
 
