@@ -1,8 +1,9 @@
 """A study report: one self-contained HTML page for one scenario or a set of historical files.
 
 For each file: the proposal (its measures in words, the penholder's rounds of talks or a final
-draft), the situation on its date (:mod:`sim.situation`, saying which values the file overrides),
-the council and its stances (derived ones as the model derives them),
+draft and, for a first draft, the text the model predicts the talks leave), the situation on its
+date (:mod:`sim.situation`, saying which values the file overrides), the council and its stances
+(derived ones as the model derives them),
 the outcome probabilities with 95% intervals, the tally distribution, each member's votes, and,
 where the file has a [history] table, the comparison with what really happened
 (:func:`sim.compare.compare_result`). Figures come from :mod:`sim.plots` and are embedded as

@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.compare import totals
-from sim.measures import total_shift
+from sim.measures import describe_at, total_shift
 from sim.member import Member
 from sim.model import CouncilModel
 from sim.plots import Plot, run_plot, seat_plot
@@ -34,11 +34,49 @@ FIGURE_COLOURS = 64
 """Figures are embedded as palette PNGs of this many colours: a third of the bytes of full
 colour, with no visible change to flat-coloured charts (the page for 32 files: 7.2 MB -> 2.1 MB)."""
 
-INTERNAL_REFERENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+_SEED_ARTICLE = r"seed\s+articles?\s+\d+(?:(?:\s*,\s*|\s+and\s+)\d{3}\b)*"
+"""A citation of the seed articles: "seed article 000", "seed articles 000 and 003"."""
+_README_SECTION = r"README,\s*'[^']*'"
+"""A citation of a README section: "README, 'Parameter uncertainty'"."""
+_CITING = (
+    r"(?:(?:(?:as\s+)?(?:reported|cited|quoted|described|noted|given)\s+(?:in|by)"
+    r"|according\s+to|see|from|in)\s+)?"
+)
+"""The words that lead up to a citation ("as reported in", "see"): they go with it."""
+
+
+def _drop_citation(match: re.Match[str]) -> str:
+    """What replaces a citation left out of running text (its separators and lead-in words with
+    it), so that the rest stays well-formed: nothing where it opened a parenthesis or the text or
+    closed a clause ("(the US, as reported in seed article 000)" -> "(the US)"), else the
+    separator it sat between ("launches, as reported in seed article 000, before" -> "launches
+    before"; "MoD; seed article 000 (23 launches)" -> "MoD (23 launches)")."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[:start].rstrip()
+    after = text[end:]
+    if not before or before[-1] in "([" or not after or after[0] in ")].;:!?":
+        return ""
+    if match.group("before") and match.group("after"):  # between two separators: one stays
+        return "; " if ";" in match.group("before") + match.group("after") else " "
+    return " "
+
+
+INTERNAL_REFERENCES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # Scenario and data files cite the project's working notes (history.md, the seed articles,
     # README sections) as their sources; readers of the page get public references instead.
-    (re.compile(r"\s*\(?README, '[^']*'\)?"), ""),
-    (re.compile(r";?\s*\(?seed article \d+\)?"), ""),
+    # A citation goes with its own parentheses only where it fills them, else with its separator
+    # and lead-in words: the parentheses around it stay, so the text stays balanced.
+    *(
+        (re.compile(rf"\s*\(\s*{_CITING}{cited}\s*\)", re.IGNORECASE), "")
+        for cited in (_README_SECTION, _SEED_ARTICLE)
+    ),
+    *(
+        (
+            re.compile(rf"(?P<before>\s*[;,])?\s*{_CITING}{cited}(?P<after>\s*[;,:])?\s*", re.IGNORECASE),
+            _drop_citation,
+        )
+        for cited in (_README_SECTION, _SEED_ARTICLE)
+    ),
     (re.compile(r"\s*\(history\.md\)"), " (UN Security Council records)"),
     (re.compile(r";\s*history\.md\b"), ""),
     (re.compile(r"\bhistory\.md:\s*"), ""),
@@ -114,7 +152,10 @@ def _names(scenario: Scenario) -> dict[str, str]:
 # ------------------------------------------------------------------------------ sections
 
 
-def _proposal_section(scenario: Scenario) -> str:
+def _proposal_section(scenario: Scenario, result: RunResult | None = None) -> str:
+    """The proposal as drafted and, for a first draft, the text the model predicts the talks
+    leave (``result``'s mean text strength over lanes, each measure at that strength: what
+    ``unsc-sim run`` prints under "Text after the talks")."""
     spec = scenario.spec
     proposal = spec.proposal
     situation = scenario.situation
@@ -136,7 +177,7 @@ def _proposal_section(scenario: Scenario) -> str:
         ("Symbol", _e(proposal.symbol or "none")),
         ("Kind", f"{_e(proposal.kind)}: {_e(rule.description)}"),
         ("Sponsors (penholder first)", sponsors),
-        ("Measures", f"<ul>{measures}</ul>"),
+        ("Measures (as first drafted)" if proposal.draft == "first" else "Measures", f"<ul>{measures}</ul>"),
         (
             "Move of the regime",
             f"pressure {d_pressure:+.3f}, reciprocity {d_reciprocity:+.3f} "
@@ -144,9 +185,24 @@ def _proposal_section(scenario: Scenario) -> str:
         ),
         ("Negotiation", f'<span class="draft">{talks}</span>'),
     ]
+    if proposal.draft == "first" and result is not None:
+        rows.append(("Text after the talks (the model's prediction)", _text_after_talks(scenario, result)))
     if scenario.overridden_parameters:
         rows.append(("Model parameters set by the file", _e(", ".join(scenario.overridden_parameters))))
     return f"<h3>The proposal</h3>{_facts(rows)}{_situation_section(scenario)}"
+
+
+def _text_after_talks(scenario: Scenario, result: RunResult) -> str:
+    """The text the penholder's talks leave in the model: the first draft's strength kept, as a
+    mean over lanes, and each measure at that strength (:func:`sim.measures.describe_at`, as
+    ``unsc-sim run`` prints them)."""
+    strength = result.summary()["mean_text_scale"]
+    softened = "".join(f"<li>{_e(describe_at(m, strength))}</li>" for m in scenario.spec.proposal.measures)
+    return (
+        f'predicted, not recorded: mean over lanes <span class="text-scale">{100 * strength:.0f}%</span> '
+        f"of the first draft's strength, each measure at that strength:"
+        f'<ul class="text-after-talks">{softened}</ul>'
+    )
 
 
 SITUATION_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -401,7 +457,7 @@ def entry_section(index: int, entry: ReportEntry) -> str:
     )
     return (
         f'<section id="s{index}"><h2>{index}. {_e(scenario.name)}</h2>{made}{description}'
-        f"{_proposal_section(scenario)}{_council_section(scenario)}{_outcome_section(entry.result)}"
+        f"{_proposal_section(scenario, entry.result)}{_council_section(scenario)}{_outcome_section(entry.result)}"
         f"{_votes_section(entry)}{_explain_section(entry)}{_history_section(entry)}</section>"
     )
 

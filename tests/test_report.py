@@ -4,6 +4,8 @@ it says what made it, and bad input writes nothing."""
 from __future__ import annotations
 
 import base64
+import html as html_module
+import itertools
 import re
 
 import pytest
@@ -17,7 +19,7 @@ from sim.report import build_entries, render_report
 from sim.runner import run
 from sim.scenario import STANCE_FIELDS, load_scenario
 
-from .conftest import MINIMAL, OIL_CAP_2022
+from .conftest import MINIMAL, NEGOTIATED, OIL_CAP_2022
 
 runner = CliRunner()
 REPLICATES, SEED = 1500, 7
@@ -201,3 +203,39 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, write_scenario):
         and result.stderr.strip() == f"error: --out: {tmp_path / 'report.pdf'}: must end in .html"
     )
     assert not (tmp_path / "report.pdf").exists()
+
+
+FIRST_DRAFT_2022 = NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml"
+
+
+def test_a_first_draft_shows_the_text_after_the_talks_that_run_prints(tmp_path):
+    """`run` prints the text the penholder's talks leave for a first draft (its mean strength over
+    lanes, each measure at it); the page shows the same, labelled as the model's prediction, beside
+    the measures as first drafted. A final draft has no talks: nothing of the kind."""
+    args = ["-n", "600", "--seed", "5"]
+    printed = runner.invoke(app, ["run", str(FIRST_DRAFT_2022), *args])
+    assert printed.exit_code == 0, printed.output
+    lines = printed.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Text after the talks" in line)
+    share = re.search(r"mean over lanes: (\d+)% of the first draft's strength", lines[start]).group(1)
+    softened = [line.strip() for line in itertools.takewhile(str.strip, lines[start + 1 :])]
+    assert len(softened) == len(load_scenario(FIRST_DRAFT_2022).spec.proposal.measures)
+    assert int(share) < 100 and "crude oil cap 4,000,000 -> 2,000,000 bbl/yr" not in softened  # softened
+
+    out = tmp_path / "report.html"
+    made = runner.invoke(
+        app, ["report", str(FIRST_DRAFT_2022), str(OIL_CAP_2022), "--out", str(out), *args, "--no-progress"]
+    )
+    assert made.exit_code == 0, made.output
+    first, final = sections(out.read_text())
+    assert "<th>Measures (as first drafted)</th>" in first
+    assert "crude oil cap 4,000,000 -&gt; 2,000,000 bbl/yr" in first  # the first draft itself, still shown
+    row = re.search(r"<tr><th>Text after the talks \(the model's prediction\)</th><td>(.*?)</td></tr>", first)
+    assert row, "no text after the talks for a first draft"
+    assert f'<span class="text-scale">{share}%</span> of the first draft' + "'s strength" in row.group(1)
+    shown = re.findall(r"<li>(.*?)</li>", row.group(1).split('class="text-after-talks">')[1])
+    assert [html_module.unescape(text) for text in shown] == softened
+    assert "<th>Measures</th>" in final
+    assert (
+        "Text after the talks" not in final and "text-scale" not in final and "as first drafted" not in final
+    )

@@ -4,6 +4,7 @@ README sections), P(adopted), P(vetoed) and who vetoed in the overview, compact 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,88 @@ def test_the_page_has_no_internal_references(page):
     for internal in ("history.md", "seed article", "README", "Comparing with history"):
         assert internal not in page, internal
     assert "source: S/2022/431" in page or "S/2022/431" in page
+    # the 2022 file's note cites a seed article inside a parenthesis: the parenthesis stays closed
+    assert "(US Ambassador Thomas-Greenfield before the vote), ICBMs on 24 March" in page
+    assert "as reported in" not in page
+
+
+def balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@pytest.mark.parametrize(
+    "written, shown",
+    [
+        (  # the 2022 file's note as written: the citation ends a parenthetical, across a line break
+            "23 ballistic launches in 2022 (US Ambassador Thomas-Greenfield before the vote, as reported in\n"
+            "seed article 000), ICBMs on 24 March and 25 May (general knowledge); the 2018-19",
+            "23 ballistic launches in 2022 (US Ambassador Thomas-Greenfield before the vote), ICBMs on 24 March "
+            "and 25 May (general knowledge); the 2018-19",
+        ),
+        (
+            "(US Ambassador Thomas-Greenfield before the vote, as reported in seed article 000), ICBMs on 24 March",
+            "(US Ambassador Thomas-Greenfield before the vote), ICBMs on 24 March",
+        ),
+        (  # the citation is the whole parenthetical
+            "Russia placed a hold, backed by China (seed article 003).",
+            "Russia placed a hold, backed by China.",
+        ),
+        (
+            "23 launches (as reported in seed article 000), ICBMs on 24 March",
+            "23 launches, ICBMs on 24 March",
+        ),
+        (  # after a semicolon, closing the parenthetical (the first-draft file's note)
+            "by the day of the vote (situation.toml; seed article 000). Three months",
+            "by the day of the vote (situation.toml). Three months",
+        ),
+        ("(seed article 000; Reuters, 26 May 2022) before", "(Reuters, 26 May 2022) before"),
+        (  # mid-sentence, no parentheses
+            "The US counted 23 launches, as reported in seed article 000, before the vote.",
+            "The US counted 23 launches before the vote.",
+        ),
+        (
+            "The US counted 23 launches as reported in seed article 000 before the vote.",
+            "The US counted 23 launches before the vote.",
+        ),
+        ("Japan MoD; seed article 000, 23 launches", "Japan MoD; 23 launches"),
+        ("weakly (see README, 'Parameter uncertainty'; SC/9679)", "weakly (SC/9679)"),
+    ],
+)
+def test_a_citation_goes_without_its_parenthesis(written, shown):
+    """A citation inside a parenthetical goes with its lead-in words ("as reported in") and its
+    separator, never with the closing parenthesis: the text stays balanced."""
+    assert reader_text(written) == shown
+    assert balanced(shown) and "as reported in," not in shown and "seed article" not in shown
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def test_every_bundled_text_keeps_its_parentheses_balanced():
+    """Every text in the bundled scenario and data files, as the page shows it."""
+    files = [*sorted((ROOT / "scenarios").rglob("*.toml")), *sorted((ROOT / "sim/data").glob("*.toml"))]
+    cited = 0
+    for path in files:
+        for text in strings(tomllib.loads(path.read_text(encoding="utf-8"))):
+            shown = reader_text(text)
+            cited += "seed article" in text
+            assert "seed article" not in shown and "as reported in," not in shown, (path, shown)
+            if balanced(text):
+                assert balanced(shown), (path, shown)
+    assert cited >= 5  # the files do cite the seed articles: otherwise this proves nothing
 
 
 @pytest.mark.parametrize(
