@@ -417,6 +417,135 @@ def test_output_and_runner_options_are_checked(tmp_path):
     assert both.exit_code == 2 and "not both" in both.output
 
 
+# ------------------------------------------------------------- a scheduler that is not there
+
+SCHEDULER_SWEEP = ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:3", "-n", "200"]
+
+
+def _sweep_in_a_process(tmp_path, scheduler: str, **env: str) -> tuple[subprocess.CompletedProcess, float]:
+    """``unsc-sim sweep --scheduler SCHEDULER`` in a process of its own (what the interpreter
+    prints at exit counts too), writing into an empty ``out/``; the result and its seconds."""
+    (tmp_path / "out").mkdir()
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *SCHEDULER_SWEEP, "--scheduler", scheduler]
+        + ["--out", str(tmp_path / "out" / "sched.csv")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=45,
+    )
+    return done, time.monotonic() - started
+
+
+def test_a_malformed_scheduler_address_exits_2_at_once_and_leaves_nothing(tmp_path):
+    done, seconds = _sweep_in_a_process(tmp_path, "foo")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "error: --scheduler foo: no port; expected tcp://HOST:PORT or HOST:PORT, e.g. tcp://127.0.0.1:8786"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert seconds < 20  # no wait for a connection, nor for a client's clean-up at exit
+    assert list((tmp_path / "out").iterdir()) == []  # no .sched.csv.partial/, no lock, no table
+
+
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("tcp://", "no host"),
+        ("tcp://:8786", "no host"),
+        ("tcp://127.0.0.1", "no port"),
+        ("127.0.0.1:port", "port must be a number from 1 to 65535"),
+        ("tcp://127.0.0.1:70000", "port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:8786", "unknown scheme 'http' (tcp, tls, ws, wss or ucx)"),
+        ("tcp://::1:8786", "not a host name (an IPv6 address goes in brackets: [::1]:8786)"),
+        ("tcp://bad host:8786", "not a host name"),
+        ("", "empty"),
+    ],
+)
+def test_each_malformed_scheduler_address_is_one_line_naming_the_option(tmp_path, address, reason):
+    shown = address if address and " " not in address else repr(address)
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(app, [*SCHEDULER_SWEEP, "--scheduler", address, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"error: --scheduler {shown}: {reason}; expected tcp://HOST:PORT or HOST:PORT, "
+        "e.g. tcp://127.0.0.1:8786"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tcp://127.0.0.1:8786",
+        "127.0.0.1:8786",
+        "tls://scheduler.example.org:8786",
+        "tcp://[::1]:8786",
+        "ws://h:1",
+    ],
+)
+def test_well_formed_scheduler_addresses_pass_the_check(address):
+    from sim.sweep.executors.dask import check_address
+
+    check_address(address)  # no error
+
+
+def test_an_unreachable_scheduler_exits_2_after_its_connect_timeout_and_leaves_nothing(tmp_path):
+    """Nothing listens on port 1: the connect timeout (dask's own setting, here 1 s) ends it."""
+    pytest.importorskip("distributed")
+    done, seconds = _sweep_in_a_process(
+        tmp_path, "tcp://127.0.0.1:1", DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="1s"
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --scheduler tcp://127.0.0.1:1: cannot connect"), (
+        lines
+    )
+    assert "is a dask scheduler running there?" in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert seconds < 20
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_failed_connect_keeps_an_interrupted_sweeps_work(tmp_path, monkeypatch, small_units, small_sweep):
+    """Unfinished work beside the output survives a failed connect, and the rerun resumes it."""
+    pytest.importorskip("distributed")
+    from sim.sweep.executors import dask as dask_executor
+
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 0.5)
+    sweep = small_sweep()
+    out = tmp_path / "s.parquet"
+    with pytest.raises(Stop):
+        run_sweep(sweep, out, on_unit=lambda index: (_ for _ in ()).throw(Stop()))
+    work = work_dir_for(out)
+    saved = sorted(work.iterdir())
+    with pytest.raises(SweepError) as caught:
+        run_sweep(sweep, out, scheduler="tcp://127.0.0.1:1")
+    assert caught.value.problems[0].startswith("scheduler tcp://127.0.0.1:1: cannot connect")
+    assert sorted(work.iterdir()) == saved and not out.exists()
+    assert run_sweep(sweep, out).units_resumed == 1
+
+
+def test_a_sweep_that_fails_before_its_first_unit_leaves_no_work_directory(
+    tmp_path, monkeypatch, small_sweep
+):
+    """Work that never finished a unit has nothing to resume: its directory goes with the error;
+    once a unit is saved, the directory stays (see the interrupted-sweep tests)."""
+    import sim.sweep.run as run_module
+
+    def broken(tasks, workers=1, scheduler=None):
+        raise SweepError(["workers: the pool would not start"])
+        yield  # a generator, as the executors are
+
+    monkeypatch.setattr(run_module, "run_units", broken)
+    out = tmp_path / "s.parquet"
+    with pytest.raises(SweepError):
+        run_sweep(small_sweep(), out)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_finished_model_is_freed(small_sweep):
     """What keeps a 10-million-lane sweep's memory flat: nothing holds on to a model once its
     chunk is counted (Mesa 3.3 kept every model alive, mesa#3179)."""

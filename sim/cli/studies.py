@@ -33,6 +33,17 @@ from sim.cli.common import (
 )
 
 
+def check_scheduler(scheduler: Optional[str]) -> None:
+    """Before anything is loaded: ``--scheduler`` has the form [scheme://]host:port (the
+    connection itself is tried before the sweep makes any file); else one line, exit 2."""
+    if scheduler is None:
+        return
+    from sim.sweep.executors.dask import check_address
+
+    with flags_for(SWEEP_FLAGS):
+        check_address(scheduler)
+
+
 class SweepDesign(str, Enum):
     grid = "grid"
     random = "random"
@@ -112,6 +123,7 @@ def sweep(
 
         check_output_path(lanes_path_for(out), "--per-lane")
     only_one_runner(workers, scheduler)
+    check_scheduler(scheduler)
     cpus = os.cpu_count() or 1
     if workers > cpus:
         echo(
@@ -220,6 +232,7 @@ def sensitivity(
             fail([f"--plot: {plot_path}: must end in .png or .svg"])
         check_output_path(plot_path, "--plot", suffixes=tuple(FIGURE_FORMATS))
     only_one_runner(workers, scheduler)
+    check_scheduler(scheduler)
     try:
         with flags_for(SWEEP_FLAGS):
             plan = load_sensitivity(scenario_file, param or [], method, metric, samples, replicates, seed)

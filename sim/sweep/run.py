@@ -17,6 +17,7 @@ import pandas as pd
 from sim.progress import progress_bar
 from sim.results import write_table
 from sim.sweep.executors import run_units
+from sim.sweep.executors.dask import check_address, connect, run_dask
 from sim.sweep.plan import Sweep, SweepError, SweepInterrupted
 from sim.sweep.store import (
     lanes_path_for,
@@ -112,22 +113,32 @@ def run_sweep(
         raise SweepError(["per_lane: not with `engine` lanes (it keeps counts per point only)"])
     if sweep.posterior is not None and sweep.engine == "lanes":
         raise SweepError(["posterior: not with `engine` lanes (its lanes hold the points' values)"])
+    if scheduler is not None:
+        check_address(scheduler)
     started = time.perf_counter()
-    with sweep_lock(out):
-        return _run_locked(sweep, out, workers, scheduler, per_lane, restart, progress, on_unit, started)
+    # Connect before any file is made: a scheduler that does not answer leaves nothing behind
+    # (and unfinished work of an earlier run untouched).
+    client = connect(scheduler) if scheduler is not None else None
+    try:
+        with sweep_lock(out):
+            return _run_locked(sweep, out, workers, client, per_lane, restart, progress, on_unit, started)
+    finally:
+        if client is not None:
+            client.close()
 
 
 def _run_locked(
     sweep: Sweep,
     out: Path,
     workers: int,
-    scheduler: str | None,
+    client: Any,
     per_lane: bool,
     restart: bool,
     progress: bool,
     on_unit: Callable[[int], None] | None,
     started: float,
 ) -> SweepReport:
+    """The sweep under its lock; ``client``: a connected dask client, or None (local)."""
     units = sweep.units()
     work = work_dir_for(out)
     done = prepare_work_dir(work, sweep.key(per_lane), sweep, restart)
@@ -136,7 +147,8 @@ def _run_locked(
     resumed_lanes = sum(units[i].lanes for i in done)
     workers = max(1, min(workers, len(todo)))  # never more processes than units to run
 
-    results = run_units(unit_tasks(sweep, todo, per_lane), workers, scheduler)
+    tasks = unit_tasks(sweep, todo, per_lane)
+    results = run_dask(tasks, client) if client is not None else run_units(tasks, workers)
     bar = progress_bar(
         "sweep",
         " lanes",
@@ -157,6 +169,10 @@ def _run_locked(
                 on_unit(index)
     except KeyboardInterrupt:
         raise SweepInterrupted(saved, len(units), work) from None
+    except Exception:
+        if saved == 0:  # not one unit finished, now or before: nothing to resume
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     finally:
         close = getattr(results, "close", None)
         if close is not None:
