@@ -378,6 +378,9 @@ class ComparisonReport:
     """The posterior file the lanes drew their parameters from (``--posterior``), if any."""
     remembered: int = 0
     """Earlier record files the baselines remembered without scoring them (``--record-dir``)."""
+    fingerprints: tuple[str, ...] = ()
+    """The fingerprint of each scored scenario (:meth:`sim.scenario.Scenario.fingerprint`), in
+    the order of ``files``: what its numbers were simulated from."""
 
     def to_dict(self) -> dict[str, Any]:
         from sim import __version__
@@ -391,7 +394,13 @@ class ComparisonReport:
             "baselines_remember": self.remembered,
             "floor": self.floor,
             "version": __version__,
-            "files": [c.to_dict() for c in self.files],
+            "files": [
+                {
+                    **c.to_dict(),
+                    "scenario_fingerprint": self.fingerprints[i] if i < len(self.fingerprints) else None,
+                }
+                for i, c in enumerate(self.files)
+            ],
             "total": totals(self.files),
             "baselines": {
                 name: {
@@ -449,6 +458,7 @@ def compare_scenarios(
         seed=seed,
         posterior=posterior.summary() if posterior is not None else None,
         remembered=len(remembered),
+        fingerprints=tuple(s.fingerprint() for s in ordered),
     )
 
 

@@ -333,6 +333,26 @@ def test_compare_json_has_the_documented_shape():
     assert data["total"]["log_likelihood"] == pytest.approx(sum(f["log_likelihood"] for f in data["files"]))
 
 
+def test_compare_json_gives_each_files_scenario_fingerprint(tmp_path):
+    """Each scored file says what its numbers were simulated from: its scenario's fingerprint
+    (the one ``run --out`` and ``sweep`` record), beside the keys it always had."""
+    from sim.scenario import load_scenario
+
+    result = runner.invoke(app, ["compare", str(OIL_CAP_2022), str(RES_2397), "-n", "200", "--json"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert {f["file"]: f["scenario_fingerprint"] for f in files} == {
+        str(path): load_scenario(path).fingerprint() for path in (OIL_CAP_2022, RES_2397)
+    }
+    assert all({"file", "symbol", "method", "p_outcome", "notes"} <= set(f) for f in files)
+    preset = tmp_path / "preset.toml"  # another veto cost for China: another fingerprint
+    preset.write_text('[CHN]\nname = "China"\npermanent = true\nnoise = 0.1\nveto_cost = 0.9\n')
+    other = runner.invoke(app, ["compare", str(OIL_CAP_2022), "-n", "200", "--preset", str(preset), "--json"])
+    assert other.exit_code == 0, other.output
+    changed = json.loads(other.stdout)["files"][0]["scenario_fingerprint"]
+    assert changed != load_scenario(OIL_CAP_2022).fingerprint()
+
+
 def test_regime_break_and_same_kind_baselines():
     """The zero-parameter rule and "as last time": both deterministic, both rolling by nature."""
     files = [

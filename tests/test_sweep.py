@@ -1,6 +1,7 @@
 """Sweeps: the same table for any number of workers or a dask cluster, after an interruption,
 and point by point the same numbers as a plain run; clear errors for bad parameters."""
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from sim.cli import app
 from sim.results import read_metadata
 from sim.rules import OUTCOME_LABELS
 from sim.runner import run
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, load_scenario
 from sim.sweep import SweepError, load_sweep, point_seed, run_sweep, work_dir_for
 from sim.sweep.design import DesignError
 
@@ -390,18 +391,68 @@ def test_a_sweep_keeps_one_council(write_scenario):
     with pytest.raises(ScenarioError) as caught:
         load_sweep(write_scenario(MINIMAL), ["council.year=2017,2022"])
     assert caught.value.problems == [
-        "council.year: changes who sits on the council; a sweep keeps one council"
+        "params council.year=2017: changes who sits on the council; a sweep keeps one council"
     ]
 
 
 def test_every_point_is_validated_when_the_sweep_is_planned():
     """Only the last two of 14 points are bad (CHN pressure 1.2, with either RUS noise): the
-    plan fails before anything runs, and the problem is listed once."""
+    plan fails before anything runs, and the problem is listed once, at the first point."""
     with pytest.raises(ScenarioError) as caught:
         load_sweep(OIL_CAP_2022, ["members.CHN.pressure=0:1.2:7", "members.RUS.noise=0.1,0.2"])
     assert caught.value.problems == [
-        f"{OIL_CAP_2022}: members.CHN.pressure: must be between 0 and 1, got 1.2"
+        "params members.CHN.pressure=1.2, members.RUS.noise=0.1 (and 1 more point): "
+        "members.CHN.pressure: must be between 0 and 1, got 1.2"
     ]
+
+
+STATUS_QUO = "proposal: the measures cancel out: the draft is the status quo"
+FINAL_MINIMAL = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["USA"]\ndraft = "final"')
+"""One crude oil cap, from 4,000,000 to 3,000,000 barrels, in a final draft (the lanes engine
+takes a measure per lane only for a final draft): its ``to`` at 4,000,000 is the status quo."""
+
+
+@pytest.mark.parametrize("engine", ["points", "lanes"])
+@pytest.mark.parametrize("values", ["4000000,3000000,2000000", "5000000,4000000,3000000"])
+def test_a_point_where_the_draft_is_the_status_quo_is_named(write_scenario, tmp_path, engine, values):
+    """The point at which the draft is the status quo is named (key and value), the command exits
+    2 and writes nothing: the user knows which value to drop. The lanes engine, which checks a
+    key's extremes, finds it inside the range too."""
+    out = tmp_path / "out" / "s.csv"
+    out.parent.mkdir()
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(write_scenario(FINAL_MINIMAL)),
+            "-p",
+            f"proposal.measures.0.to={values}",
+            "-n",
+            "100",
+            "--no-progress",
+            "--engine",
+            engine,
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: --param proposal.measures.0.to=4000000: {STATUS_QUO}\n"
+    assert list(out.parent.iterdir()) == []
+
+
+def test_the_status_quo_point_is_named_in_a_grid_of_several_keys_and_in_the_file(write_scenario):
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(write_scenario(), ["proposal.measures.0.to=4000000,3000000", "members.CHN.pressure=0,0.5"])
+    assert caught.value.problems == [
+        f"params proposal.measures.0.to=4000000, members.CHN.pressure=0 (and 1 more point): {STATUS_QUO}"
+    ]
+    declared = write_scenario(
+        MINIMAL + '\n[sweep]\n[sweep.parameters]\n"proposal.measures.0.to" = [3000000, 4000000]\n', "s.toml"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(declared)
+    assert caught.value.problems == [f"{declared}: sweep point proposal.measures.0.to=4000000: {STATUS_QUO}"]
 
 
 def test_output_and_runner_options_are_checked(tmp_path):
@@ -593,8 +644,73 @@ def test_a_sweep_without_out_gives_its_rows_in_json(tmp_path, monkeypatch):
         app, ["sweep", str(OIL_CAP_2022), "--param", "members.CHN.pressure=0:1:2", "-n", "100", "--json"]
     )
     assert result.exit_code == 0, result.output
-    import json
-
     summary = json.loads(result.output)
     assert summary["out"] is None and [row["members.CHN.pressure"] for row in summary["rows"]] == [0.0, 1.0]
     assert all(0.0 <= row["p_vetoed"] <= 1.0 for row in summary["rows"])
+
+
+def test_sweep_json_says_what_made_it_as_the_file_does(tmp_path):
+    """``--json`` carries the provenance the table's metadata records (scenario file and
+    fingerprint, seed, version, the swept keys with their values or bounds, chunk size, seeds),
+    the same values, beside the keys it always had."""
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--design",
+            "random",
+            "--samples",
+            "3",
+            "-p",
+            "members.CHN.pressure=0,0.5,1",
+            "-p",
+            "context.great_power_tension=0:1",
+            "-n",
+            "50",
+            "--seed",
+            "3",
+            "--no-progress",
+            "--json",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    metadata = read_metadata(out)
+    always = {"out", "lanes_file", "points", "lanes", "lanes_run", "units", "units_resumed", "seconds"}
+    always |= {"decisions_per_s", "runner", "scenario", "seed", "replicates", "design", "version"}
+    assert always <= set(summary)
+    provenance = ["scenario_file", "scenario_fingerprint", "symbol", "proposal_kind", "parameters"]
+    provenance += ["chunk_lanes", "seeds", "scenario", "seed", "version", "design", "replicates"]
+    assert {key: summary[key] for key in provenance} == {key: metadata[key] for key in provenance}
+    assert summary["scenario_file"] == str(OIL_CAP_2022) and summary["seed"] == 3
+    assert summary["scenario_fingerprint"] == load_scenario(OIL_CAP_2022).fingerprint()
+    assert summary["parameters"] == [
+        {"key": "members.CHN.pressure", "values": [0.0, 0.5, 1.0]},
+        {"key": "context.great_power_tension", "low": 0.0, "high": 1.0, "integer": False},
+    ]
+    assert "engine" not in summary  # the lanes engine only
+
+
+def test_sweep_json_names_the_lanes_engine_and_its_seeds():
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "-p",
+            "members.CHN.pressure=0,1",
+            "-n",
+            "20",
+            "--engine",
+            "lanes",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["engine"] == "lanes" and summary["seeds"].startswith("blocks of")
+    assert summary["parameters"] == [{"key": "members.CHN.pressure", "values": [0.0, 1.0]}]

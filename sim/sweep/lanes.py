@@ -55,7 +55,17 @@ from sim.scenario import (
     ScenarioError,
     scenario_from_dict,
 )
-from sim.sweep.plan import Piece, Unit, pack_units, point_matrix, unit_budget
+from sim.sweep.plan import (
+    ONE_COUNCIL,
+    Piece,
+    Unit,
+    pack_units,
+    point_matrix,
+    point_problems,
+    point_text,
+    unit_budget,
+    value_text,
+)
 
 if TYPE_CHECKING:
     from sim.sweep.plan import Sweep
@@ -415,10 +425,11 @@ def run_lane_unit(task: LaneUnitTask) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------ checking
 
 
-def validate_lane_points(sweep: Sweep) -> None:
+def validate_lane_points(sweep: Sweep, where: str = "params") -> None:
     """Check a lanes sweep without building every point: each key's constraints in the schema
     are bounds on that key alone, so its smallest and largest values are checked (2 scenarios a
-    key, not one a point). Raises ScenarioError naming the key."""
+    key, not one a point). Raises ScenarioError naming the key, and the value (``where``
+    KEY=VALUE: ...) where a value is at fault."""
     problems: list[str] = []
     label = sweep.scenario.path or "<scenario>"
     spec = sweep.scenario.spec
@@ -437,9 +448,54 @@ def validate_lane_points(sweep: Sweep) -> None:
                     sweep.raw, label=label, base_dir=sweep.base_dir, overrides={key: value}
                 )
             except ScenarioError as exc:
-                problems.extend(p for p in exc.problems if p not in problems)
-                continue
-            if scenario.codes != sweep.scenario.codes:
-                problems.append(f"{key}: changes who sits on the council; a sweep keeps one council")
+                here = [problem.removeprefix(f"{label}: ") for problem in exc.problems]
+            else:
+                here = [] if scenario.codes == sweep.scenario.codes else [ONE_COUNCIL]
+            at = f"{where} {key}={value_text(value)}: "
+            problems.extend(at + problem for problem in here if at + problem not in problems)
+    if not problems:
+        problems = _status_quo_points(sweep, where)
     if problems:
         raise ScenarioError(problems)
+
+
+def _status_quo_points(sweep: Sweep, where: str) -> list[str]:
+    """The points whose swept measures together make the draft the status quo (which the
+    schema refuses, and the points engine with it): a check of the measures at once, not of a
+    key's extremes. One line (``where`` KEY=VALUE, ...: the schema's message) per problem."""
+    from sim.measures import total_shift
+
+    keys = [
+        key for key in sweep.design.keys if (found := lane_key(key)) is not None and found.kind == "measure"
+    ]
+    if not keys:
+        return []
+    label = sweep.scenario.path or "<scenario>"
+    measures = list(sweep.scenario.spec.proposal.measures)
+    fields = []
+    for key in keys:
+        index, field = key.split(".")[2:]
+        model = type(measures[int(index)])
+        fields.append((int(index), next(n for n, f in model.model_fields.items() if (f.alias or n) == field)))
+    moves: dict[tuple[float, ...], bool] = {}
+    found: dict[str, tuple[str, int]] = {}
+    for point in sweep.points:
+        values = tuple(float(point[key]) for key in keys)
+        if values not in moves:
+            current = list(measures)
+            for (index, name), value in zip(fields, values):
+                current[index] = current[index].model_copy(update={name: value})
+            d_pressure, d_reciprocity = total_shift(current)
+            moves[values] = abs(d_pressure) >= 1e-12 or abs(d_reciprocity) >= 1e-12
+        if moves[values]:
+            continue
+        at = {key: point[key] for key in keys}
+        try:
+            scenario_from_dict(sweep.raw, label=label, base_dir=sweep.base_dir, overrides=at)
+        except ScenarioError as exc:
+            for problem in dict.fromkeys(p.removeprefix(f"{label}: ") for p in exc.problems):
+                first, count = found.get(problem, (point_text(at), 0))
+                found[problem] = (first, count + 1)
+        else:
+            moves[values] = True  # the schema accepts it after all
+    return point_problems(where, found)

@@ -316,12 +316,14 @@ def load_sweep(
         )
     points = tuple(built.points(seed))
     sweep = Sweep(scenario, raw, path.parent, built, points, replicates, seed, chunk_lanes, engine=engine)
-    check_points(sweep)
+    check_points(sweep, where="params" if params else f"{label}: sweep point")
     return sweep
 
 
-def check_points(sweep: Sweep) -> None:
-    """Validate a sweep's points (the lanes engine checks each key's extremes, not every point)."""
+def check_points(sweep: Sweep, where: str = "params") -> None:
+    """Validate a sweep's points (the lanes engine checks each key's extremes, not every point).
+    Each problem starts with ``where`` and the point it was found at (``params KEY=VALUE, ...:``),
+    so the value to change is named; a problem found at several points is listed once."""
     if sweep.engine == "lanes":
         from sim.sweep.lanes import lane_problems, validate_lane_points
 
@@ -329,34 +331,58 @@ def check_points(sweep: Sweep) -> None:
         problems = lane_problems(sweep.design.keys, kinds, sweep.scenario.codes)
         if problems:
             raise DesignError(problems)
-        validate_lane_points(sweep)
+        validate_lane_points(sweep, where)
     elif sweep.engine == "points":
-        _validate_points(sweep)
+        _validate_points(sweep, where)
     else:
         raise DesignError([f"engine: expected points or lanes, got {sweep.engine!r}"])
 
 
-def _validate_points(sweep: Sweep) -> None:
-    """Build every point's scenario once; collect each distinct problem, naming its key."""
-    problems: list[str] = []
-    seen: set[str] = set()
+ONE_COUNCIL = "changes who sits on the council; a sweep keeps one council"
+
+
+def value_text(value: Value) -> str:
+    """A swept value as a ``--param`` would give it: true/false, 0.15 (12 significant digits), text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return str(value)
+
+
+def point_text(point: dict[str, Value]) -> str:
+    """A point as ``KEY=VALUE, KEY=VALUE``."""
+    return ", ".join(f"{key}={value_text(value)}" for key, value in point.items())
+
+
+def point_problems(where: str, found: dict[str, tuple[str, int]]) -> list[str]:
+    """``found``: each problem (without the file's name) -> (the first point it was found at, as
+    text; how many points in all). One line each, at most :data:`MAX_LISTED_PROBLEMS`."""
+    problems = []
+    for problem, (point, count) in found.items():
+        more = f" (and {count - 1:,} more point{'s' if count > 2 else ''})" if count > 1 else ""
+        problems.append(f"{where} {point}{more}: {problem}")
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        extra = len(problems) - MAX_LISTED_PROBLEMS
+        problems = problems[:MAX_LISTED_PROBLEMS] + [f"... and {extra} more problems"]
+    return problems
+
+
+def _validate_points(sweep: Sweep, where: str) -> None:
+    """Build every point's scenario once; collect each distinct problem with the first point
+    (``where`` KEY=VALUE, ...) it was found at."""
+    label = f"{sweep.scenario.path or '<scenario>'}: "  # the file's name; the point replaces it
+    found: dict[str, tuple[str, int]] = {}
     codes = sweep.scenario.codes
     for point in range(len(sweep.points)):
         try:
             scenario = sweep.point_scenario(point)
         except ScenarioError as exc:
-            found = exc.problems
+            here = [problem.removeprefix(label) for problem in exc.problems]
         else:
-            found = []
-            if scenario.codes != codes:
-                keys = ", ".join(sweep.design.keys)
-                found = [f"{keys}: changes who sits on the council; a sweep keeps one council"]
-        for problem in found:
-            if problem not in seen:
-                seen.add(problem)
-                problems.append(problem)
-    if problems:
-        if len(problems) > MAX_LISTED_PROBLEMS:
-            more = len(problems) - MAX_LISTED_PROBLEMS
-            problems = problems[:MAX_LISTED_PROBLEMS] + [f"... and {more} more problems"]
-        raise ScenarioError(problems)
+            here = [] if scenario.codes == codes else [ONE_COUNCIL]
+        for problem in dict.fromkeys(here):
+            first, count = found.get(problem, (None, 0))
+            found[problem] = (first or point_text(sweep.points[point]), count + 1)
+    if found:
+        raise ScenarioError(point_problems(where, found))

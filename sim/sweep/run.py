@@ -29,6 +29,21 @@ from sim.sweep.store import (
 from sim.sweep.table import lane_sweep_table, lanes_table, sweep_table
 from sim.sweep.work import unit_tasks
 
+SUMMARY_PROVENANCE = (
+    "scenario_file",
+    "scenario_fingerprint",
+    "symbol",
+    "proposal_kind",
+    "parameters",
+    "chunk_lanes",
+    "seeds",
+    "engine",
+    "posterior_sha256",
+)
+"""What the table's metadata records about what made it and ``--json`` gives beside the keys it
+always had (those present: ``engine`` for the lanes engine, ``posterior_sha256`` with a
+posterior), so a sweep can be rerun from its summary as from its file."""
+
 
 @dataclass(frozen=True)
 class SweepReport:
@@ -68,6 +83,7 @@ class SweepReport:
             "runner": runner,
             **{k: self.metadata[k] for k in ("scenario", "seed", "replicates", "design", "version")},
             **{k: self.metadata[k] for k in ("posterior", "intervals") if k in self.metadata},
+            **{k: self.metadata[k] for k in SUMMARY_PROVENANCE if k in self.metadata},
         }
 
     def describe(self, runner: str = "") -> str:
