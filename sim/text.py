@@ -200,17 +200,6 @@ def _percent(value: float) -> str:
     return f"{100 * value:5.1f}%"
 
 
-def _shares(*values: float) -> list[str]:
-    """Shares that add up to one, each to 0.1% so that the printed figures add up to 100.0%
-    (largest remainders: 99.95% and 0.05% print as 99.9% and 0.1%, not 100.0% and 0.1%)."""
-    tenths = [1000 * v for v in values]
-    floors = [int(t) for t in tenths]
-    total = round(sum(tenths))
-    for i in sorted(range(len(values)), key=lambda i: floors[i] - tenths[i])[: max(0, total - sum(floors))]:
-        floors[i] += 1
-    return [f"{f / 10:5.1f}%" for f in floors]
-
-
 def format_run(summary: dict, rule: DecisionRule) -> str:
     """The outcomes, who defeated the draft, the modal tally and every member's votes."""
     consensus = rule.consensus
@@ -259,8 +248,8 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
     for member in summary["members"]:
         name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
         lines.append(
-            f"  {name:<34} {' '.join(_shares(member['yes'], member['no'], member['abstain']))} "
-            f"{_percent(member['defeated']):>7}"
+            f"  {name:<34} {_percent(member['yes'])} {_percent(member['no'])} "
+            f"{_percent(member['abstain'])} {_percent(member['defeated']):>7}"
         )
     return "\n".join(lines)
 

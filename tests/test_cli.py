@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -122,16 +121,6 @@ def test_run_says_when_the_file_adds_a_nuclear_test_or_an_icbm_launch(write_scen
     plain = json.loads(runner.invoke(app, ["run", str(write_scenario()), "-n", "100", "--json"]).stdout)
     assert plain["council"]["situation"]["added_events"] == []
     assert plain["council"]["situation"]["provocation"] < data["council"]["situation"]["provocation"]
-
-
-def test_a_members_printed_shares_add_up_to_a_hundred():
-    """Rounded one by one, 99.95% and 0.05% printed as 100.0% and 0.1% (a row of 100.1%)."""
-    from sim.text import _shares
-
-    for values in [(0.0, 0.9995, 0.0005), (0.433, 0.0011, 0.5659), (1 / 3, 1 / 3, 1 / 3), (1.0, 0.0, 0.0)]:
-        printed = _shares(*values)
-        assert sum(float(p.strip().rstrip("%")) for p in printed) == pytest.approx(100.0)
-        assert all(abs(float(p.strip().rstrip("%")) - 100 * v) <= 0.1 + 1e-9 for p, v in zip(printed, values))
 
 
 def test_power_prints_exact_fractions():
