@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from sim.results import RunResult
 from sim.rules import YES, Outcome, decide
 from sim.runner import CHUNK_LANES, chunk_seed
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.posterior import Posterior
 
 PIVOTAL_SLICE = 200_000
 """Failed lanes re-decided at once per member (bounds the memory of the switched votes)."""
@@ -78,6 +81,8 @@ class Explanation:
     no_pivotal_share: float | None
     """Share of the failed lanes in which no single member's switch would have adopted the draft."""
     members: list[MemberParts]
+    posterior_draws: bool = False
+    """Whether the lanes explained drew their parameters from a posterior (means over draws)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +93,7 @@ class Explanation:
             "lanes_explained": self.lanes_explained,
             "failed_lanes": self.failed_lanes,
             "no_pivotal_share": self.no_pivotal_share,
+            "posterior_draws": self.posterior_draws,
             "members": [m.to_dict() for m in self.members],
         }
 
@@ -164,10 +170,15 @@ def pivotal_counts(result: RunResult) -> tuple[int, np.ndarray, int]:
     return failed, counts, none
 
 
-def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
-    """Every member's utility in its parts and its pivotal share in the failed lanes of ``result``."""
+def explain_run(scenario: Scenario, result: RunResult, posterior: Posterior | None = None) -> Explanation:
+    """Every member's utility in its parts and its pivotal share in the failed lanes of ``result``.
+    A run over a ``posterior`` is explained over the same draws as its lanes (the first chunk's),
+    not at the shipped parameters: the parts are then means over parameter draws too."""
     lanes = min(result.replicates, CHUNK_LANES)
-    parts = utility_parts(scenario, lanes, chunk_seed(result.seed, 0))
+    explained = scenario
+    if posterior is not None:
+        explained = posterior.scenario_for_lanes(scenario, posterior.lane_draws(result.seed, 0, lanes))
+    parts = utility_parts(explained, lanes, chunk_seed(result.seed, 0))
     failed, pivotal, no_pivotal = pivotal_counts(result)
     counts = {o.label: int(np.sum(result.outcome == o)) for o in NOT_ADOPTED if np.any(result.outcome == o)}
     mean = lambda name, i: float(np.mean(parts[name][i]))  # noqa: E731
@@ -204,6 +215,7 @@ def explain_run(scenario: Scenario, result: RunResult) -> Explanation:
         abstention_band=float(np.mean(parts["abstention_band"])),
         text_scale=float(np.mean(parts["text_scale"])),
         lanes_explained=lanes,
+        posterior_draws=posterior is not None,
         failed_lanes=counts,
         no_pivotal_share=no_pivotal / failed if failed else None,
         members=members,
@@ -214,8 +226,10 @@ def format_explanation(explanation: Explanation) -> str:
     """The table printed by ``run --explain``."""
     failed = sum(explanation.failed_lanes.values())
     lines = [
-        "  Each member's utility for the draft (means over lanes): stake = stake weight "
-        f"{explanation.stake_weight:.3g} x salience x gain, + consensus norm (on the penholder's draft, "
+        "  Each member's utility for the draft (means over lanes"
+        + (", each at its own posterior draw of the parameters" if explanation.posterior_draws else "")
+        + "): stake = stake weight "
+        f"{explanation.stake_weight:.3g}{' (mean over the draws)' if explanation.posterior_draws else ''} x salience x gain, + consensus norm (on the penholder's draft, "
         "weakened by great-power tension) + ties to the sponsors.",
         "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
         f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",

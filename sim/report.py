@@ -66,6 +66,8 @@ class ReportEntry:
     scenario: Scenario
     result: RunResult
     comparison: FileComparison | None
+    posterior: Any = None
+    """The posterior draws the run used, if any (its explanation is then over the same draws)."""
 
 
 def build_entries(
@@ -80,7 +82,7 @@ def build_entries(
             comparison: FileComparison | None = compare_result(result)
         except CompareError:
             comparison = None
-        entries.append(ReportEntry(scenario, result, comparison))
+        entries.append(ReportEntry(scenario, result, comparison, posterior))
     return entries
 
 

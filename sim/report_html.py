@@ -428,7 +428,7 @@ def _explain_section(entry: ReportEntry) -> str:
     """Each member's utility in its parts and its pivotal share (``run --explain``)."""
     from sim.explain import explain_run
 
-    explanation = explain_run(entry.scenario, entry.result)
+    explanation = explain_run(entry.scenario, entry.result, posterior=entry.posterior)
     names = ("stake", "consensus_norm", "ties", "utility", "threshold", "noise_sd")
     headers = [("Member", "")] + [(name.replace("_", " "), "num") for name in names] + [("pivotal", "num")]
     rows = [

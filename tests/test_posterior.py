@@ -131,6 +131,25 @@ def test_lanes_use_the_draws_the_intervals_are_computed_over(posterior_file) -> 
     assert table.loc["vetoed", "ci_low"] <= result.parameter_uncertainty.low[OUTCOME_LABELS.index("vetoed")]
 
 
+def test_explain_over_the_posterior_explains_the_lanes_that_ran(posterior_file) -> None:
+    """run --explain --posterior explains the draws the run used, not the shipped parameters:
+    each member's mean P(no) in the explanation is its share of "no" votes in the run's lanes
+    (within Monte Carlo error), and it says that it is a mean over draws."""
+    drawn = _run_json("--posterior", str(posterior_file), "--explain")
+    fixed = _run_json("--explain")
+    lanes = drawn["replicates"]
+    assert drawn["explain"]["posterior_draws"] is True and fixed["explain"]["posterior_draws"] is False
+    assert drawn["explain"]["stake_weight"] != fixed["explain"]["stake_weight"]
+    shares = {row["code"]: row["no"] for row in drawn["members"]}
+    for member in drawn["explain"]["members"]:
+        share = shares[member["code"]]
+        assert abs(member["p_no"] - share) < 4 * np.sqrt(max(share * (1 - share), 1e-4) / lanes) + 0.01
+    text = runner.invoke(
+        app, ["run", str(OIL_CAP_2022), "-n", "500", "--explain", "--posterior", str(posterior_file)]
+    )
+    assert "each at its own posterior draw of the parameters" in text.stdout
+
+
 def test_sweep_compare_and_report_record_the_posterior(posterior_file, tmp_path) -> None:
     out = tmp_path / "sweep.parquet"
     swept = runner.invoke(

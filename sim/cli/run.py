@@ -73,7 +73,7 @@ def run(
     if explain:
         from sim.explain import explain_run
 
-        explanation = explain_run(scenario, result)
+        explanation = explain_run(scenario, result, posterior=draws)
         summary["explain"] = explanation.to_dict()
     if out is not None:
         result.write(out)
