@@ -441,9 +441,19 @@ def compare_scenarios(
     floor = 1.0 / (2 * replicates)
     drawn = f", parameters drawn per lane from {posterior.path}" if posterior is not None else ""
     scored_paths = {_resolved(s) for s in ordered}
-    remembered = [s for s in earlier if _resolved(s) not in scored_paths]
+    # A remembered file is never one of the scored decisions, at its own path or another (a copy),
+    # and none informs a scored decision of its own date: on a date, the scored files come first.
+    scored_decisions = {(record_of(s).date, record_of(s).symbol) for s in ordered}
+    remembered = [
+        s
+        for s in earlier
+        if _resolved(s) not in scored_paths
+        and (record_of(s).date, record_of(s).symbol) not in scored_decisions
+    ]
     scored = {id(s) for s in ordered}
-    together = by_date([*ordered, *remembered])
+    together = sorted(
+        [*ordered, *remembered], key=lambda s: (record_of(s).date, id(s) not in scored, str(s.path))
+    )
     keep = [i for i, s in enumerate(together) if id(s) in scored]
     baselines = {
         name: [comparisons[i] for i in keep]

@@ -120,6 +120,19 @@ def test_compare_lets_the_baselines_remember_the_record_without_scoring_it():
     assert [c.p_outcome for c in alone.files] == [c.p_outcome for c in remembered.files]
 
 
+def test_a_remembered_copy_of_a_scored_decision_informs_no_baseline(tmp_path):
+    """A record directory that holds the scored decision itself (a copy at another path) must not
+    let the baselines see it: "last vote" would then repeat the answer (1/1, log-likelihood 0)."""
+    from sim.compare import compare_scenarios
+
+    copy = tmp_path / "copy.toml"
+    copy.write_text((HISTORY / "2022-05-26-s-2022-431.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    record = [load_scenario(p) for p in sorted(HISTORY.glob("*.toml"))]
+    report = compare_scenarios([load_scenario(copy)], replicates=50, earlier=record)
+    assert report.remembered == 31
+    assert not report.baselines["last_vote"][0].outcome_correct
+
+
 def test_compare_record_dir_must_be_a_directory_of_record_files(tmp_path):
     from typer.testing import CliRunner
 
