@@ -222,6 +222,11 @@ def explain_run(scenario: Scenario, result: RunResult, posterior: Posterior | No
     )
 
 
+UNNEEDED_THRESHOLD = 1000.0
+"""A threshold above this is an elected member's cost of a hold divided by a near-zero chance that
+the hold is needed: printed as ">1,000" (its exact size says nothing)."""
+
+
 def format_explanation(explanation: Explanation) -> str:
     """The table printed by ``run --explain``."""
     failed = sum(explanation.failed_lanes.values())
@@ -238,12 +243,20 @@ def format_explanation(explanation: Explanation) -> str:
         f"  {'member':<30} {'salience':>8} {'gain':>8} {'stake':>8} {'norm':>7} {'ties':>7} {'utility':>8} "
         f"{'threshold':>9} {'noise':>6} {'P(no)':>6} {'pivotal':>7}",
     ]
+    unneeded = False
     for m in explanation.members:
         name = f"{m.name} ({m.code}{', P5' if m.permanent else ''})"
         pivotal = "-" if m.pivotal_share is None else f"{100 * m.pivotal_share:.1f}%"
+        threshold = f"{m.threshold:>9.3f}" if m.threshold < UNNEEDED_THRESHOLD else f"{'>1,000':>9}"
+        unneeded |= m.threshold >= UNNEEDED_THRESHOLD
         lines.append(
             f"  {name[:30]:<30} {m.salience:>8.2f} {m.gain:>8.4f} {m.stake:>8.3f} {m.consensus_norm:>7.3f} "
-            f"{m.ties:>7.3f} {m.utility:>8.3f} {m.threshold:>9.3f} {m.noise_sd:>6.3f} {100 * m.p_no:>5.1f}% {pivotal:>7}"
+            f"{m.ties:>7.3f} {m.utility:>8.3f} {threshold} {m.noise_sd:>6.3f} {100 * m.p_no:>5.1f}% {pivotal:>7}"
+        )
+    if unneeded:
+        lines.append(
+            "  threshold >1,000: an elected member's hold that is almost never needed (a permanent member "
+            "objects anyway), so it places none"
         )
     if failed:
         kinds = ", ".join(f"{count:,} {label}" for label, count in explanation.failed_lanes.items())

@@ -123,6 +123,15 @@ def test_run_says_when_the_file_adds_a_nuclear_test_or_an_icbm_launch(write_scen
     assert plain["council"]["situation"]["provocation"] < data["council"]["situation"]["provocation"]
 
 
+def test_members_text_says_what_its_json_says_beyond_the_record():
+    """members --year 2024 prints the beyond-record and carried-forward lines, as run does."""
+    text = runner.invoke(app, ["members", "--year", "2024"])
+    assert text.exit_code == 0, text.output
+    assert "General Assembly stances: the estimates of 2019 carried forward" in text.stdout
+    assert "Beyond the record" in text.stdout
+    assert "Beyond the record" not in runner.invoke(app, ["members", "--year", "2016"]).stdout
+
+
 def test_power_prints_exact_fractions():
     result = runner.invoke(app, ["power"])
     assert result.exit_code == 0

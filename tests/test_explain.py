@@ -125,6 +125,23 @@ def test_cli_explain_table_and_json():
     )
 
 
+def test_a_hold_that_is_never_needed_prints_no_huge_threshold():
+    """In a consensus body an elected member's threshold is its hold's cost over the chance that
+    the hold is needed; behind a permanent member's certain objection that is a six-figure number
+    that says nothing: printed as >1,000, with a line saying why. The JSON keeps the number."""
+    from .conftest import HISTORY
+
+    path = str(HISTORY / "2018-06-28-press-statement.toml")
+    text = runner.invoke(app, ["run", path, "-n", "500", "--explain"]).stdout
+    rows = [line for line in text.splitlines() if "(BOL)" in line and "%" in line and ">1,000" in line]
+    assert rows and "threshold >1,000: an elected member's hold that is almost never needed" in text
+    data = json.loads(runner.invoke(app, ["run", path, "-n", "500", "--explain", "--json"]).stdout)
+    bolivia = next(m for m in data["explain"]["members"] if m["code"] == "BOL")
+    assert bolivia["threshold"] > 1000
+    plain = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "500", "--explain"]).stdout
+    assert ">1,000" not in plain
+
+
 def test_the_report_carries_the_explanation(tmp_path, oil_cap_2022):
     from sim.report import report
 

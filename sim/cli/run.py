@@ -109,6 +109,7 @@ def members(
 ) -> None:
     """List a year's council: every member's stances, where each came from, and the situation."""
     from sim.council import (
+        beyond_record_notes,
         council_of_year,
         council_summary,
         format_situation,
@@ -125,6 +126,8 @@ def members(
         return
     echo(f"The council of {year}")
     echo("\n".join(format_situation(scenario)))
+    for label, text in beyond_record_notes(summary["beyond_record"]):  # as `run` prints them
+        echo(f"  {label}: {text}")
     echo("\n".join(format_stances(summary["stances"])))
 
 
