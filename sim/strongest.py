@@ -87,10 +87,17 @@ class StrongestText:
     """Each measure at ``scale`` in its own units ("crude oil cap 4,000,000 -> 3,600,000 bbl/yr")."""
     full_text: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    scenario_file: str | None = None
+    scenario_fingerprint: str | None = None
+    version: str = ""
+    """What made the answer (the project's standard: results say what made them)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
+            "scenario_file": self.scenario_file,
+            "scenario_fingerprint": self.scenario_fingerprint,
+            "version": self.version,
             "max_veto_risk": self.bound,
             "scaled_measures": self.scaled_measures,
             "scale": self.scale,
@@ -190,6 +197,8 @@ def strongest_text(
     tolerance: float = BISECTION_TOLERANCE,
 ) -> StrongestText:
     """The strongest text of ``scenario``'s draft whose P(vetoed or failed) is at most ``bound``."""
+    from sim import __version__
+
     if not 0.0 <= bound <= 1.0:
         raise StrongestError([f"bound: must be between 0 and 1, got {bound}"])
     scaled = measure_indices(scenario, measures)
@@ -211,11 +220,14 @@ def strongest_text(
         at_scale=None,
         above_scale=None,
         full_text=[m.describe(1.0) for m in all_measures],
+        scenario_file=None if scenario.path is None else str(scenario.path),
+        scenario_fingerprint=scenario.fingerprint(),
+        version=__version__,
     )
     if not intervals:
         lowest = min(curve, key=lambda p: p.risk)
         result.notes.append(
-            f"no text meets the bound: the lowest P(vetoed or failed) on the curve is {lowest.risk:.3f}, "
+            f"no text meets the bound: the lowest {_risk_label(result)} on the curve is {lowest.risk:.3f}, "
             f"at scale {lowest.scale:.3f}"
         )
         return result
@@ -251,12 +263,18 @@ def strongest_text(
     return result
 
 
+def _risk_label(result: StrongestText) -> str:
+    """What the bound is on: P(blocked) in a consensus body, else P(vetoed or failed)."""
+    return "P(blocked)" if "blocked" in result.curve[0].probabilities else "P(vetoed or failed)"
+
+
 def format_strongest(result: StrongestText, every: int = 20) -> str:
-    """The human-readable report: the text, the bound at and above it, and the curve."""
+    """The human-readable report: what made it, the text, the bound at and above it, and the curve."""
     consensus = "blocked" in result.curve[0].probabilities
-    risk = "P(blocked)" if consensus else "P(vetoed or failed)"
+    risk = _risk_label(result)
     lines = [
         result.scenario,
+        f"  {result.scenario_file or '(no file)'}, unsc-sim {result.version}",
         f"  bound: {risk} <= {result.bound:g}, the text put to the vote as it stands (no further talks"
         + (
             ""

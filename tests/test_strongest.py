@@ -101,6 +101,20 @@ def test_cli_json_and_plot(tmp_path):
     assert len(curve) > 100 and all(abs(p["adopted"] + p["vetoed"] + p["failed"] - 1) < 1e-9 for p in curve)
     assert np.all(np.diff([p["scale"] for p in curve]) > 0)
     assert figure.stat().st_size > 0
+    # what made it
+    scenario = load_scenario(OIL_CAP_2022)
+    assert data["scenario_fingerprint"] == scenario.fingerprint() and data["version"]
+    assert data["scenario_file"] == str(scenario.path)
+
+
+def test_a_statement_bound_is_on_p_blocked_throughout():
+    """In a consensus body the bound is on P(blocked): the note says so too (it said P(vetoed or
+    failed) under a "bound: P(blocked)" line)."""
+    from .conftest import HISTORY
+
+    text = runner.invoke(app, ["strongest", str(HISTORY / "2018-03-15-press-statement.toml")]).output
+    assert "bound: P(blocked) <= 0.1" in text and "the lowest P(blocked) on the curve" in text
+    assert "vetoed or failed" not in text
 
 
 def test_cli_bad_options():
