@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,6 +50,20 @@ HESSIAN_STEP = 1e-3
 
 def default_params() -> list[Parameter]:
     return [global_parameter(name) for name in FITTED]
+
+
+def held_values(scenarios: Sequence[Scenario], params: Sequence[Parameter]) -> dict[str, float | None]:
+    """The value at which a fit of ``params`` holds each global parameter it does not fit: the
+    scenarios' own (the shipped defaults, with any ``[decision]`` or ``[negotiation]`` override),
+    None where the scenarios hold it at different values (no single value is what the fit used)."""
+    fitted = {p.field for p in params if p.is_global}
+    held: dict[str, float | None] = {}
+    for name in SPECS:
+        if name in fitted:
+            continue
+        seen = {float(getattr(s.parameters, name)) for s in scenarios}
+        held[name] = seen.pop() if len(seen) == 1 else None
+    return held
 
 
 def prior_center(params: Sequence[Parameter], scenarios: Sequence[Scenario] = ()) -> np.ndarray:
@@ -180,6 +194,8 @@ class FitResult:
     message: str
     evaluations: int
     seconds: float
+    held: dict[str, float | None] = field(default_factory=dict)
+    """The global parameters not fitted, at the values the fit held them (:func:`held_values`)."""
 
     def table(self) -> list[dict[str, Any]]:
         return [
@@ -259,6 +275,7 @@ def fit(
         message=str(result.message),
         evaluations=objective.evaluations,
         seconds=time.perf_counter() - began,
+        held=held_values(scenarios, params),
     )
 
 
@@ -344,6 +361,7 @@ __all__ = [
     "calibrate",
     "default_params",
     "fit",
+    "held_values",
     "parse_params",
     "prior_center",
 ]

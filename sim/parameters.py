@@ -292,14 +292,24 @@ def fitted_record_end() -> str | None:
     return str(value)
 
 
-def parameters_text(values: Mapping[str, float], header: list[str], record_through: str | None = None) -> str:
+def parameters_text(
+    values: Mapping[str, float],
+    header: list[str],
+    record_through: str | None = None,
+    comments: Mapping[str, str] | None = None,
+) -> str:
     """``sim/data/parameters.toml`` for the given fitted values (others at their prior), and the
-    date of the latest decision of the fit when given."""
+    date of the latest decision of the fit when given. ``comments``: each parameter's trailing
+    comment (where given, its value is written as given, fitted or not; see
+    :func:`sim.presets.defaults_text`)."""
     lines = [f"# {line}" if line else "#" for line in header]
     lines += ["", "[parameters]"]
     for spec in PARAMETER_SPECS:
         value = values.get(spec.name, spec.prior_center)
-        comment = "fitted" if spec.fitted and spec.name in values else "judgement, not fitted"
+        if comments is not None and spec.name in comments:
+            comment = comments[spec.name]
+        else:
+            comment = "fitted" if spec.fitted and spec.name in values else "judgement, not fitted"
         lines.append(f"{spec.name} = {float(value)!r}  # {comment}")
     if record_through is not None:
         lines += ["", "[fit]", f'record_through = "{record_through}"  # the latest decision the fit saw']

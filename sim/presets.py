@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import shlex
 import stat
 import tomllib
 from collections.abc import Sequence
@@ -188,21 +189,84 @@ DEFAULTS_PATH = Path(__file__).parent / "data" / "parameters.toml"
 """The shipped global parameters, read by :func:`sim.parameters.default_parameters`."""
 
 
+def unwritable(params: Sequence[Parameter], held: dict[str, float | None]) -> list[str]:
+    """Why a fit of ``params`` (holding the other globals at ``held``, see
+    :func:`sim.calibrate.held_values`) cannot be written as a parameters file: at most one line
+    for the members' stances (a parameters file holds global parameters only) and one for the
+    globals the files hold at different values (no single value is what the fit used)."""
+    problems = []
+    members = [p.key for p in params if not p.is_global]
+    if members:
+        problems.append(
+            f"{', '.join(members)}: a member's stance cannot go in a parameters file (it holds the "
+            "global parameters only); fit it without --out and --write-defaults"
+        )
+    differing = [f"decision.{name}" for name, value in held.items() if value is None]
+    if differing:
+        it = "it" if len(differing) == 1 else "each"
+        problems.append(
+            f"{', '.join(differing)}: not fitted, and the files hold {it} at different values (their "
+            "[decision] or [negotiation] tables), so no one value in a parameters file is what the "
+            f"fit used; fit {'it' if len(differing) == 1 else 'them'} too (--params) or give every "
+            "file the same value"
+        )
+    return problems
+
+
 def defaults_text(
     result: FitResult, command: str, today: _dt.date | None = None, record_through: str | None = None
 ) -> str:
-    """``sim/data/parameters.toml`` for a fit of the global parameters; ``record_through``: the
-    date of the latest decision fitted (see :func:`sim.parameters.fitted_record_end`)."""
+    """A parameters file (``sim/data/parameters.toml`` or ``calibrate --out``) for a fit of global
+    parameters: every value the fit used, the fitted ones marked ``fitted`` and the others at the
+    values the fit held them (``result.held``: the shipped defaults, or the value every scenario
+    file sets), so that the file scores the records as the fit reported. ``command``: the command
+    that made it (:func:`defaults_command`); ``record_through``: the date of the latest decision
+    fitted (see :func:`sim.parameters.fitted_record_end`). A fit of a member's stance, or one
+    whose held values differ between files, cannot be written (:func:`unwritable`): ValueError."""
     from sim import __version__
-    from sim.parameters import parameters_text
+    from sim.parameters import PARAMETER_SPECS, SPECS, default_parameters, parameters_text
+
+    problems = unwritable(result.params, result.held)
+    fitted = {p.field for p in result.params}
+    missing = [
+        spec.name for spec in PARAMETER_SPECS if spec.name not in fitted and spec.name not in result.held
+    ]
+    if missing:
+        problems.append(f"the fit does not say at which values it held {', '.join(missing)}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    shipped = default_parameters()
+    values: dict[str, float] = {}
+    comments: dict[str, str] = {}
+    for p, value in zip(result.params, result.values):
+        values[p.field] = round(float(value), 6)
+        comments[p.field] = "fitted"
+    at_shipped: list[str] = []
+    at_scenarios: list[str] = []
+    for spec in PARAMETER_SPECS:
+        if spec.name in fitted:
+            continue
+        held = result.held[spec.name]
+        assert held is not None  # refused above
+        value = values[spec.name] = float(held)
+        if value != float(getattr(shipped, spec.name)):
+            comments[spec.name] = "held at the scenarios' value, not fitted"
+            at_scenarios.append(spec.name)
+        elif SPECS[spec.name].fitted:
+            comments[spec.name] = "held at the shipped default, not fitted"
+            at_shipped.append(spec.name)
+        else:
+            comments[spec.name] = "judgement, not fitted"
 
     today = today or _dt.date.today()
+    count = len(result.params)
     header = [
         "The model's global parameters, written by `unsc-sim calibrate` (sim/calibrate.py).",
         f"Made {today.isoformat()} with unsc-sim {__version__} by:",
         f"  {command}",
-        f"{len(result.params)} numbers fitted to {len(result.files)} decisions; log-likelihood "
-        f"{result.log_likelihood:.3f} at the fit, {result.start_log_likelihood:.3f} at the priors' centres.",
+        f"{count} {'number' if count == 1 else 'numbers'} fitted to {len(result.files)} decisions; "
+        f"log-likelihood {result.log_likelihood:.3f} at the fit (the values below), "
+        f"{result.start_log_likelihood:.3f} with the fitted ones at their priors' centres.",
         f"Gaussian priors: centres and widths from sim/parameters.py (judgement, set before any fit), "
         f"widths x {result.prior_sd:g}; on the log of scale parameters.",
         "Fitted (std. error from the observed information; '-' at a bound or not identified):",
@@ -210,24 +274,52 @@ def defaults_text(
     for row in result.table():
         se = "-" if row["std_error"] is None else f"{row['std_error']:.3f}"
         header.append(f"  {row['param']:<34} {row['value']:.4f}  (se {se}; prior centre {row['start']:.4f})")
-    header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
-    values = {p.field: round(float(v), 6) for p, v in zip(result.params, result.values) if p.is_global}
-    return parameters_text(values, header, record_through)
+    if at_shipped:
+        header.append(
+            f"Refitted by this command: {', '.join(p.key for p in result.params)}; held at the shipped "
+            f"defaults it found, not refitted (how those were fitted: the header of "
+            f"sim/data/parameters.toml as it then was): {', '.join(at_shipped)}."
+        )
+    if at_scenarios:
+        header.append(
+            "Held at the value every scenario file sets ([decision] or [negotiation]), not fitted: "
+            f"{', '.join(at_scenarios)}."
+        )
+    if at_shipped or at_scenarios:
+        header.append(
+            "Rerun that command to reproduce this file while the numbers it does not fit are held "
+            "at these values (the shipped defaults, or the scenarios' own)."
+        )
+    elif "--write-defaults" in shlex.split(command):
+        header.append("Rerun that command to reproduce this file (tests/test_calibrate.py checks it).")
+    else:
+        header.append("Rerun that command to reproduce this file.")
+    return parameters_text(values, header, record_through, comments)
 
 
-def defaults_command(files: Sequence[str], params: Sequence[Parameter], prior_sd: float) -> str:
-    """The command that reproduces a defaults file, quoted in its header."""
+def defaults_command(
+    files: Sequence[str],
+    params: Sequence[Parameter],
+    prior_sd: float,
+    out: str | Path | None = None,
+    write_defaults: bool = True,
+) -> str:
+    """The command that makes a parameters file, quoted in its header: the options that shape
+    the file and its targets (``--write-defaults`` only when it wrote the shipped defaults,
+    ``--out FILE`` when given), each word quoted for a POSIX shell where it needs it."""
     from sim.calibrate import DEFAULT_PARAMS, DEFAULT_PRIOR_SD
 
     keys = ",".join(p.key for p in params)
-    default = keys == ",".join(DEFAULT_PARAMS)
-    return (
-        "unsc-sim calibrate "
-        + " ".join(files)
-        + ("" if default else f" --params {keys}")
-        + (f" --prior-sd {prior_sd:g}" if prior_sd != DEFAULT_PRIOR_SD else "")
-        + " --write-defaults"
-    )
+    words = ["unsc-sim", "calibrate", *files]
+    if keys != ",".join(DEFAULT_PARAMS):
+        words += ["--params", keys]
+    if prior_sd != DEFAULT_PRIOR_SD:
+        words += ["--prior-sd", f"{prior_sd:g}"]
+    if write_defaults:
+        words.append("--write-defaults")
+    if out is not None:
+        words += ["--out", str(out)]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def write_defaults(path: str | Path, text: str) -> Path:

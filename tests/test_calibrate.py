@@ -3,6 +3,7 @@ uses nothing later than each decision, the command's outputs, and the shipped de
 reproduced by the command that made them."""
 
 import json
+import shlex
 import textwrap
 import tomllib
 from pathlib import Path
@@ -15,6 +16,7 @@ from sim.calibrate import DEFAULT_PARAMS, fit
 from sim.cli import app
 from sim.compare import record_of
 from sim.likelihood import CalibrationError, parse_params
+from sim.parameters import FITTED, SPECS, default_parameters
 from sim.presets import DEFAULTS_PATH
 from sim.rolling import rolling, rolling_summary
 from sim.rules import NO, OUTCOME_LABELS, YES
@@ -255,3 +257,138 @@ def test_a_rolling_forecast_with_nothing_to_forecast_says_so():
     result = CliRunner().invoke(app, ["calibrate", *files, "--rolling", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "no decision in these files is dated from 2009 on: nothing to forecast" in result.stdout
+
+
+# ------------------------------------------------------------------ what a written file holds
+
+FILES_2016_2017 = sorted(str(p) for p in HISTORY.glob("2016*.toml")) + sorted(
+    str(p) for p in HISTORY.glob("2017*.toml")
+)
+
+
+def _header_command(text: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith("#   unsc-sim calibrate"))
+    return shlex.split(line[3:])
+
+
+def _score_at_file(text: str, files: list[str]) -> float:
+    """The log-likelihood of the records of ``files`` at every value the parameters file sets."""
+    from sim.likelihood import global_parameter, total_log_likelihood
+
+    written = tomllib.loads(text)["parameters"]
+    assert set(written) == set(SPECS)
+    params = [global_parameter(name) for name in written]
+    points = np.array([[float(value)] for value in written.values()])
+    return float(total_log_likelihood([load_scenario(f) for f in files], params, points)[0])
+
+
+def test_the_written_file_holds_the_values_the_fit_used(tmp_path):
+    """A partial fit written with --out: the numbers not fitted stay where the fit held them (the
+    shipped defaults), so the file scores the records exactly as the fit reported; its header
+    quotes the --out command actually run."""
+    out = tmp_path / "fit.toml"
+    keys = "decision.noise_scale,decision.consensus_norm"
+    result = runner.invoke(
+        app, ["calibrate", *FILES_2016_2017, "--params", keys, "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    text = out.read_text()
+    assert _score_at_file(text, FILES_2016_2017) == pytest.approx(data["fit"]["log_likelihood"], abs=1e-3)
+    shipped = default_parameters()
+    lines = {line.split(" = ")[0]: line for line in text.splitlines() if " = " in line and "#" in line}
+    for name in SPECS:
+        if name in {"noise_scale", "consensus_norm"}:
+            assert lines[name].endswith("# fitted"), lines[name]
+        elif SPECS[name].fitted:
+            assert lines[name].endswith("# held at the shipped default, not fitted"), lines[name]
+            assert tomllib.loads(text)["parameters"][name] == pytest.approx(getattr(shipped, name), abs=1e-6)
+        else:
+            assert lines[name].endswith("# judgement, not fitted"), lines[name]
+    command = _header_command(text)
+    assert command[-2:] == ["--out", str(out)] and "--write-defaults" not in command
+    assert command[command.index("--params") + 1] == keys
+    assert f"# 2 numbers fitted to {len(FILES_2016_2017)} decisions" in text
+    assert "--write-defaults" not in text
+
+
+def test_a_partial_write_defaults_keeps_the_other_fitted_numbers(tmp_path, monkeypatch):
+    """--write-defaults with some of the fitted set refits those only: the others keep their
+    shipped values (not their priors), and the header says which were refitted."""
+    import sim.presets
+
+    target = tmp_path / "parameters.toml"
+    monkeypatch.setattr(sim.presets, "DEFAULTS_PATH", target)
+    files = [str(OIL_CAP_2022), str(RES_2397), str(COMMITTEE_2018)]
+    result = runner.invoke(
+        app, ["calibrate", *files, "--params", "decision.noise_scale", "--write-defaults", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["written"] == str(target)
+    text = target.read_text()
+    written = tomllib.loads(text)["parameters"]
+    shipped = default_parameters()
+    for name in FITTED:
+        if name != "noise_scale":
+            assert written[name] == pytest.approx(getattr(shipped, name), abs=1e-6), name
+    assert written["noise_scale"] == pytest.approx(data["fit"]["params"][0]["value"], rel=1e-5)
+    assert _score_at_file(text, files) == pytest.approx(data["fit"]["log_likelihood"], abs=1e-3)
+    command = _header_command(text)
+    assert command[-3:] == ["--params", "decision.noise_scale", "--write-defaults"]
+    assert "--out" not in command
+    assert "# Refitted by this command: decision.noise_scale;" in text
+    assert "# 1 number fitted to 3 decisions" in text
+
+
+def test_the_header_quotes_every_target_and_option_of_the_command():
+    from sim.presets import defaults_command
+
+    params = parse_params(["decision.noise_scale"], [load_scenario(OIL_CAP_2022)])
+    files = [str(OIL_CAP_2022)]
+    both = defaults_command(files, params, 1.0, out="my fit.toml", write_defaults=True)
+    assert shlex.split(both)[-5:] == ["--prior-sd", "1", "--write-defaults", "--out", "my fit.toml"]
+    only_out = defaults_command(files, params, 2.0, out="fit.toml", write_defaults=False)
+    assert only_out.endswith("--params decision.noise_scale --out fit.toml")
+    full = defaults_command(files, parse_params(list(DEFAULT_PARAMS), [load_scenario(OIL_CAP_2022)]), 2.0)
+    assert full == f"unsc-sim calibrate {OIL_CAP_2022} --write-defaults"
+
+
+def test_member_parameters_are_refused_for_a_parameters_file(tmp_path, monkeypatch):
+    """A member's stance has no place in the global parameters file: one line, exit 2, nothing
+    written (before any fit)."""
+    import sim.presets
+
+    target = tmp_path / "parameters.toml"
+    monkeypatch.setattr(sim.presets, "DEFAULTS_PATH", target)
+    out = tmp_path / "fit.toml"
+    for flags in (["--out", str(out)], ["--write-defaults"]):
+        result = runner.invoke(
+            app, ["calibrate", str(OIL_CAP_2022), "--params", "members.CHN.veto_cost", *flags]
+        )
+        assert result.exit_code == 2, result.output
+        errors = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and "members.CHN.veto_cost" in errors[0], result.stderr
+        assert not out.exists() and not target.exists()
+
+
+def test_files_that_hold_a_parameter_at_different_values_cannot_be_written(tmp_path):
+    """A [decision] override in one file only: no single value in a parameters file is what the
+    fit used, so writing is refused; when every file sets it, that value is written."""
+    one = tmp_path / "one.toml"
+    two = tmp_path / "two.toml"
+    one.write_text(OIL_CAP_2022.read_text() + "\n[decision]\nstake_weight = 30.0\n")
+    two.write_text(RES_2397.read_text())
+    out = tmp_path / "fit.toml"
+    args = ["calibrate", str(one), str(two), "--params", "decision.noise_scale", "--out", str(out)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "decision.stake_weight" in refused.stderr and not out.exists()
+    two.write_text(RES_2397.read_text() + "\n[decision]\nstake_weight = 30.0\n")
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "stake_weight = 30.0  # held at the scenarios' value" in text
+    data = json.loads(result.stdout)
+    assert _score_at_file(text, [str(one), str(two)]) == pytest.approx(
+        data["fit"]["log_likelihood"], abs=1e-3
+    )

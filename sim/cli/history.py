@@ -95,7 +95,7 @@ def calibrate(
         Optional[str],
         typer.Option(
             "--params",
-            help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter).",
+            help="Comma-separated keys to fit: decision.NAME (a global parameter) or members.CODE.FIELD (default: every fitted global parameter). A member's stance cannot be written with --out or --write-defaults (a parameters file holds global parameters only).",
         ),
     ] = None,
     prior_sd: Annotated[
@@ -126,11 +126,16 @@ def calibrate(
         bool,
         typer.Option(
             "--write-defaults",
-            help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses.",
+            help="Write the fit to sim/data/parameters.toml, the defaults every scenario uses: the numbers fitted, and every other at the value the fit held it (with a partial --params the other fitted numbers keep their shipped values; the header names those refitted). Refused (exit 2, before fitting) for a member's stance in --params, and where the files hold a parameter not fitted at different values.",
         ),
     ] = False,
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Write the fitted parameters to this .toml file.")
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the fit as a parameters file (.toml; as --write-defaults writes, same refusals): the fitted numbers and every other at the value the fit held it, so it scores the records as reported; its header quotes this command.",
+        ),
     ] = None,
     as_json: JsonFlag = False,
     posterior: Annotated[
@@ -151,10 +156,10 @@ def calibrate(
 ) -> None:
     """Fit the model's free parameters to the record by maximum likelihood; rolling forecast;
     with --posterior, sample their posterior around the fit."""
-    from sim.calibrate import DEFAULT_PARAMS, parse_params
+    from sim.calibrate import DEFAULT_PARAMS, held_values, parse_params
     from sim.calibrate import calibrate as run_calibration
     from sim.compare import latest_decision_date
-    from sim.presets import DEFAULTS_PATH, defaults_command, defaults_text
+    from sim.presets import DEFAULTS_PATH, defaults_command, defaults_text, unwritable
     from sim.presets import write_defaults as write_parameters
     from sim.text import format_calibration
 
@@ -168,6 +173,15 @@ def calibrate(
     keys = [k for k in params.split(",") if k.strip()] if params is not None else list(DEFAULT_PARAMS)
     with flags_for({"params": "--params"}):
         parameters = parse_params(keys, scenarios)
+    if write_defaults or out is not None:
+        # before fitting: a parameters file holds one value per global parameter, each the one
+        # the fit used; members' stances have no place in it
+        flag = "/".join(
+            f for f, given in (("--out", out is not None), ("--write-defaults", write_defaults)) if given
+        )
+        problems = unwritable(parameters, held_values(scenarios, parameters))
+        if problems:
+            fail([f"{flag}: {problem}" for problem in problems])
     if posterior is not None and walkers < 2 * len(parameters):
         fail(
             [
@@ -192,7 +206,9 @@ def calibrate(
     if targets:
         text = defaults_text(
             report.fit,
-            defaults_command([str(p) for p in scenario_files], parameters, prior_sd),
+            defaults_command(
+                [str(p) for p in scenario_files], parameters, prior_sd, out=out, write_defaults=write_defaults
+            ),
             record_through=latest_decision_date(report.at_fit),
         )
         for target in targets:
