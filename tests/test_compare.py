@@ -351,6 +351,11 @@ def test_compare_json_gives_each_files_scenario_fingerprint(tmp_path):
     assert other.exit_code == 0, other.output
     changed = json.loads(other.stdout)["files"][0]["scenario_fingerprint"]
     assert changed != load_scenario(OIL_CAP_2022).fingerprint()
+    # and the output names the preset that made it
+    assert json.loads(other.stdout)["preset"] == str(preset)
+    assert json.loads(result.stdout)["preset"] is None
+    text = runner.invoke(app, ["compare", str(OIL_CAP_2022), "-n", "200", "--preset", str(preset)])
+    assert f"stances from the preset {preset} (--preset) in every file" in text.stdout
 
 
 def test_regime_break_and_same_kind_baselines():
@@ -401,6 +406,14 @@ def test_compare_bad_files_exit_2_one_line_each(write_scenario, tmp_path):
     ]
     missing = runner.invoke(app, ["compare", str(OIL_CAP_2022), "--preset", str(tmp_path / "none.toml")])
     assert missing.exit_code == 2 and "--preset" in missing.stderr
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("")
+    for path, message in (
+        (tmp_path / "adir", "is a directory"),
+        (tmp_path / "afile", "expected a .toml preset file"),
+    ):
+        bad = runner.invoke(app, ["compare", str(OIL_CAP_2022), "--preset", str(path)])
+        assert bad.exit_code == 2 and f"--preset: {path}: {message}" in bad.stderr
 
 
 def test_shapley_shubik_by_formula_matches_enumeration_and_serves_large_councils(write_scenario):

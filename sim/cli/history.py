@@ -29,8 +29,13 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
     from sim.compare import record_of
 
     overrides = {"council.preset": str(preset.resolve())} if preset is not None else None
-    if preset is not None and not preset.is_file():
-        fail([f"--preset: {preset}: file not found"])
+    if preset is not None:
+        if preset.is_dir():
+            fail([f"--preset: {preset}: is a directory, expected a .toml preset file"])
+        if not preset.is_file():
+            fail([f"--preset: {preset}: file not found"])
+        if preset.suffix.lower() != ".toml":
+            fail([f"--preset: {preset}: expected a .toml preset file"])
     return load_all_or_fail(paths, overrides, check=record_of)
 
 
@@ -81,9 +86,12 @@ def compare(
         progress=progress and not as_json,
         earlier=earlier,
     )
+    made_with = str(preset) if preset is not None else None  # what made the figures, with the rest
     if as_json:
-        echo(json.dumps(report.to_dict(), indent=2))
+        echo(json.dumps({**report.to_dict(), "preset": made_with}, indent=2))
     else:
+        if made_with is not None:
+            echo(f"stances from the preset {made_with} (--preset) in every file")
         echo(format_report(report))
 
 
