@@ -19,6 +19,10 @@ and the choice along the trajectory is made here. The quasi-p value of each rest
 (Bryant & Lempert's one-sided binomial test) says whether that restriction is more than noise.
 
 A grid sweep works too, but its boxes snap to the grid's values: PRIM is meant for samples.
+
+A table in which every point, or none, is of interest has nothing to discover (PRIM needs both):
+one line saying so. Metric names are the sweep's and ``sensitivity``'s
+(:func:`sim.sensitivity.metric_alias`: ``vetoed`` is ``p_vetoed``, ``no:CHN`` is ``CHN_no``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import __version__
 from sim.errors import InputError
 from sim.plots import Plot, PlotError, new_figure, parameter_label, read_results, sweep_metrics, swept_keys
 
@@ -56,8 +61,9 @@ class Limit:
     full_low: Any
     full_high: Any
     restricted: bool
-    quasi_p: tuple[float, float] | None
-    """(lower, upper) quasi-p values of a restricted limit (-1 where that side is not restricted)."""
+    quasi_p: tuple[float | None, float | None] | None
+    """(lower, upper) quasi-p values of a restricted limit (None where that side is not
+    restricted: EMA Workbench's -1)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +82,8 @@ class Discovery:
     """The box of conditions, its statistics and the whole peeling trajectory."""
 
     table: str
+    table_version: str | None
+    """The unsc-sim version that made the sweep table (its metadata), if it says."""
     metric: str
     above: float
     threshold_density: float
@@ -93,6 +101,8 @@ class Discovery:
     def to_dict(self) -> dict[str, Any]:
         return {
             "table": self.table,
+            "table_version": self.table_version,
+            "version": __version__,
             "metric": self.metric,
             "above": self.above,
             "threshold_density": self.threshold_density,
@@ -134,8 +144,12 @@ def _prim_module() -> Any:
     return prim
 
 
-def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
-    """The sweep table, its metadata and its swept keys; a clear error for anything else."""
+def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, Any], list[str], str]:
+    """The sweep table, its metadata, its swept keys and the metric's column (a column of the
+    table, or a name of :func:`sim.sensitivity.metric_alias`: ``vetoed``, ``no:CHN``); a clear
+    error for anything else."""
+    from sim.sensitivity import metric_alias
+
     try:
         frame, metadata = read_results(path)
     except PlotError as exc:
@@ -147,13 +161,14 @@ def load_sweep_table(path: Path, metric: str) -> tuple[pd.DataFrame, dict[str, A
     keys = swept_keys(frame, metadata)
     if not keys:
         raise DiscoverError([f"{path}: the table names no swept keys"])
-    if metric not in frame.columns or metric in keys:
+    column = metric if metric in frame.columns else metric_alias(metric)
+    if column not in frame.columns or column in keys:
         raise DiscoverError(
             [f"metric {metric}: not a metric of {path} (known: {', '.join(sweep_metrics(frame))})"]
         )
-    if not pd.api.types.is_numeric_dtype(frame[metric]):
+    if not pd.api.types.is_numeric_dtype(frame[column]):
         raise DiscoverError([f"metric {metric}: not a numeric column of {path}"])
-    return frame, metadata, keys
+    return frame, metadata, keys, column
 
 
 def _inputs(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -173,15 +188,10 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
     """PRIM over the sweep table at ``path``: the box where ``metric > above``."""
     if not 0.0 < threshold_density <= 1.0:
         raise DiscoverError([f"threshold_density: must be in (0, 1], got {threshold_density}"])
-    frame, metadata, keys = load_sweep_table(path, metric)
+    frame, metadata, keys, metric = load_sweep_table(path, metric)
     values = frame[metric].to_numpy(dtype=float)
     interest = (values > above).astype(int)
-    if not interest.any():
-        raise DiscoverError(
-            [
-                f"above {above:g}: no point of {path} has {metric} above it (its largest is {np.nanmax(values):.4g})"
-            ]
-        )
+    _something_to_discover(path, metric, above, values, interest)
     design = str((metadata.get("design") or {}).get("name", "unknown"))
     notes: list[str] = []
     if design == "grid":
@@ -202,8 +212,6 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
         )
         box = algorithm.find_box()
     trajectory = box.peeling_trajectory.reset_index(drop=True)
-    if interest.all():
-        notes.append(f"every point has {metric} above {above:g}: no condition is needed")
     reaching = trajectory.index[trajectory["density"] >= threshold_density]
     if len(reaching):
         # the highest coverage, and among boxes of equal coverage the densest
@@ -216,8 +224,10 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
             f"({trajectory.loc[index, 'density']:.3f}) is shown"
         )
     limits = _limits(box, index, keys)
+    version = metadata.get("version")
     return Discovery(
         table=str(path),
+        table_version=None if version is None else str(version),
         metric=metric,
         above=above,
         threshold_density=threshold_density,
@@ -232,6 +242,34 @@ def discover(path: Path, metric: str, above: float, threshold_density: float = 0
         trajectory=trajectory,
         notes=notes,
     )
+
+
+def _something_to_discover(
+    path: Path, metric: str, above: float, values: np.ndarray, interest: np.ndarray
+) -> None:
+    """PRIM needs points of interest and points not of interest (EMA Workbench asserts both):
+    one line, naming the value to change, when the table has only one kind."""
+    points = len(values)
+    if interest.all():
+        raise DiscoverError(
+            [
+                f"above {above:g}: all {points:,} points of {path} have {metric} above {above:g} "
+                f"(the smallest is {np.nanmin(values):.4g}): nothing to discover"
+            ]
+        )
+    if not interest.any():
+        largest = f"{np.nanmax(values):.4g}" if not np.isnan(values).all() else "undefined"
+        raise DiscoverError(
+            [
+                f"above {above:g}: no point of {path} has {metric} above {above:g} "
+                f"(the largest of its {points:,} is {largest}): nothing to discover"
+            ]
+        )
+
+
+def _quasi_p(value: float) -> float | None:
+    """A side's quasi-p value, None for EMA Workbench's -1 (that side is not restricted)."""
+    return None if value < 0 or np.isnan(value) else value
 
 
 def _limits(box: Any, index: int, keys: list[str]) -> list[Limit]:
@@ -253,7 +291,7 @@ def _limits(box: Any, index: int, keys: list[str]) -> list[Limit]:
                 full_low,
                 full_high,
                 restricted,
-                None if qp is None else (float(qp[0]), float(qp[1])),
+                None if qp is None else (_quasi_p(float(qp[0])), _quasi_p(float(qp[1]))),
             )
         )
     return limits
@@ -268,7 +306,12 @@ def _span(low: Any, high: Any) -> str:
 def format_discovery(result: Discovery) -> str:
     """The printed report: the box, its coverage and density, and the trajectory."""
     lines = [
-        f"PRIM on {result.table} ({result.design} design, {result.points} points)",
+        f"PRIM on {result.table} ({result.design} design, {result.points} points; unsc-sim {__version__}"
+        + (
+            f", the table by unsc-sim {result.table_version})"
+            if result.table_version not in (None, __version__)
+            else ")"
+        ),
         f"  points with {result.metric} > {result.above:g}: {result.of_interest} of {result.points}",
         f"  box {result.box_index} of the peeling trajectory: coverage {result.coverage:.3f}, "
         f"density {result.density:.3f}, mass {result.mass:.3f} (threshold density {result.threshold_density:g})",
@@ -279,7 +322,7 @@ def format_discovery(result: Discovery) -> str:
         mark = "" if limit.restricted else "   (not restricted)"
         qp = ""
         if limit.restricted and limit.quasi_p is not None:
-            qp = "  " + " / ".join("-" if v < 0 else f"{v:.2g}" for v in limit.quasi_p)
+            qp = "  " + " / ".join("-" if v is None else f"{v:.2g}" for v in limit.quasi_p)
         lines.append(
             f"  {limit.key:<34} {_span(limit.low, limit.high):>22} {_span(limit.full_low, limit.full_high):>22}{qp}{mark}"
         )

@@ -229,6 +229,17 @@ def _replicates_note(frame: pd.DataFrame) -> str:
     return f" ({int(counts[0]):,} replicates a point)" if len(counts) == 1 else ""
 
 
+def _metric_column(metric: str, frame: pd.DataFrame) -> str:
+    """A metric as a column of ``frame``: a column's own name, or one that
+    :func:`sim.sensitivity.metric_alias` reads (``vetoed``, ``no:CHN``), as ``sensitivity`` and
+    ``discover`` take them."""
+    if metric in frame.columns:
+        return metric
+    from sim.sensitivity import metric_alias
+
+    return metric_alias(metric)
+
+
 def plot_sweep(
     frame: pd.DataFrame,
     metadata: Mapping[str, Any],
@@ -251,14 +262,15 @@ def plot_sweep(
     chosen = (
         [m.strip() for m in metric.split(",") if m.strip()] if isinstance(metric, str) else list(metric or [])
     )
-    chosen = chosen or ["p_vetoed"]
-    for one in chosen:
+    given = chosen or ["p_vetoed"]
+    chosen = [_metric_column(one, frame) for one in given]
+    for one, name in zip(chosen, given):
         if one not in frame.columns or one not in metrics:
             outcomes = [m for m in metrics if m.startswith("p_")]
             codes = list(dict.fromkeys(m[:3] for m in metrics if SHARE_COLUMN.match(m)))
             shares = f", or <CODE>_yes|_no|_abstain for {', '.join(codes)}" if codes else ""
             raise PlotError(
-                f"{label}: `metric`: unknown metric {one!r} (choose from: {', '.join(outcomes)}{shares})"
+                f"{label}: `metric`: unknown metric {name!r} (choose from: {', '.join(outcomes)}{shares})"
             )
     for option, key in (("`x`", x), ("`y`", y)):
         if key is not None and key not in keys:

@@ -15,6 +15,13 @@ seed. Same command, same numbers, whatever the workers.
 noise of variance about p(1-p)/R. That noise is variance no key explains: it lowers first-order
 indices a little and adds about (noise variance / metric variance) to every total index. The
 report prints that ratio (``noise_share``); more replicates shrink it.
+
+**A metric that never varies.** If the metric takes one value at every sample point (a draft
+Russia vetoes whatever China's stance; ``p_vetoed`` of a statement, which is blocked, never
+vetoed), Sobol indices, shares of a variance of 0, are undefined: they are NaN in the table, null
+in JSON, and the report says why; Morris effects are then 0, as they should be. The default
+metric follows the decision rule (:func:`default_metric`): ``p_vetoed`` for a resolution,
+``p_blocked`` for a consensus body (statement, committee), ``p_failed`` for a procedural vote.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Sequence
+import warnings
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,12 +44,13 @@ from sim import __version__
 from sim.errors import InputError
 from sim.presets import read_toml as _read_toml
 from sim.results import write_table
-from sim.rules import OUTCOME_LABELS
+from sim.rules import OUTCOME_LABELS, DecisionRule, rule_for
 from sim.runner import CHUNK_LANES
 from sim.scenario import load_scenario
 from sim.sweep import Sweep, SweepReport, check_points, run_sweep
 from sim.sweep.design import BOUNDS_SPEC, Design, DesignError, Parameter, key_info, parse_parameter
-from sim.sweep.lanes import lane_problems
+from sim.sweep.lanes import lane_key, lane_problems
+from sim.sweep.plan import value_text
 
 Method = Literal["sobol", "morris"]
 METHODS: tuple[str, ...] = ("sobol", "morris")
@@ -66,6 +77,8 @@ class SensitivityPlan:
     samples: int
     sample: np.ndarray
     """(points, keys) the SALib sample."""
+    metric_note: str = ""
+    """Why this metric when none was asked for ("the default: a statement is decided by consensus: ..."), else ""."""
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -86,8 +99,30 @@ class SensitivityResult:
     indices: pd.DataFrame
     report: SweepReport
     metric_variance: float
-    noise_share: float
+    noise_share: float | None
+    """Binomial noise variance over the metric's variance; None when the metric never varies."""
     seconds: float
+    constant: float | None = None
+    """The metric's one value when it takes the same value at every sample point, else None."""
+
+    @property
+    def note(self) -> str:
+        """What a metric that never varies means for the indices, and why it may not vary; ""."""
+        if self.constant is None:
+            return ""
+        plan = self.plan
+        points = len(plan.sweep.points)
+        what = (
+            "the Sobol indices are undefined (shares of a variance of 0)"
+            if plan.method == "sobol"
+            else "every elementary effect is 0"
+        )
+        why = never_happens(plan.metric, scenario_rule(plan.sweep.scenario))
+        return (
+            f"{plan.metric} is {self.constant:.4g} at every one of the {points:,} sample points: it is "
+            f"constant over the sample, so {what}: no key moves it over these ranges"
+            + (f"; {why}" if why else "")
+        )
 
     def metadata(self) -> dict[str, Any]:
         sweep = self.plan.sweep
@@ -95,6 +130,7 @@ class SensitivityResult:
             "table": "sensitivity",
             "method": self.plan.method,
             "metric": self.plan.metric,
+            **({"metric_note": self.plan.metric_note} if self.plan.metric_note else {}),
             "scenario": sweep.scenario.name,
             "scenario_file": sweep.scenario.path,
             "scenario_fingerprint": sweep.scenario.fingerprint(),
@@ -105,7 +141,9 @@ class SensitivityResult:
             "seed": sweep.seed,
             "lanes": sweep.total_lanes,
             "metric_variance": self.metric_variance,
-            "noise_share": self.noise_share,
+            "noise_share": _finite(self.noise_share),
+            "metric_constant": self.constant is not None,
+            **({"note": self.note} if self.note else {}),
             "confidence": "95% bootstrap (SALib), half-width in the *_conf columns",
             "version": __version__,
         }
@@ -117,7 +155,10 @@ class SensitivityResult:
             "seconds": round(self.seconds, 3),
             "decisions_per_s": round(self.report.decisions_per_s),
             "runner": runner,
-            "indices": self.indices.to_dict(orient="records"),
+            "indices": [
+                {name: _finite(value) for name, value in row.items()}
+                for row in self.indices.to_dict(orient="records")
+            ],
         }
 
     def describe(self, runner: str = "") -> str:
@@ -128,9 +169,10 @@ class SensitivityResult:
             design = f"Saltelli sample, N = {plan.samples:,} x ({keys} keys + 2)"
         else:
             design = f"Morris, {plan.samples:,} trajectories x ({keys} keys + 1), {MORRIS_LEVELS} levels"
+        because = f" ({plan.metric_note})" if plan.metric_note else ""
         lines = [
             f"{'Sobol indices' if plan.method == 'sobol' else 'Morris elementary effects'} of "
-            f"{plan.metric} for {sweep.scenario.name}",
+            f"{plan.metric}{because} for {sweep.scenario.name}",
             f"  {design} = {len(sweep.points):,} points x {sweep.replicates:,} replicates "
             f"({sweep.total_lanes:,} lanes), seed {sweep.seed}",
             "",
@@ -144,17 +186,18 @@ class SensitivityResult:
         heads = {"S1_conf": "+-95%", "ST_conf": "+-95%", "mu_star": "mu*", "mu_star_conf": "+-95%"}
         lines.append(f"  {'key':<{width}}  " + "  ".join(f"{heads.get(c, c):>7}" for c in columns))
         for _, row in self.indices.iterrows():
-            lines.append(f"  {row['key']:<{width}}  " + "  ".join(f"{row[c]:7.3f}" for c in columns))
+            lines.append(f"  {row['key']:<{width}}  " + "  ".join(f"{_number(row[c]):>7}" for c in columns))
         lines.append("")
-        if plan.method == "sobol":
-            lines.append(
-                f"  sum of S1 = {self.indices['S1'].sum():.3f} (the rest is interactions and noise); "
-                f"widest interval: +-{max(self.indices['S1_conf'].max(), self.indices['ST_conf'].max()):.3f}"
-            )
-        lines.append(
-            f"  variance of {plan.metric} over the sample {self.metric_variance:.4f}; binomial noise "
-            f"{self.noise_share:.1%} of it"
-        )
+        if self.constant is not None:
+            lines.append(f"  {self.note}")
+        else:
+            if plan.method == "sobol":
+                lines.append(
+                    f"  sum of S1 = {self.indices['S1'].sum():.3f} (the rest is interactions and noise); "
+                    f"widest interval: +-{max(self.indices['S1_conf'].max(), self.indices['ST_conf'].max()):.3f}"
+                )
+            noise = "" if self.noise_share is None else f"; binomial noise {self.noise_share:.1%} of it"
+            lines.append(f"  variance of {plan.metric} over the sample {self.metric_variance:.4f}{noise}")
         lines.append(
             f"  {self.seconds:.1f} s{f' on {runner}' if runner else ''} "
             f"({self.report.decisions_per_s:,.0f} decisions/s)"
@@ -162,18 +205,88 @@ class SensitivityResult:
         return "\n".join(lines)
 
 
+def _finite(value: Any) -> Any:
+    """``value`` for JSON: a NaN or infinite number (an undefined index or ratio) as None."""
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _number(value: Any) -> str:
+    """An index as the table prints it: 3 decimals, or "-" where it is undefined."""
+    return f"{value:.3f}" if math.isfinite(value) else "-"
+
+
 # ---------------------------------------------------------------------------- planning
+
+
+def metric_alias(metric: str) -> str:
+    """The sweep-table column a metric name stands for: ``vetoed`` is ``p_vetoed``, ``no:CHN`` is
+    ``CHN_no``; any other name as given (stripped). The one reading of metric names, shared by
+    ``sensitivity``, ``discover`` and ``plot``; it checks nothing (see :func:`metric_column`)."""
+    text = metric.strip()
+    if text in OUTCOME_LABELS:
+        return f"p_{text}"
+    if ":" in text:
+        vote, _, code = text.partition(":")
+        return f"{code.strip()}_{vote.strip()}"
+    return text
+
+
+def scenario_rule(scenario: Any) -> DecisionRule:
+    """The decision rule of a loaded scenario's draft."""
+    spec = scenario.spec
+    return rule_for(spec.proposal.kind, spec.council.quota)
+
+
+def default_metric(rule: DecisionRule) -> str:
+    """How a draft is defeated under ``rule``: ``p_vetoed`` (a resolution), ``p_blocked`` (a
+    consensus body: a statement or a committee), ``p_failed`` (a procedural vote, which has no
+    veto)."""
+    if rule.consensus:
+        return "p_blocked"
+    return "p_vetoed" if rule.permanent_veto else "p_failed"
+
+
+KIND_NAMES = {
+    "resolution": "resolution",
+    "procedural": "procedural vote",
+    "committee": "committee decision",
+    "statement": "statement",
+}
+
+
+def rule_text(rule: DecisionRule) -> str:
+    """How ``rule`` defeats a draft, in words: "a statement is decided by consensus: a draft is
+    blocked, never vetoed"."""
+    kind = KIND_NAMES.get(rule.kind, rule.kind)
+    if rule.consensus:
+        return f"a {kind} is decided by consensus: a draft is blocked, never vetoed"
+    if rule.permanent_veto:
+        return f"a {kind} is put to a vote: a draft is vetoed or fails, never blocked"
+    return f"a {kind} is put to a vote without veto: a draft fails, never vetoed or blocked"
+
+
+def never_happens(metric: str, rule: DecisionRule) -> str:
+    """Why an outcome metric is 0 under ``rule`` whatever the keys ("a statement is decided by
+    consensus: a draft is blocked, never vetoed (metric p_blocked)"), or "" if it can happen."""
+    outcome = metric.removeprefix("p_") if metric.startswith("p_") else ""
+    impossible = (
+        {"vetoed", "failed"}
+        if rule.consensus
+        else {"blocked"}
+        if rule.permanent_veto
+        else {"vetoed", "blocked"}
+    )
+    if outcome not in impossible:
+        return ""
+    return f"{rule_text(rule)} (metric {default_metric(rule)})"
 
 
 def metric_column(metric: str, codes: Sequence[str]) -> str:
     """The sweep-table column of ``metric``: ``p_vetoed`` (or ``vetoed``), ``CHN_no`` (or
     ``no:CHN``); :class:`SensitivityError` listing the choices otherwise."""
-    text = metric.strip()
-    if text in OUTCOME_LABELS:
-        text = f"p_{text}"
-    if ":" in text:
-        vote, _, code = text.partition(":")
-        text = f"{code.strip()}_{vote.strip()}"
+    text = metric_alias(metric)
     choices = [f"p_{o}" for o in OUTCOME_LABELS] + [
         f"{c}_{v}" for c in codes for v in ("yes", "no", "abstain")
     ]
@@ -237,13 +350,14 @@ def load_sensitivity(
     path: str | Path,
     params: Sequence[str],
     method: str = "sobol",
-    metric: str = "p_vetoed",
+    metric: str | None = None,
     samples: int | None = None,
     replicates: int = DEFAULT_REPLICATES,
     seed: int = 0,
     chunk_lanes: int = CHUNK_LANES,
 ) -> SensitivityPlan:
-    """Check the options, draw the sample and validate it as a lanes sweep; nothing runs."""
+    """Check the options, draw the sample and validate it as a lanes sweep; nothing runs.
+    ``metric`` None: the draft's defeat under its decision rule (:func:`default_metric`)."""
     path = Path(path)
     problems: list[str] = []
     if method not in METHODS:
@@ -269,10 +383,18 @@ def load_sensitivity(
         raise SensitivityError(problems)
     scenario = load_scenario(path)
     raw = _read_toml(path, str(path))
-    column = metric_column(metric, scenario.codes)
+    note = ""
+    if metric is None:
+        rule = scenario_rule(scenario)
+        column = default_metric(rule)
+        if column != "p_vetoed":
+            note = f"the default: {rule_text(rule)}"
+    else:
+        column = metric_column(metric, scenario.codes)
     lanes = lane_problems(
         [p.key for p in parameters], [p.kind for p in parameters], scenario.codes, label="params ", advice=""
     )
+    lanes += _first_draft_measures(scenario, parameters)
     if lanes:
         raise SensitivityError(lanes)
     keys = len(parameters)
@@ -285,25 +407,74 @@ def load_sensitivity(
         "bounds": [[p.low, p.high] for p in parameters],
     }
     corners = tuple({p.key: float(getattr(p, end)) for p in parameters} for end in ("low", "high"))
-    check_points(
-        Sweep(
-            scenario,
-            raw,
-            path.parent,
-            Design(method, tuple(parameters), 2),  # type: ignore[arg-type]
-            corners,
-            replicates,
-            seed,
-            chunk_lanes,
-            engine="lanes",
-        )
-    )  # the bounds themselves, named as given
+    try:
+        check_points(
+            Sweep(
+                scenario,
+                raw,
+                path.parent,
+                Design(method, tuple(parameters), 2),  # type: ignore[arg-type]
+                corners,
+                replicates,
+                seed,
+                chunk_lanes,
+                engine="lanes",
+            )
+        )  # the bounds themselves, named as given
+    except InputError as exc:
+        raise SensitivityError(_key_problems(exc.problems, parameters)) from None
     sample = draw_sample(method, problem, samples, seed)  # type: ignore[arg-type]
     points = tuple({p.key: float(v) for p, v in zip(parameters, row)} for row in sample)
     design = Design(name=method, parameters=tuple(parameters), samples=len(points))  # type: ignore[arg-type]
     sweep = Sweep(scenario, raw, path.parent, design, points, replicates, seed, chunk_lanes, engine="lanes")
     check_points(sweep)
-    return SensitivityPlan(sweep, method, column, samples, sample)  # type: ignore[arg-type]
+    return SensitivityPlan(sweep, method, column, samples, sample, note)  # type: ignore[arg-type]
+
+
+def _first_draft_measures(scenario: Any, parameters: Sequence[Parameter]) -> list[str]:
+    """A measure's number varies per lane only in a final draft: in a first draft with rounds of
+    talks the penholder's concessions read one text for every lane. One line a key, in
+    sensitivity's terms (the lanes engine's own check advises the per-point engine, which
+    sensitivity does not have)."""
+    spec = scenario.spec
+    if spec.proposal.draft != "first" or spec.negotiation.rounds == 0:
+        return []
+    return [
+        f"params {p.key}: a measure can be a sensitivity key only in a final draft; in this first "
+        f"draft ({spec.negotiation.rounds} rounds of talks) the penholder's concessions read one "
+        "text for all the sample points. Drop this `params`, or analyse the text as put to the vote "
+        '(a file with [proposal] draft = "final", e.g. one that extends this one); '
+        "unsc-sim sweep can vary the measure in this draft"
+        for p in parameters
+        if (found := lane_key(p.key)) is not None and found.kind == "measure"
+    ]
+
+
+def _key_problems(problems: Sequence[str], parameters: Sequence[Parameter]) -> list[str]:
+    """The problems of a check of each key's bounds, a problem found at both bounds of a key
+    once, naming the key (it is the key's, not a value's: ``params KEY: ...``); a problem of one
+    bound keeps naming it (``params KEY=VALUE: ...``)."""
+    ends = {
+        f"params {p.key}={value_text(float(getattr(p, end)))}: ": p.key
+        for p in parameters
+        for end in ("low", "high")
+    }
+    parsed: list[tuple[str | None, str]] = []
+    for problem in problems:
+        prefix = next((prefix for prefix in ends if problem.startswith(prefix)), None)
+        parsed.append((ends[prefix], problem[len(prefix) :]) if prefix else (None, problem))
+    counts = Counter(parsed)
+    lines: list[str] = []
+    for key, text in parsed:
+        if key is None:
+            line = text
+        elif counts[(key, text)] > 1:
+            line = f"params {key}: {text}"
+        else:
+            line = next(problem for problem, item in zip(problems, parsed) if item == (key, text))
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 # ----------------------------------------------------------------------------- running
@@ -318,28 +489,42 @@ def analyse(plan: SensitivityPlan, y: np.ndarray) -> pd.DataFrame:
     """SALib's analysis of the metric values ``y`` (one per sample point), one row per key."""
     problem, keys = plan.problem, plan.problem["names"]
     seed = plan.sweep.seed
+    constant = len(y) > 0 and bool(np.all(y == y[0]))
     if plan.method == "sobol":
+        columns = ("S1", "S1_conf", "ST", "ST_conf")
+        if constant:  # shares of a variance of 0: undefined (SALib would divide by 0 and say 0)
+            return pd.DataFrame({"key": keys, **{c: np.full(len(keys), np.nan) for c in columns}})
         from SALib.analyze import sobol
 
-        result = sobol.analyze(
-            problem, y, calc_second_order=False, num_resamples=BOOTSTRAP, conf_level=0.95, seed=seed
-        )
-        columns = ("S1", "S1_conf", "ST", "ST_conf")
+        with _quiet():
+            result = sobol.analyze(
+                problem, y, calc_second_order=False, num_resamples=BOOTSTRAP, conf_level=0.95, seed=seed
+            )
     else:
         from SALib.analyze import morris
 
-        result = morris.analyze(
-            problem,
-            plan.sample,
-            y,
-            num_resamples=BOOTSTRAP,
-            conf_level=0.95,
-            num_levels=MORRIS_LEVELS,
-            seed=seed,
-        )
+        with _quiet():
+            result = morris.analyze(
+                problem,
+                plan.sample,
+                y,
+                num_resamples=BOOTSTRAP,
+                conf_level=0.95,
+                num_levels=MORRIS_LEVELS,
+                seed=seed,
+            )
         columns = ("mu_star", "mu_star_conf", "mu", "sigma")
     frame = pd.DataFrame({"key": keys, **{c: np.asarray(result[c], dtype=float) for c in columns}})
     return frame
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """SALib's numpy warnings (a division by a variance near 0) kept off stderr: the report says
+    what they would."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def run_sensitivity(
@@ -365,13 +550,15 @@ def run_sensitivity(
     indices = analyse(plan, y)
     variance = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
     noise = float(np.mean(y * (1 - y)) / plan.sweep.replicates)
+    constant = float(y[0]) if len(y) and bool(np.all(y == y[0])) else None
     result = SensitivityResult(
         plan=plan,
         indices=indices,
         report=report,
         metric_variance=variance,
-        noise_share=noise / variance if variance > 0 else math.inf,
+        noise_share=noise / variance if variance > 0 else None,
         seconds=time.perf_counter() - started,
+        constant=constant,
     )
     if out_path is not None:
         write_table(indices, out_path, result.metadata())

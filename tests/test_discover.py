@@ -178,3 +178,166 @@ def test_whole_number_and_choice_keys(tmp_path):
     assert limits["negotiation.rounds"].restricted and 1 < limits["negotiation.rounds"].low <= 2
     assert result.density >= 0.8
     json.dumps(result.to_dict())  # sets of categories come out as lists
+
+
+# --- a table with nothing to discover, JSON nulls, the version, metric names (a user test) ----------
+
+FIRST_DRAFT_2022 = OIL_CAP_2022.parents[1] / "negotiated" / "2022-05-26-s-2022-431-first-draft.toml"
+
+
+def _strict_json(text: str):
+    """JSON as the standard has it: NaN and Infinity are refused."""
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _one_point_sweep(path):
+    frame = synthetic_sweep(path, points=1)
+    return frame
+
+
+@pytest.mark.parametrize(
+    "above, fragment",
+    [
+        (-1.0, "all 400 points of {path} have p_adopted above -1 (the smallest is 0.1): nothing to discover"),
+        (
+            0.95,
+            "no point of {path} has p_adopted above 0.95 (the largest of its 400 is 0.9): nothing to discover",
+        ),
+    ],
+)
+def test_all_or_no_point_of_interest_is_one_line_and_exit_2(tmp_path, above, fragment):
+    path, figure = tmp_path / "sweep.parquet", tmp_path / "box.png"
+    synthetic_sweep(path)
+    with pytest.raises(DiscoverError, match="nothing to discover"):
+        discover(path, "p_adopted", above)
+    result = runner.invoke(
+        app, ["discover", str(path), "--metric", "p_adopted", "--above", str(above), "--plot", str(figure)]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert lines == [f"error: --above {above:g}: {fragment.format(path=path)}"]
+    assert not figure.exists()
+
+
+def test_a_one_point_sweep_has_nothing_to_discover(tmp_path):
+    path = tmp_path / "one.parquet"
+    _one_point_sweep(path)
+    for above in (0.0, 0.99):
+        result = runner.invoke(app, ["discover", str(path), "--metric", "p_adopted", "--above", str(above)])
+        assert result.exit_code == 2, result.output
+        assert "nothing to discover" in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_real_sweep_vetoed_at_every_point(tmp_path):
+    """The user's case: the 2022 first draft is vetoed whatever China's stance (Russia vetoes)."""
+    table = tmp_path / "lhs.parquet"
+    made = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(FIRST_DRAFT_2022),
+            "--design",
+            "lhs",
+            "--samples",
+            "64",
+            "-n",
+            "20",
+            "--param",
+            "members.CHN.pressure=0:1",
+            "--engine",
+            "lanes",
+            "--out",
+            str(table),
+            "--no-progress",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(app, ["discover", str(table), "--metric", "p_vetoed", "--above", "0.5", "--json"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: --above 0.5: all 64 points of {table} have p_vetoed above 0.5 (the smallest is 1): "
+        "nothing to discover"
+    ]
+
+
+def test_json_gives_null_for_an_unrestricted_side_and_the_version(tmp_path):
+    from sim import __version__
+
+    path = tmp_path / "sweep.parquet"
+    synthetic_sweep(path)
+    result = runner.invoke(
+        app,
+        ["discover", str(path), "--metric", "p_adopted", "--above", "0.5", "--threshold-density", "0.9"]
+        + ["--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = _strict_json(result.stdout)
+    assert data["version"] == __version__
+    assert data["table"] == str(path)
+    assert data["table_version"] is None  # the synthetic table records none
+    quasi = {limit["key"]: limit["quasi_p"] for limit in data["box"]["limits"]}
+    # China's stance is cut from below only, Russia's from above only: the other side is null
+    assert quasi["members.CHN.pressure"][0] < 0.05 and quasi["members.CHN.pressure"][1] is None
+    assert quasi["members.RUS.pressure"][0] is None and quasi["members.RUS.pressure"][1] < 0.05
+    assert all(v is None or v >= 0 for pair in quasi.values() if pair for v in pair)
+    text = runner.invoke(app, ["discover", str(path), "--metric", "p_adopted", "--above", "0.5"])
+    assert f"unsc-sim {__version__}" in text.output.splitlines()[0]
+    assert " / -" in text.output or "- / " in text.output  # the text still prints "-"
+
+
+@pytest.fixture(scope="module")
+def real_sweep(tmp_path_factory):
+    table = tmp_path_factory.mktemp("real") / "lhs.parquet"
+    made = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(OIL_CAP_2022),
+            "--design",
+            "lhs",
+            "--samples",
+            "60",
+            "--seed",
+            "3",
+            "-n",
+            "50",
+            "--param",
+            "members.CHN.pressure=0:1",
+            "--param",
+            "members.RUS.pressure=0:1",
+            "--engine",
+            "lanes",
+            "--out",
+            str(table),
+            "--no-progress",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    return table
+
+
+def test_discover_takes_the_metric_names_sensitivity_takes(real_sweep):
+    """`vetoed` is p_vetoed and `no:CHN` is CHN_no, as for sensitivity (the same function)."""
+    from sim.sensitivity import metric_alias
+
+    assert metric_alias("vetoed") == "p_vetoed" and metric_alias(" no:CHN ") == "CHN_no"
+    for alias, column in (("vetoed", "p_vetoed"), ("no:CHN", "CHN_no"), ("adopted", "p_adopted")):
+        assert discover(real_sweep, alias, 0.5).metric == column
+        cli = runner.invoke(app, ["discover", str(real_sweep), "--metric", alias, "--above", "0.5", "--json"])
+        assert cli.exit_code == 0, cli.output
+        assert _strict_json(cli.stdout)["metric"] == column
+    bad = runner.invoke(app, ["discover", str(real_sweep), "--metric", "no:ZZZ", "--above", "0.5"])
+    assert bad.exit_code == 2 and "--metric no:ZZZ: not a metric of" in bad.output
+
+
+def test_plot_takes_the_same_metric_names(real_sweep, tmp_path):
+    figure = tmp_path / "vetoed.png"
+    result = runner.invoke(app, ["plot", str(real_sweep), "--metric", "vetoed,no:CHN", "--out", str(figure)])
+    assert result.exit_code == 0, result.output
+    assert figure.stat().st_size > 0

@@ -2,6 +2,7 @@
 key that cannot matter, Morris output, reproducible numbers, and clear errors."""
 
 import json
+import warnings
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from sim.cli import app
 from sim.results import read_metadata
 from sim.sensitivity import SensitivityError, load_sensitivity, metric_column, run_sensitivity
 
-from .conftest import OIL_CAP_2022
+from .conftest import HISTORY, NEGOTIATED, OIL_CAP_2022
 
 DECISIVE = "members.CHN.pressure=0:1"
 IDLE = "members.GHA.veto_cost=0:1"
@@ -159,3 +160,101 @@ def test_bad_input_exits_2_naming_it_and_writes_nothing(tmp_path, options, fragm
     assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+# --- a metric that never varies, the default metric by decision rule, errors (a user test) ---------
+
+FIRST_DRAFT_2022 = NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml"
+"""Vetoed at every sample point over China's pressure stance: Russia vetoes it anyway."""
+PRESS_STATEMENT = HISTORY / "2018-03-15-press-statement.toml"
+
+
+def _strict_json(text: str):
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_constant_metric_gives_null_indices_and_says_so(tmp_path):
+    out = tmp_path / "c.csv"
+    options = [str(FIRST_DRAFT_2022), "-p", DECISIVE, "--samples", "64", "-n", "20", "--no-progress"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SALib's "invalid value encountered in divide" must not leak
+        data = CliRunner().invoke(app, ["sensitivity", *options, "--json", "--out", str(out)])
+        text = CliRunner().invoke(app, ["sensitivity", *options])
+    assert data.exit_code == 0, data.output
+    summary = _strict_json(data.stdout)
+    assert summary["metric"] == "p_vetoed" and summary["metric_variance"] == 0.0
+    assert summary["noise_share"] is None and summary["metric_constant"] is True
+    assert all(row[c] is None for row in summary["indices"] for c in ("S1", "S1_conf", "ST", "ST_conf"))
+    from sim.results import sidecar_path
+
+    meta = _strict_json(sidecar_path(out).read_text())  # the written metadata is JSON too
+    assert meta["noise_share"] is None and meta["metric_constant"] is True
+    assert text.exit_code == 0, text.output
+    assert "inf%" not in text.output and "0.000" not in text.output.split("key", 1)[1].split("\n\n")[0]
+    assert "p_vetoed is 1 at every one of the 192 sample points" in text.output
+    assert "the Sobol indices are undefined" in text.output
+    assert "Warning" not in text.output
+
+
+def test_the_default_metric_follows_the_decision_rule():
+    statement = load_sensitivity(PRESS_STATEMENT, [DECISIVE], samples=4, replicates=10)
+    assert statement.metric == "p_blocked"  # a statement is blocked, never vetoed
+    assert load_sensitivity(OIL_CAP_2022, [DECISIVE], samples=4, replicates=10).metric == "p_vetoed"
+    result = CliRunner().invoke(
+        app,
+        ["sensitivity", str(PRESS_STATEMENT), "-p", DECISIVE, "--samples", "16", "-n", "20", "--no-progress"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Sobol indices of p_blocked (the default: a statement is decided by consensus: "
+        "a draft is blocked, never vetoed)"
+    )
+
+
+def test_vetoed_on_a_consensus_body_says_why_it_is_constant():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = CliRunner().invoke(
+            app,
+            ["sensitivity", str(PRESS_STATEMENT), "-p", DECISIVE, "--metric", "vetoed"]
+            + ["--samples", "16", "-n", "20", "--no-progress"],
+        )
+    assert result.exit_code == 0, result.output
+    assert "p_vetoed is 0 at every one of the 48 sample points" in result.output
+    assert "a statement is decided by consensus: a draft is blocked, never vetoed" in result.output
+
+
+def test_a_measure_of_a_first_draft_is_refused_in_sensitivitys_own_words(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["sensitivity", str(FIRST_DRAFT_2022), "-p", "proposal.measures.0.to=1000000:4000000"]
+        + ["--out", str(tmp_path / "s.csv")],
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "--engine" not in lines[0] and "engine lanes" not in lines[0]
+    assert lines[0].startswith("error: --param proposal.measures.0.to: ")
+    assert "final draft" in lines[0] and "Drop this --param" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_key_problem_at_both_bounds_is_reported_once():
+    result = CliRunner().invoke(app, ["sensitivity", str(OIL_CAP_2022), "-p", "proposal.measures.9.to=1:4"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        "error: --param proposal.measures.9.to: proposal.measures.9: proposal.measures has 4 items, "
+        "numbered from 0"
+    ]
+    # a problem of one bound still names that bound's value
+    one = CliRunner().invoke(
+        app, ["sensitivity", str(OIL_CAP_2022), "-p", "proposal.measures.0.to=-5:4000000"]
+    )
+    assert one.exit_code == 2
+    assert one.output.strip().splitlines() == [
+        "error: --param proposal.measures.0.to=-5: proposal.measures.0.to: Input should be greater than "
+        "or equal to 0, got -5.0"
+    ]

@@ -182,8 +182,14 @@ def sensitivity(
         str, typer.Option("--method", help="sobol (first and total order) or morris (mu*, sigma).")
     ] = "sobol",
     metric: Annotated[
-        str, typer.Option("--metric", help="A sweep column: p_vetoed, p_adopted, CHN_no (or no:CHN), ...")
-    ] = "p_vetoed",
+        Optional[str],
+        typer.Option(
+            "--metric",
+            help="A sweep column: p_vetoed (or vetoed), p_adopted, CHN_no (or no:CHN), ... "
+            "[default: how the draft is defeated: p_vetoed, p_blocked for a statement or committee, "
+            "p_failed for a procedural vote].",
+        ),
+    ] = None,
     samples: Annotated[
         Optional[int],
         typer.Option(
@@ -296,7 +302,10 @@ def discover(
         typer.Argument(metavar="SWEEP_TABLE", help="Table from unsc-sim sweep --out (random or lhs design)."),
     ],
     metric: Annotated[
-        str, typer.Option("--metric", help="Column of the table, e.g. p_adopted, p_vetoed, CHN_no.")
+        str,
+        typer.Option(
+            "--metric", help="Column of the table, e.g. p_adopted, p_vetoed (or vetoed), CHN_no (or no:CHN)."
+        ),
     ],
     above: Annotated[
         float, typer.Option("--above", help="A point is of interest when the metric exceeds this.")
