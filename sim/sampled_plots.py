@@ -57,6 +57,16 @@ def partial_dependence(x: np.ndarray, y: np.ndarray, bins: int = DEPENDENCE_BINS
     )
 
 
+def _across(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
+    """x positions of a swept column: its numbers, or for text (or true/false) values the
+    position of each value among the sorted distinct ones, with those as tick labels."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(float), None
+    labels = values.astype(str)
+    categories = sorted(labels.unique())
+    return labels.map({c: i for i, c in enumerate(categories)}).to_numpy(float), categories
+
+
 def sampled_panels(
     frame: pd.DataFrame,
     keys: Sequence[str],
@@ -66,9 +76,9 @@ def sampled_panels(
 ) -> Plot:
     """Scatter of every point with its partial-dependence line, for each (metric, key) pair."""
     names = names or {}
-    numeric = [key for key in keys if pd.api.types.is_numeric_dtype(frame[key])]
+    numeric = list(keys)  # every swept key: a text-valued one (proposal.draft) by its categories
     if not numeric:
-        raise PlotError("no numeric swept parameter to put across")
+        raise PlotError("no swept parameter to put across")
     if len(numeric) * len(metrics) > MAX_PANELS:
         raise PlotError(
             f"{len(numeric)} keys x {len(metrics)} metrics is more than {MAX_PANELS} panels: "
@@ -81,7 +91,7 @@ def sampled_panels(
         y = frame[metric].to_numpy(float)
         for column, key in enumerate(numeric):
             ax = axes[row, column]
-            x = frame[key].to_numpy(float)
+            x, categories = _across(frame[key])
             ax.scatter(x, y, s=10, alpha=0.45, color="#455a64", linewidths=0, gid=f"points-{metric}-{key}")
             dependence = partial_dependence(x, y)
             ax.plot(
@@ -93,6 +103,8 @@ def sampled_panels(
                 markersize=3,
                 gid=f"dependence-{metric}-{key}",
             )
+            if categories is not None:
+                ax.set_xticks(range(len(categories)), categories, fontsize="small")
             if metric.startswith("p_") or metric.rpartition("_")[2] in VOTES:
                 ax.set_ylim(-0.02, 1.02)
             ax.grid(True, alpha=0.3)

@@ -84,6 +84,33 @@ def test_an_lhs_sweep_is_plotted_as_panels_of_its_points(tmp_path, lhs_table):
         plot_results(path, x="members.CHN.pressure", y="context.great_power_tension")
 
 
+def test_a_text_valued_key_of_a_sampled_sweep_gets_its_panel(tmp_path):
+    """A random or LHS sweep over a text key (proposal.draft) plots it by category, with the
+    categories as ticks and the mean of each as its dependence; it used to be left out silently."""
+    from .conftest import NEGOTIATED
+
+    path = tmp_path / "mixed.parquet"
+    frame = sim.sweep(
+        NEGOTIATED / "2022-05-26-s-2022-431-first-draft.toml",
+        ["members.CHN.pressure=0:1", "proposal.draft=first,final"],
+        design="random",
+        samples=16,
+        replicates=40,
+        seed=2,
+        out=path,
+    )
+    drawn = plot_results(path, metric="p_vetoed")
+    assert len(drawn.figure.axes) == 2
+    draft_axis = drawn.figure.axes[1]
+    assert [t.get_text() for t in draft_axis.get_xticklabels()] == ["final", "first"]
+    dependence = drawn.data["dependence"]
+    by_draft = dependence[dependence["key"] == "proposal.draft"].set_index("x")["mean"]
+    expected = frame.groupby("proposal.draft")["p_vetoed"].mean()
+    assert by_draft[0.0] == pytest.approx(expected["final"]) and by_draft[1.0] == pytest.approx(
+        expected["first"]
+    )
+
+
 def test_several_metrics_share_one_line_figure(grid_table):
     drawn = plot_results(grid_table, metric=["p_adopted", "p_vetoed", "CHN_no"])
     table = pd.read_parquet(grid_table)
