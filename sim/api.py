@@ -46,10 +46,9 @@ def callable_module(name: str) -> None:
 
 
 MAX_REPLICATES = 20_000_000
-"""The most lanes :func:`run` and :func:`compare` simulate per scenario: the command line's limit
-(``sim.cli.common.MAX_RUN_REPLICATES``, which ``tests/test_api.py`` keeps equal; the command
-line itself is not imported here). A run keeps every lane, about 45 bytes each: 1.1 GB at the
-limit."""
+"""The most lanes :func:`run` and :func:`compare` simulate per scenario, and the command line's
+``--replicates`` limit (``sim.cli.common.MAX_RUN_REPLICATES`` is this number). A run keeps every
+lane, about 45 bytes each: 1.1 GB at the limit."""
 
 # ------------------------------------------------------------------------- argument checks
 # Each check appends one line per problem to ``problems``, naming the argument, and returns the

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
+from sim.api import MAX_REPLICATES
 from sim.errors import InputError
 from sim.files import output_problem, strip_controls
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 EXIT_BAD_INPUT = 2
-MAX_RUN_REPLICATES = 20_000_000
-"""``run`` keeps counts, chunk by chunk (:mod:`sim.counts`): a peak of 190 MB at this size, 12 MB
+MAX_RUN_REPLICATES = MAX_REPLICATES
+"""The limit of :data:`sim.api.MAX_REPLICATES`, one number for the API and the command line.
+``run`` keeps counts, chunk by chunk (:mod:`sim.counts`): a peak of 190 MB at this size, 12 MB
 above the interpreter's whatever the size (``benchmarks/run_memory.py``). With ``--out`` (or
 ``--explain``, which finds pivotal members lane by lane) it keeps every lane: about 45 bytes a
 lane, a peak of 1.1 GB at this size."""
