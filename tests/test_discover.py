@@ -109,8 +109,9 @@ def test_clear_errors(tmp_path):
         discover(tmp_path / "missing.parquet", "p_adopted", 0.5)
 
 
-def test_cli_on_a_real_lhs_sweep(tmp_path):
-    table, figure = tmp_path / "lhs.parquet", tmp_path / "box.png"
+@pytest.fixture(scope="module")
+def real_sweep(tmp_path_factory):
+    table = tmp_path_factory.mktemp("real") / "lhs.parquet"
     made = runner.invoke(
         app,
         [
@@ -128,12 +129,19 @@ def test_cli_on_a_real_lhs_sweep(tmp_path):
             "members.CHN.pressure=0:1",
             "--param",
             "members.RUS.pressure=0:1",
+            "--engine",
+            "lanes",
             "--out",
             str(table),
             "--no-progress",
         ],
     )
     assert made.exit_code == 0, made.output
+    return table
+
+
+def test_cli_on_a_real_lhs_sweep(real_sweep, tmp_path):
+    table, figure = real_sweep, tmp_path / "box.png"
     cli = runner.invoke(
         app,
         ["discover", str(table), "--metric", "p_adopted", "--above", "0.5", "--json", "--plot", str(figure)],
@@ -289,37 +297,6 @@ def test_json_gives_null_for_an_unrestricted_side_and_the_version(tmp_path):
     text = runner.invoke(app, ["discover", str(path), "--metric", "p_adopted", "--above", "0.5"])
     assert f"unsc-sim {__version__}" in text.output.splitlines()[0]
     assert " / -" in text.output or "- / " in text.output  # the text still prints "-"
-
-
-@pytest.fixture(scope="module")
-def real_sweep(tmp_path_factory):
-    table = tmp_path_factory.mktemp("real") / "lhs.parquet"
-    made = runner.invoke(
-        app,
-        [
-            "sweep",
-            str(OIL_CAP_2022),
-            "--design",
-            "lhs",
-            "--samples",
-            "60",
-            "--seed",
-            "3",
-            "-n",
-            "50",
-            "--param",
-            "members.CHN.pressure=0:1",
-            "--param",
-            "members.RUS.pressure=0:1",
-            "--engine",
-            "lanes",
-            "--out",
-            str(table),
-            "--no-progress",
-        ],
-    )
-    assert made.exit_code == 0, made.output
-    return table
 
 
 def test_discover_takes_the_metric_names_sensitivity_takes(real_sweep):
