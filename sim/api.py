@@ -180,26 +180,10 @@ def _load(
     items: Sequence[Scenario | Path], check: Callable[[Scenario], object] | None = None
 ) -> list[Scenario]:
     """Every scenario loaded (and passed to ``check``), or one error listing the problems of all
-    of them, as the command line reports several bad files (of the class of the first error)."""
-    from sim.errors import InputError
-    from sim.scenario import load_scenario
+    of them, as the command line reports several bad files (:func:`sim.scenario.load_all`)."""
+    from sim.scenario import load_all
 
-    loaded: list[Scenario] = []
-    errors: list[InputError] = []
-    for item in items:
-        try:
-            scenario = load_scenario(item) if isinstance(item, Path) else item
-            if check is not None:
-                check(scenario)
-            loaded.append(scenario)
-        except InputError as exc:
-            errors.append(exc)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        kind = type(errors[0]) if all(type(e) is type(errors[0]) for e in errors) else InputError
-        raise kind([problem for error in errors for problem in error.problems])
-    return loaded
+    return load_all(items, check=check)
 
 
 def _history_scenarios(items: Sequence[Scenario | Path]) -> list[Scenario]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -440,6 +440,32 @@ def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
         if node.get(part) is None:
             node[part] = {}
         node = node[part]
+
+
+def load_all(
+    items: Sequence[str | Path | Scenario],
+    overrides: Mapping[str, Any] | None = None,
+    check: Callable[[Scenario], object] | None = None,
+) -> list[Scenario]:
+    """Every file loaded (a Scenario given is taken as it is) and passed to ``check``, which may
+    raise :class:`InputError`; or one error listing the problems of all of them, of the class
+    of the first where all share it (several bad files are reported together, not the first)."""
+    loaded: list[Scenario] = []
+    errors: list[InputError] = []
+    for item in items:
+        try:
+            scenario = item if isinstance(item, Scenario) else load_scenario(item, overrides=overrides)
+            if check is not None:
+                check(scenario)
+            loaded.append(scenario)
+        except InputError as exc:
+            errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        kind = type(errors[0]) if all(type(e) is type(errors[0]) for e in errors) else InputError
+        raise kind([problem for error in errors for problem in error.problems])
+    return loaded
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

@@ -89,20 +89,13 @@ def load_all_or_fail(
     check: Optional[Callable[[Scenario], object]] = None,
 ) -> list[Scenario]:
     """Every file loaded (and passed to ``check``, which may raise :class:`InputError`), or exit 2
-    listing the problems of all of them."""
-    problems: list[str] = []
-    scenarios = []
-    for path in paths:
-        try:
-            scenario = load_scenario(path, overrides=overrides)
-            if check is not None:
-                check(scenario)
-            scenarios.append(scenario)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        fail(problems)
-    return scenarios
+    listing the problems of all of them (:func:`sim.scenario.load_all`)."""
+    from sim.scenario import load_all
+
+    try:
+        return load_all(paths, overrides, check)
+    except InputError as exc:
+        fail(exc.problems)
 
 
 def load_posterior_or_fail(path: Optional[Path]):
