@@ -82,6 +82,38 @@ def test_validate_reports_ok_and_problems(write_scenario):
     assert result.exit_code == 2 and "council.year: no preset council for 1800" in result.stderr
 
 
+def test_validate_checks_the_files_sweep_table_as_sweep_would(write_scenario):
+    """validate's "ok" means `sweep FILE` will start: a misspelled swept key, a value out of range
+    at some point or an lhs design without samples is one line naming the file and the key (it
+    said ok, and only sweep refused)."""
+    from .conftest import MINIMAL
+
+    def with_sweep(table: str, name: str):
+        return write_scenario(MINIMAL + "\n[sweep]\n" + table, name=name)
+
+    cases = {
+        'design = "grid"\n[sweep.parameters]\n"members.CHN.presure" = "0:1:3"\n': (
+            "sweep.parameters.members.CHN.presure: unknown key 'presure' under members.CHN"
+        ),
+        '[sweep.parameters]\n"members.CHN.pressure" = "0:1.5:3"\n': (
+            "members.CHN.pressure: must be between 0 and 1, got 1.5"
+        ),
+        'design = "lhs"\n[sweep.parameters]\n"members.CHN.pressure" = "0:1"\n': (
+            "sweep.samples: required for the lhs design"
+        ),
+    }
+    for number, (table, expected) in enumerate(cases.items()):
+        path = with_sweep(table, f"s{number}.toml")
+        result = runner.invoke(app, ["validate", str(path)])
+        assert result.exit_code == 2, result.output
+        assert "ok (" not in result.stdout
+        assert f"error: {path}: " in result.stderr and expected in result.stderr, result.stderr
+        assert "Traceback" not in result.output
+    good = with_sweep('[sweep.parameters]\n"members.CHN.pressure" = "0:1:3"\n', "good.toml")
+    result = runner.invoke(app, ["validate", str(good)])
+    assert result.exit_code == 0 and "ok (resolution, 15 members, 1 measure)" in result.stdout
+
+
 def test_validate_and_run_warn_of_a_council_of_another_year(write_scenario):
     """Valid, but probably not meant: the 2010 members deciding in the situation of 2022. Both
     commands say so on stderr; validate still exits 0."""

@@ -161,6 +161,9 @@ def validate(
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        if scenario.spec.sweep is not None and (refused := sweep_problems(path)):
+            problems.extend(refused)
+            continue
         count = len(scenario.spec.proposal.measures)
         echo(
             f"{path}: ok ({scenario.spec.proposal.kind}, {len(scenario.members)} members, "
@@ -169,6 +172,18 @@ def validate(
         warn_about(scenario)  # what `run` would warn of: valid, but probably not what was meant
     if problems:
         fail(problems)
+
+
+def sweep_problems(path: Path) -> list[str]:
+    """What `sweep FILE` would refuse in the file's [sweep] table (swept keys, ranges, samples, every
+    point), so that validate's "ok" also means the declared sweep will start."""
+    from sim.sweep import load_sweep
+
+    try:
+        load_sweep(path)
+    except InputError as exc:
+        return exc.problems
+    return []
 
 
 class PowerRule(str, Enum):
