@@ -629,6 +629,29 @@ def test_a_sweep_without_out_prints_its_table_and_writes_nothing(tmp_path, monke
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_swept_cap_prints_in_barrels_as_the_file_writes_it(tmp_path, monkeypatch):
+    """Caps print in full (375,000), not to four digits (3.75e+05, and 412,340 and 412,345 both
+    4.123e+05), in the table and in the bounds of a random design."""
+    monkeypatch.chdir(tmp_path)
+    grid = CliRunner().invoke(
+        app,
+        ["sweep", str(OIL_CAP_2022), "-p", "proposal.measures.1.to=375000,412340,412345",
+         "-p", "members.CHN.pressure=0.25", "-n", "20", "--no-progress"],
+    )  # fmt: skip
+    assert grid.exit_code == 0, grid.output
+    rows = grid.output.splitlines()[-3:]
+    assert [row.split()[1] for row in rows] == ["375,000", "412,340", "412,345"]
+    assert [row.split()[2] for row in rows] == ["0.25"] * 3
+    drawn = CliRunner().invoke(
+        app,
+        ["sweep", str(OIL_CAP_2022), "-p", "proposal.measures.1.to=100000:400000", "--design", "random",
+         "--samples", "2", "-n", "20", "--no-progress"],
+    )  # fmt: skip
+    assert drawn.exit_code == 0, drawn.output
+    assert "proposal.measures.1.to in [100,000, 400,000]: 2 points" in drawn.output
+    assert "e+0" not in grid.output + drawn.output
+
+
 def test_the_library_sweep_returns_the_frame_without_a_file(tmp_path):
     import sim
 

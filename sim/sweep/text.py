@@ -11,6 +11,13 @@ if TYPE_CHECKING:
     from sim.sweep.run import SweepReport
 
 
+def swept_number(value: float) -> str:
+    """A swept value as the scenario file writes it: a cap in full with thousands separators
+    (375,000; four digits printed it as 3.75e+05 and two caps 5 barrels apart alike), a stance or
+    a tension to four digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def format_sweep_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
     """The sweep's table for a terminal (``sweep`` without ``--out``): each point's swept values,
     the probability of every outcome that occurs anywhere, and the modal tally; the members'
@@ -20,7 +27,8 @@ def format_sweep_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
     first_outcome = frame.columns.get_loc(outcomes[0]) if outcomes else len(frame.columns)
     swept = [c for c in frame.columns[:first_outcome] if c not in {"point", "replicates"}]
     table = frame[["point", *swept, *shown, "modal_tally"]]
-    text = table.head(max_rows).to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    numbers = {key: swept_number for key in swept if pd.api.types.is_float_dtype(frame[key])}
+    text = table.head(max_rows).to_string(index=False, formatters=numbers, float_format=lambda v: f"{v:.4g}")
     if len(table) > max_rows:
         text += f"\n... {len(table) - max_rows:,} more rows (give --out to write them all)"
     return text
@@ -32,7 +40,7 @@ def describe_sweep(report: SweepReport, runner: str = "") -> str:
     axes = ", ".join(
         f"{p['key']} ({len(p['values'])} values)"
         if "values" in p
-        else f"{p['key']} in [{p['low']:g}, {p['high']:g}]"
+        else f"{p['key']} in [{swept_number(p['low'])}, {swept_number(p['high'])}]"
         for p in meta["parameters"]
     )
     lines = [
