@@ -25,6 +25,7 @@ from sim.plots import Plot, run_plot, seat_plot
 from sim.results import RunResult
 from sim.rules import rule_for
 from sim.scenario import STANCE_FIELDS, Scenario
+from sim.text import modal_tally_share, unvoted_note
 
 if TYPE_CHECKING:
     from sim.report import ReportEntry
@@ -323,8 +324,10 @@ def _outcome_section(result: RunResult) -> str:
     if summary["modal_tally"]:
         lines.append(
             f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
-            f"({_percent(summary['tallies'][summary['modal_tally']])} of lanes put to the vote)."
+            f"({_e(modal_tally_share(summary))})."
         )
+    if (note := unvoted_note(summary)) is not None:
+        lines.append(f"Members' votes: {_e(note)}.")
     # No chart of the outcomes: the table has the same numbers with their intervals (the page
     # carries two figures a file, not three).
     return f"<h3>Outcome probabilities</h3>{table}<p>{' '.join(lines)}</p>"

@@ -200,6 +200,45 @@ def _percent(value: float) -> str:
     return f"{100 * value:5.1f}%"
 
 
+def _part(value: float) -> str:
+    """A share that is neither none nor all, never printed as 0.0% or 100.0%."""
+    if value < 0.0005:
+        return "<0.1%"
+    if value > 0.9995:
+        return ">99.9%"
+    return _percent(value).strip()
+
+
+def voted_share(summary: dict) -> float:
+    """Share of lanes put to the vote: all but the withdrawn ones, which have no votes."""
+    withdrawn = summary["outcomes"].get("withdrawn", {}).get("probability", 0.0)
+    return 1.0 - withdrawn
+
+
+def modal_tally_share(summary: dict) -> str:
+    """The modal tally's share, and of what: "13-0-2 (44.7% of lanes put to the vote)" read as if
+    44.7% of lanes were voted on where 18.3% were, so a partial vote names its own share."""
+    share = _percent(summary["tallies"][summary["modal_tally"]]).strip()
+    voted = voted_share(summary)
+    if voted >= 1.0:
+        return f"{share} of lanes put to the vote"
+    return f"{share} of the {_part(voted)} of lanes put to the vote"
+
+
+def unvoted_note(summary: dict) -> str | None:
+    """Why the members' shares do not add up to 100% where the draft was withdrawn in some lanes
+    (each share is of all lanes; a withdrawn lane has no vote), or None where every lane voted."""
+    voted = voted_share(summary)
+    if voted >= 1.0:
+        return None
+    if voted <= 0.0:
+        return "no lane was put to the vote: the draft was withdrawn in every one, so no member voted"
+    return (
+        f"shares of all lanes: the draft was withdrawn before a vote in {_part(1 - voted)} of them, "
+        f"so each member's yes, no and abstain add up to {_part(voted)}"
+    )
+
+
 def format_run(summary: dict, rule: DecisionRule) -> str:
     """The outcomes, who defeated the draft, the modal tally and every member's votes."""
     consensus = rule.consensus
@@ -235,10 +274,8 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
         lines.append(f"  {verb} by: {shares}")
         lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
     if summary["modal_tally"] is not None:
-        top = summary["tallies"][summary["modal_tally"]]
         lines.append(
-            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} "
-            f"({_percent(top).strip()} of lanes put to the vote)"
+            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} ({modal_tally_share(summary)})"
         )
     if consensus:
         lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
@@ -251,6 +288,8 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
             f"  {name:<34} {_percent(member['yes'])} {_percent(member['no'])} "
             f"{_percent(member['abstain'])} {_percent(member['defeated']):>7}"
         )
+    if (note := unvoted_note(summary)) is not None:
+        lines.append(f"  ({note})")
     return "\n".join(lines)
 
 

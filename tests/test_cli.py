@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.results import read_metadata
 
-from .conftest import OIL_CAP_2022, RENEWAL_2019, RES_2397
+from .conftest import OIL_CAP_2022, RELIEF_2019, RENEWAL_2019, RES_2397
 from .test_bundled_scenarios import FITTED
 
 runner = CliRunner()
@@ -63,6 +63,41 @@ def test_bad_scenario_exits_2_with_one_line_and_writes_nothing(write_scenario, t
     assert result.stderr.strip() == f"error: {path}: members.CHN.pressure: must be between 0 and 1, got 1.7"
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_run_says_of_what_its_shares_are_where_lanes_were_withdrawn():
+    """Withdrawn lanes have no votes: "13-0-2 (44.7% of lanes put to the vote)" read as if 44.7% of
+    lanes were voted on where 18.3% were, and members' rows summing to 18.3% (or all 0.0%) went
+    unexplained."""
+    from sim.rules import rule_for
+    from sim.text import format_run
+
+    def outcome(probability: float) -> dict:
+        return {"probability": probability, "ci_low": probability, "ci_high": probability, "count": 1}
+
+    member = {"code": "CHN", "name": "China", "permanent": True, "yes": 0.183, "no": 0.0, "abstain": 0.0}
+    summary = {
+        "scenario": "relief", "scenario_file": "x.toml", "proposal_kind": "resolution", "replicates": 4000,
+        "seed": 0, "version": "0", "most_likely_outcome": "withdrawn",
+        "outcomes": {"adopted": outcome(0.183), "withdrawn": outcome(0.817)},
+        "defeated_by": {}, "modal_tally": "13-0-2", "tallies": {"13-0-2": 0.447, "14-0-1": 0.553},
+        "members": [{**member, "defeated": 0.0}],
+    }  # fmt: skip
+    text = format_run(summary, rule_for("resolution"))
+    assert "Modal tally (yes-no-abstain): 13-0-2 (44.7% of the 18.3% of lanes put to the vote)" in text
+    assert (
+        "withdrawn before a vote in 81.7% of them, so each member's yes, no and abstain add up to 18.3%"
+        in text
+    )
+    summary["outcomes"], summary["most_likely_outcome"] = {"adopted": outcome(1.0)}, "adopted"
+    text = format_run(summary, rule_for("resolution"))
+    assert "(44.7% of lanes put to the vote)" in text and "withdrawn" not in text
+    result = runner.invoke(app, ["run", str(RELIEF_2019), "-n", "300"])  # withdrawn in every lane
+    assert result.exit_code == 0, result.output
+    assert (
+        "no lane was put to the vote: the draft was withdrawn in every one, so no member voted"
+        in result.output
+    )
 
 
 def test_bad_output_extension_is_refused_before_running(tmp_path):

@@ -19,7 +19,7 @@ from sim.report import build_entries, render_report
 from sim.runner import run
 from sim.scenario import STANCE_FIELDS, load_scenario
 
-from .conftest import MINIMAL, NEGOTIATED, OIL_CAP_2022
+from .conftest import MINIMAL, NEGOTIATED, OIL_CAP_2022, RELIEF_2019
 
 runner = CliRunner()
 REPLICATES, SEED = 1500, 7
@@ -239,3 +239,9 @@ def test_a_first_draft_shows_the_text_after_the_talks_that_run_prints(tmp_path):
     assert (
         "Text after the talks" not in final and "text-scale" not in final and "as first drafted" not in final
     )
+
+
+def test_a_draft_withdrawn_in_every_lane_says_why_no_member_voted():
+    """Its members' table is all 0.0%: the page says that no lane was put to the vote."""
+    html = render_report(build_entries([load_scenario(RELIEF_2019)], replicates=200, seed=SEED))
+    assert "no lane was put to the vote: the draft was withdrawn in every one, so no member voted" in html
