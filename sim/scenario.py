@@ -395,6 +395,12 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         elif item["type"] == "string_type" and isinstance(item.get("input"), (_dt.date, _dt.time)):
             # an unquoted TOML date (date = 2022-05-26) parses as a date, not text
             message = f'write the date in quotes, e.g. "{item["input"].isoformat()}"'
+        elif item["type"] == "too_short" and item.get("ctx", {}).get("min_length") == 1:
+            message = "must not be empty"  # was "List should have at least 1 item after validation, not 0"
+        elif item["type"] == "list_type":  # sponsors = "USA" for ["USA"]: pydantic named no value
+            message = f"must be a list, e.g. [{item['input']!r}], got {item['input']!r}"
+        elif item["type"] in {"dict_type", "model_type", "model_attributes_type"}:  # not "MemberSpec"
+            message = f"must be a table, got {item['input']!r}"
         elif item["type"] in {
             "float_parsing",
             "float_type",

@@ -51,7 +51,10 @@ def parse_date(text: str) -> dt.date:
     if not match:
         raise ValueError(f"expected a date YYYY-MM-DD or YYYY-MM, got {text!r}")
     year, month, day = match.groups()
-    return dt.date(int(year), int(month), int(day) if day else 15)
+    try:
+        return dt.date(int(year), int(month), int(day) if day else 15)
+    except ValueError as exc:  # "day is out of range for month" alone did not say which date
+        raise ValueError(f"not a day of the calendar ({exc}), got {text!r}") from None
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,43 @@ def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, chan
     assert any(message in p for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (('sponsors = ["USA"]', "sponsors = []"), "proposal.sponsors: must not be empty"),
+        (
+            ('sponsors = ["USA"]', 'sponsors = "USA"'),
+            "proposal.sponsors: must be a list, e.g. ['USA'], got 'USA'",
+        ),
+        (
+            ('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', 'type = "crude_oil_cap"'),
+            "proposal.measures.0.from: required key is missing",
+        ),
+        (("[proposal]", "[members]\nCHN = 0.5\n\n[proposal]"), "members.CHN: must be a table, got 0.5"),
+        (
+            ('date = "2022-05-26"', 'date = "2022-02-30"'),
+            "context.date: not a day of the calendar (day is out of range for month), got '2022-02-30'",
+        ),
+    ],
+)
+def test_a_wrong_shape_is_said_in_the_files_words(write_scenario, change, message):
+    """A user's slip is one line naming the key, what was expected and what was found, in the
+    file's words: pydantic said "List should have at least 1 item after validation, not 0",
+    "Input should be a valid list" (no value), "a valid dictionary or instance of MemberSpec",
+    and the date's "day is out of range for month" named no date."""
+    problems = problems_of(write_scenario(MINIMAL.replace(*change)))
+    assert any(p.endswith(message) for p in problems), problems
+
+
+def test_an_empty_measures_list_is_said_plainly(write_scenario):
+    text = MINIMAL.replace(
+        '[[proposal.measures]]\ntype = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', ""
+    )
+    text = text.replace('sponsors = ["USA"]', 'sponsors = ["USA"]\nmeasures = []')
+    problems = problems_of(write_scenario(text))
+    assert problems == [f"{problems[0].split(':')[0]}: proposal.measures: must not be empty"], problems
+
+
 def test_list_lengths_and_counts_have_documented_limits(write_scenario):
     goods = ", ".join(f'"g{i}"' for i in range(1001))
     text = MINIMAL.replace(
