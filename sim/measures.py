@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PUNISHMENT_TILT = 0.05
 """d_reciprocity = -PUNISHMENT_TILT * d_pressure for measures that tighten (or ease) the regime."""
@@ -75,6 +75,18 @@ MAX_ITEMS = 1000
 
 AGENDA_ITEM_PRESSURE = 0.023
 """Putting a DPRK item on the agenda (e.g. human rights) names and shames: a little pressure."""
+
+
+def _each_once(names: list[str]) -> list[str]:
+    """Each good, designation or ban counts once toward the measure's weight, so a name listed
+    twice (a copy-paste slip) would silently double it: refused, naming the name."""
+    seen: set[str] = set()
+    for name in names:
+        key = name.strip().casefold()
+        if key in seen:
+            raise ValueError(f"{name!r} is listed twice")
+        seen.add(key)
+    return names
 
 
 def _tightening(d_pressure: float) -> tuple[float, float]:
@@ -157,6 +169,11 @@ class ExportBan(_Measure):
     type: Literal["export_ban"] = "export_ban"
     goods: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
 
+    @field_validator("goods")
+    @classmethod
+    def _goods_once(cls, names: list[str]) -> list[str]:
+        return _each_once(names)
+
     def shift(self) -> tuple[float, float]:
         return _tightening(EXPORT_BAN_WEIGHT * len(self.goods))
 
@@ -170,6 +187,12 @@ class AssetFreeze(_Measure):
 
     type: Literal["asset_freeze"] = "asset_freeze"
     entities: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    @field_validator("entities")
+    @classmethod
+    def _entities_once(cls, names: list[str]) -> list[str]:
+        return _each_once(names)
+
     count: int | None = Field(default=None, ge=1, le=MAX_ITEMS)
     """Number of designations, where ``entities`` names only some (e.g. "16 individuals")."""
 
@@ -212,6 +235,11 @@ class SanctionsRelief(_Measure):
 
     type: Literal["sanctions_relief"] = "sanctions_relief"
     lifted: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
+
+    @field_validator("lifted")
+    @classmethod
+    def _lifted_once(cls, names: list[str]) -> list[str]:
+        return _each_once(names)
 
     def shift(self) -> tuple[float, float]:
         n = len(self.lifted)
@@ -375,11 +403,11 @@ def change_and_reversion(
 FIELD_DOCS: dict[str, str] = {
     "from": "cap in force, barrels a year (0 to 1e9)",
     "to": "cap the draft sets, barrels a year (0 to 1e9; above `from` loosens the cap)",
-    "goods": "list of DPRK export categories banned (1 to 1000 names)",
-    "entities": "list of individuals or entities designated (1 to 1000 names)",
+    "goods": "list of DPRK export categories banned (1 to 1000 names, each once)",
+    "entities": "list of individuals or entities designated (1 to 1000 names, each once)",
     "count": "number of designations where `entities` names only some (optional, up to 1000)",
     "months": "length of the renewed mandate, months (1 to 60; default 12)",
-    "lifted": "list of bans lifted (1 to 1000 names)",
+    "lifted": "list of bans lifted (1 to 1000 names, each once)",
     "welcomes_diplomacy": "true/false: the statement welcomes talks or summits",
     "signals_adjustment": "true/false: it signals willingness to adjust the measures",
     "condemns": "true/false: it condemns launches or tests",

@@ -193,9 +193,19 @@ class CouncilSpec(_Strict):
             bad = [code for code in self.members if not MEMBER_CODE.match(code)]
             if bad:
                 raise ValueError(f"member codes are three capital letters (ISO3), got {bad}")
-            if len(set(self.members)) != len(self.members):
-                raise ValueError("members lists a code twice")
+            twice = sorted({code for code in self.members if self.members.count(code) > 1})
+            if twice:
+                raise ValueError(f"members lists {', '.join(twice)} twice")
         return self
+
+
+ONCE_PER_DRAFT = {
+    "crude_oil_cap": "sets the crude oil cap",
+    "refined_petroleum_cap": "sets the refined petroleum cap",
+    "panel_renewal": "renews the Panel",
+    "chapter_vii": "invokes Chapter VII",
+}
+"""Measures that a draft can carry once: each is one setting of the regime, not a list of items."""
 
 
 class ProposalSpec(_Strict):
@@ -209,6 +219,31 @@ class ProposalSpec(_Strict):
     talks); "final": the text as it reached the decision (no talks remain), as in the history
     files."""
     measures: list[Measure] = Field(min_length=1, max_length=100)
+
+    @field_validator("sponsors")
+    @classmethod
+    def _sponsors_once(cls, sponsors: list[str]) -> list[str]:
+        """Each sponsor's ties count once; a code listed twice would count twice."""
+        twice = sorted({code for code in sponsors if sponsors.count(code) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} is listed twice")
+        return sponsors
+
+    @model_validator(mode="after")
+    def _one_of_each_setting(self) -> ProposalSpec:
+        """A draft sets each cap once (two refined-petroleum caps from 500,000 would add both cuts)
+        and renews the Panel or invokes Chapter VII once; the repeat is named."""
+        first: dict[str, int] = {}
+        for index, measure in enumerate(self.measures):
+            if measure.type not in ONCE_PER_DRAFT:
+                continue
+            if measure.type in first:
+                raise ValueError(
+                    f"measures {first[measure.type]} and {index} are both {measure.type}: a draft "
+                    f"{ONCE_PER_DRAFT[measure.type]} once (keep one)"
+                )
+            first[measure.type] = index
+        return self
 
     @model_validator(mode="after")
     def _moves_something(self) -> ProposalSpec:

@@ -306,6 +306,34 @@ def test_a_wrong_shape_is_said_in_the_files_words(write_scenario, change, messag
     assert any(p.endswith(message) for p in problems), problems
 
 
+CAP = 'type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000'
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("sponsors = [\"USA\"]", 'sponsors = ["USA", "GBR", "USA"]'), "proposal.sponsors: USA is listed twice"),
+        ((CAP, 'type = "export_ban"\ngoods = ["seafood", "coal", "Seafood"]'), "proposal.measures.0.goods: 'Seafood' is listed twice"),
+        ((CAP, 'type = "asset_freeze"\nentities = ["Lazarus Group", "Lazarus Group"]'), "proposal.measures.0.entities: 'Lazarus Group' is listed twice"),
+        ((CAP, 'type = "sanctions_relief"\nlifted = ["textiles", "textiles"]'), "proposal.measures.0.lifted: 'textiles' is listed twice"),
+        (
+            (CAP, CAP + "\n\n[[proposal.measures]]\n" + CAP),
+            "proposal: measures 0 and 1 are both crude_oil_cap: a draft sets the crude oil cap once (keep one)",
+        ),
+        (
+            ("year = 2022", 'members = ["CHN", "FRA", "RUS", "GBR", "USA", "IND", "BRA", "KEN", "GHA", "GAB", "ARE", "ALB", "IRL", "CHN", "NOR"]'),
+            "council: members lists CHN twice",
+        ),
+    ],
+)  # fmt: skip
+def test_a_name_listed_twice_is_refused_naming_it(write_scenario, change, message):
+    """Each good, designation, lifted ban and sponsor counts once toward the draft, and a draft sets
+    a cap once: a copy-paste slip doubled the draft's weight silently (two cuts of the crude cap
+    from 4,000,000 added both; "seafood" twice weighed two goods), or was refused without the name."""
+    problems = problems_of(write_scenario(MINIMAL.replace(*change)))
+    assert problems == [f"{problems[0].split(': ')[0]}: {message}"], problems
+
+
 def test_an_empty_measures_list_is_said_plainly(write_scenario):
     text = MINIMAL.replace(
         '[[proposal.measures]]\ntype = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', ""
