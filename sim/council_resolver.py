@@ -291,15 +291,34 @@ def _check_sponsors(spec: ScenarioSpec, codes: list[str], label: str, problems: 
             problems.append(f"{label}: proposal.sponsors[{index}]: {sponsor} is not on this council")
 
 
-def _check_history(spec: ScenarioSpec, codes: list[str], label: str, problems: list[str]) -> None:
-    """The record names only members of this council, and its tally agrees with its votes."""
+def _check_history(
+    spec: ScenarioSpec, codes: list[str], permanent: set[str], label: str, problems: list[str]
+) -> None:
+    """The record names only members of this council, its tally agrees with its votes, and it
+    agrees with itself: vetoing (blocking) members only for a vetoed (blocked) draft, vetoes cast
+    by permanent members voting no. compare reads vetoed_by only of a vetoed draft, so an
+    "adopted" record naming a vetoer was scored without a word."""
     history = spec.history
     if history is None:
         return
-    for key in ("vetoed_by", "blocked_by"):
-        for code in getattr(history, key):
+    for key, outcome in (("vetoed_by", "vetoed"), ("blocked_by", "blocked")):
+        named = getattr(history, key)
+        for code in named:
             if code not in codes:
                 problems.append(f"{label}: history.{key}: {code} is not on this council")
+        if named and history.outcome != outcome:
+            problems.append(
+                f"{label}: history.{key}: only a {outcome} draft has {outcome.replace('ed', 'ing')} "
+                f"members, and history.outcome is {history.outcome!r}"
+            )
+    for code in history.vetoed_by:
+        if code in codes and code not in permanent:
+            problems.append(f"{label}: history.vetoed_by: {code} is not a permanent member (only they veto)")
+        elif history.votes.get(code, "no") != "no":
+            problems.append(
+                f"{label}: history.vetoed_by: {code} voted {history.votes[code]!r} in history.votes, "
+                "and a veto is a permanent member's 'no'"
+            )
     for code in history.votes:
         if code not in codes:
             problems.append(f"{label}: history.votes.{code}: not on this council")
@@ -329,7 +348,7 @@ def resolve_council(spec: ScenarioSpec, label: str, base_dir: Path) -> list[Memb
             profiles.append(profile)
     _check_size(spec, codes, label, problems)
     _check_sponsors(spec, codes, label, problems)
-    _check_history(spec, codes, label, problems)
+    _check_history(spec, codes, {p.code for p in profiles if p.permanent}, label, problems)
     if problems:
         raise ScenarioError(problems)
     return profiles

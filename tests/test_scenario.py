@@ -208,6 +208,33 @@ def test_history_tally_must_match_votes(write_scenario):
     assert problems_of(path) == [f"{path}: history.tally: 14-1-0 disagrees with history.votes (15-0-0)"]
 
 
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        (
+            'outcome = "adopted"\nvetoed_by = ["CHN"]',
+            "history.vetoed_by: only a vetoed draft has vetoing members, and history.outcome is 'adopted'",
+        ),
+        (
+            'outcome = "vetoed"\nblocked_by = ["RUS"]',
+            "history.blocked_by: only a blocked draft has blocking members, and history.outcome is 'vetoed'",
+        ),
+        ('outcome = "vetoed"\nvetoed_by = ["KEN"]', "history.vetoed_by: KEN is not a permanent member (only they veto)"),
+        (
+            'outcome = "vetoed"\nvetoed_by = ["CHN"]\n[history.votes]\nCHN = "abstain"',
+            "history.vetoed_by: CHN voted 'abstain' in history.votes, and a veto is a permanent member's 'no'",
+        ),
+    ],
+)  # fmt: skip
+def test_a_record_that_contradicts_itself_is_refused(write_scenario, record, message):
+    """A user's own [history] is scored by compare, which reads vetoed_by only of a vetoed draft:
+    an "adopted" record naming China as its vetoer, or a veto by an elected member, was scored
+    without a word."""
+    head = '\n[history]\nsymbol = "S/X"\ndate = "2022-05-26"\nsource = "x"\n'
+    path = write_scenario(MINIMAL + head + record + "\n")
+    assert problems_of(path) == [f"{path}: {message}"]
+
+
 def test_overrides_are_validated_like_the_file(write_scenario):
     from sim.scenario import load_scenario as load
 
