@@ -7,6 +7,7 @@ the figures of README's ablation table and of its comparison with the old fitted
     python tools/ablate.py --without deference               # elected members' holds not weighed by need
     python tools/ablate.py --variant co-sponsor-norm         # a variant tried and not kept (README)
     python tools/ablate.py --set abstention_band=0.16        # a judgement constant set otherwise
+    python tools/ablate.py --files                           # also every forecast with its p
 """
 
 from __future__ import annotations
@@ -152,6 +153,11 @@ def main() -> None:
         help="a global parameter held at VALUE (not fitted), or a judgement constant: "
         + ", ".join(CONSTANTS),
     )
+    parser.add_argument(
+        "--files",
+        action="store_true",
+        help="also list every forecast: date, symbol, predicted outcome, p of the record's outcome",
+    )
     args = parser.parse_args()
     settings = _parse_settings(args.set)
     for name, value in settings.items():
@@ -193,6 +199,16 @@ def main() -> None:
                     for f in summary["files"]
                     if not f["outcome_right"]
                 ],
+                **(
+                    {
+                        "files": [
+                            [f["date"], f["symbol"], f["predicted"], round(f["p_outcome"], 4)]
+                            for f in summary["files"]
+                        ]
+                    }
+                    if args.files
+                    else {}
+                ),
             },
             indent=2,
         )
