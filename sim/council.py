@@ -136,6 +136,19 @@ def beyond_record_notes(beyond: dict[str, Any]) -> list[tuple[str, str]]:
     return notes
 
 
+def stance_legend(rows: list[dict[str, Any]], preset_file: str | None = None) -> str:
+    """The line that says what each origin tag of :func:`format_stances` means; "default" is
+    named only where a member took the elected-member defaults (a state with no preset)."""
+    parts = ["UNGA = derived from the General Assembly record", "preset = sim/data/members.toml"]
+    if preset_file:
+        parts.append(f"preset file = {preset_file}")
+    parts += ["file = this scenario", "like X = template", "rule = salience rule"]
+    keys = ("pressure", "reciprocity", "veto_cost", "salience")
+    if any(row.get(f"{key}_origin") == "default" for row in rows for key in keys):
+        parts.append("default = the elected-member default, judgement (sim/stances.py ELECTED_DEFAULTS)")
+    return "  Stances used (origin: " + ", ".join(parts) + "):"
+
+
 def format_stances(rows: list[dict[str, Any]]) -> list[str]:
     """The stances as text: value with a short origin tag (UNGA, preset, rule, file, like X)."""
     lines = [

@@ -298,7 +298,7 @@ def format_run_text(
 ) -> str:
     """The whole report of ``unsc-sim run`` on ``scenario``; ``summary`` is the run's summary with
     its ``council`` (:func:`sim.council.council_summary`)."""
-    from sim.council import beyond_record_notes, format_situation, format_stances
+    from sim.council import beyond_record_notes, format_situation, format_stances, stance_legend
     from sim.measures import describe_at
     from sim.rules import rule_for
 
@@ -316,12 +316,7 @@ def format_run_text(
     lines.extend(f"  {label}: {text}" for label, text in beyond_record_notes(council["beyond_record"]))
     if council["overridden_parameters"]:
         lines.append("  Model parameters set by the file: " + ", ".join(council["overridden_parameters"]))
-    lines.append(
-        "  Stances used (origin: UNGA = derived from the General Assembly record, preset = "
-        "sim/data/members.toml"
-        + (f", preset file = {council['preset_file']}" if council["preset_file"] else "")
-        + ", file = this scenario, like X = template, rule = salience rule):"
-    )
+    lines.append(stance_legend(council["stances"], council["preset_file"]))
     lines.extend(format_stances(council["stances"]))
     if explanation is not None:
         from sim.explain import format_explanation

@@ -115,6 +115,18 @@ def test_members_lists_any_years_council(year):
     assert f"The council of {year}" in text
 
 
+def test_the_legend_names_the_elected_member_default_only_where_a_member_took_it():
+    """CHE and DZA (2024) have no preset, so their veto cost is the elected-member default: the
+    legend of `members` and `run` says what "default" means there, and not where nobody took it."""
+    data = json.loads(runner.invoke(app, ["members", "--year", "2024", "--json"]).stdout)
+    defaults = {row["code"] for row in data["stances"] if row["veto_cost_origin"] == "default"}
+    assert {"CHE", "DZA"} <= defaults
+    text = runner.invoke(app, ["members", "--year", "2024"]).output
+    assert "Stances used (origin: UNGA" in text and "default = the elected-member default" in text
+    run = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "200"]).output
+    assert "Stances used (origin: UNGA" in run and "default =" not in run
+
+
 def test_measures_lists_every_type_with_fields_and_effect():
     catalogue = measure_catalogue()
     assert [entry["type"] for entry in catalogue] == MEASURE_TYPES

@@ -114,6 +114,7 @@ def members(
         council_summary,
         format_situation,
         format_stances,
+        stance_legend,
     )
 
     try:
@@ -128,6 +129,7 @@ def members(
     echo("\n".join(format_situation(scenario)))
     for label, text in beyond_record_notes(summary["beyond_record"]):  # as `run` prints them
         echo(f"  {label}: {text}")
+    echo(stance_legend(summary["stances"], summary["preset_file"]))
     echo("\n".join(format_stances(summary["stances"])))
 
 
