@@ -91,7 +91,10 @@ def _stances_on_draft(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     change = model.full_change
     stances = np.array([[float(m.pressure[0]), float(m.reciprocity[0])] for m in model.members])
     salience = np.array([float(m.salience[0]) for m in model.members])
-    return (stances - model.reversion) @ change / float(change @ change), salience
+    size = float(change @ change)
+    if size == 0.0:  # a draft off the sanctions plane (the DPRK's human rights on the agenda):
+        return np.ones(len(stances)), salience  # no sanctions stance opposes it
+    return (stances - model.reversion) @ change / size, salience
 
 
 @lru_cache(maxsize=32)

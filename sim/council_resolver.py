@@ -239,7 +239,15 @@ def _profile(
         sources=sources,
         position=found if needs_position else None,
         origins={key: merged.origins[key] for key in STANCE_FIELDS if key in merged.origins},
+        human_rights=_human_rights(code, year),
     )
+
+
+def _human_rights(code: str, year: int | None) -> float:
+    """The member's own General Assembly vote on the DPRK human-rights resolution, the latest up
+    to ``year`` (+1, 0, -1; 0 where none is recorded or the council has no year)."""
+    found = position(code, year) if year is not None else None
+    return float(found.dprk_vote) if found is not None and found.dprk_vote_year is not None else 0.0
 
 
 # ------------------------------------------------------------------------------------ council

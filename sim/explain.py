@@ -83,6 +83,9 @@ class Explanation:
     members: list[MemberParts]
     posterior_draws: bool = False
     """Whether the lanes explained drew their parameters from a posterior (means over draws)."""
+    notes: tuple[str, ...] = ()
+    """Lines on parts of the utility this draft has and most do not (a human-rights agenda item,
+    a procedural vote's missing norm)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +97,7 @@ class Explanation:
             "failed_lanes": self.failed_lanes,
             "no_pivotal_share": self.no_pivotal_share,
             "posterior_draws": self.posterior_draws,
+            "notes": list(self.notes),
             "members": [m.to_dict() for m in self.members],
         }
 
@@ -219,7 +223,25 @@ def explain_run(scenario: Scenario, result: RunResult, posterior: Posterior | No
         failed_lanes=counts,
         no_pivotal_share=no_pivotal / failed if failed else None,
         members=members,
+        notes=_utility_notes(scenario),
     )
+
+
+def _utility_notes(scenario: Scenario) -> tuple[str, ...]:
+    """What :func:`format_explanation` says of a human-rights agenda item and a procedural vote."""
+    from sim.measures import human_rights_change
+    from sim.rules import rule_for
+
+    notes = []
+    weight = human_rights_change(scenario.spec.proposal.measures)
+    if weight:
+        notes.append(
+            f"The gain includes the agenda item on human rights: {weight:.3g} x the member's latest General "
+            "Assembly vote on the DPRK human-rights resolution (yes +1, abstain or none 0, no -1)."
+        )
+    if not rule_for(scenario.spec.proposal.kind).negotiated:
+        notes.append("A procedural vote carries no consensus norm: it is held only where a member objects.")
+    return tuple(notes)
 
 
 UNNEEDED_THRESHOLD = 1000.0
@@ -239,6 +261,7 @@ def format_explanation(explanation: Explanation) -> str:
         "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
         f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",
         f"  Text after the talks: {100 * explanation.text_scale:.0f}% of the first draft's strength.",
+        *(f"  {note}" for note in explanation.notes),
         "",
         f"  {'member':<30} {'salience':>8} {'gain':>8} {'stake':>8} {'norm':>7} {'ties':>7} {'utility':>8} "
         f"{'threshold':>9} {'noise':>6} {'P(no)':>6} {'pivotal':>7}",

@@ -74,7 +74,17 @@ MAX_ITEMS = 1000
 """Most goods, bans or designations one measure may list."""
 
 AGENDA_ITEM_PRESSURE = 0.023
-"""Putting a DPRK item on the agenda (e.g. human rights) names and shames: a little pressure."""
+"""Putting a DPRK item other than human rights on the agenda names and shames: a little pressure."""
+
+HUMAN_RIGHTS_AGENDA_WEIGHT = AGENDA_ITEM_PRESSURE
+"""The stake of putting the DPRK's human rights on the agenda, on its own dimension: a member
+gains this much times its human-rights position (+1, 0, -1: its latest General Assembly vote on
+the DPRK human-rights resolution), not a step on the sanctions scale. Judgement: the size of the
+agenda item's pressure step, so only the direction changes. China and Russia, who vote for
+sanctions they have negotiated, voted against this agenda every time it came to a vote (2014,
+2015, 2024), as they voted against the General Assembly's resolutions: "the human rights
+situation of the DPRK does not constitute a threat to international peace and security" (China,
+10 December 2015, Reuters)."""
 
 
 def _each_once(names: list[str]) -> list[str]:
@@ -293,13 +303,20 @@ class Statement(_Measure):
 
 
 class AgendaItem(_Measure):
-    """Put an item on the Council's agenda (a procedural vote). d_pressure = AGENDA_ITEM_PRESSURE."""
+    """Put an item on the Council's agenda (a procedural vote). The DPRK's human rights, the
+    default subject and the one DPRK agenda item the Council has voted on, move no sanctions:
+    each member's stake is its human-rights position times HUMAN_RIGHTS_AGENDA_WEIGHT. Another
+    subject: d_pressure = AGENDA_ITEM_PRESSURE."""
 
     type: Literal["agenda_item"] = "agenda_item"
     item: str
+    subject: Literal["human_rights", "other"] = "human_rights"
 
     def shift(self) -> tuple[float, float]:
-        return AGENDA_ITEM_PRESSURE, 0.0
+        return (0.0, 0.0) if self.subject == "human_rights" else (AGENDA_ITEM_PRESSURE, 0.0)
+
+    def human_rights(self) -> float:
+        return HUMAN_RIGHTS_AGENDA_WEIGHT if self.subject == "human_rights" else 0.0
 
     def describe(self, scale: float = 1.0) -> str:
         return f"put '{self.item}' on the agenda"
@@ -368,6 +385,12 @@ Measure = Annotated[Union[MEASURE_CLASSES], Field(discriminator="type")]  # type
 MEASURE_TYPES: list[str] = [cls.model_fields["type"].default for cls in MEASURE_CLASSES]
 
 
+def human_rights_change(measures: list[_Measure]) -> float:
+    """How far the draft moves the Council on the DPRK's human rights (a dimension of its own: a
+    member gains this times its human-rights position)."""
+    return float(sum(m.human_rights() for m in measures if isinstance(m, AgendaItem)))
+
+
 def total_shift(measures: list[_Measure]) -> tuple[float, float]:
     """Sum of the measures' shifts: the proposal's displacement from the status quo."""
     d_pressure = sum(m.shift()[0] for m in measures)
@@ -412,6 +435,7 @@ FIELD_DOCS: dict[str, str] = {
     "signals_adjustment": "true/false: it signals willingness to adjust the measures",
     "condemns": "true/false: it condemns launches or tests",
     "item": "the agenda item's title",
+    "subject": '"human_rights" (default) or "other"',
     "by_force": "true/false: interdiction without the flag state's consent",
     "description": "what the measure is, and why it sits where it does",
     "pressure": "shift of the regime's pressure, -1 to 1",
@@ -430,7 +454,11 @@ EFFECTS: dict[str, str] = {
         f"-{STATEMENT_ADJUSTMENT_PRESSURE}, reciprocity +{STATEMENT_ADJUSTMENT_RECIPROCITY}; condemns: pressure "
         f"+{STATEMENT_CONDEMNATION_PRESSURE}"
     ),
-    "agenda_item": f"pressure +{AGENDA_ITEM_PRESSURE}",
+    "agenda_item": (
+        f"human rights (the default subject): each member's stake is {HUMAN_RIGHTS_AGENDA_WEIGHT} x its position "
+        f"(its latest General Assembly vote on the DPRK human-rights resolution: yes +1, abstain 0, no -1), "
+        f'no pressure; subject = "other": pressure +{AGENDA_ITEM_PRESSURE}'
+    ),
     "chapter_vii": f"pressure +{CHAPTER_VII_PRESSURE}",
     "interdiction": f"pressure +{INTERDICTION_PRESSURE} (with consent) or +{INTERDICTION_BY_FORCE_PRESSURE} (by force)",
     "custom": "the pressure and reciprocity given",

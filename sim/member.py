@@ -19,7 +19,10 @@ the sponsors) decide it. The norm is ``consensus_norm``, weakened by great-power
 (:meth:`sim.context.ContextEffect.consensus_norm`). It carries only the file's penholder's
 drafts: they reach a decision after the penholder has negotiated them with all fifteen
 (``sim/data/penholders.toml``); a text another member tables has not been through that.
-Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote.
+Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote. An agenda item on the
+DPRK's human rights is a stake of its own, signed by the member's General Assembly vote on the
+DPRK human-rights resolution (:data:`sim.measures.HUMAN_RIGHTS_AGENDA_WEIGHT`), and a procedural
+vote carries no norm (:attr:`sim.rules.DecisionRule.negotiated`).
 Within the abstention band the member abstains. A member whose "no" defeats the draft (a
 permanent member on a resolution, anyone in a consensus body) objects only if its opposition
 exceeds its objection cost, which is lower when other permanent members are likely to object
@@ -89,6 +92,8 @@ class Member(mesa.Agent):
         self.salience: np.ndarray = stances["salience"]
         self.noise: np.ndarray = stances["noise"]
         self.ties = dict(profile.ties)
+        self.human_rights = profile.human_rights
+        """Position on the DPRK's human rights (+1, 0, -1; :class:`sim.scenario.MemberProfile`)."""
 
         context = model.context_effect
         self.ideal_pressure = context.ideal_pressure(self._pressure, self._reciprocity)
@@ -100,12 +105,16 @@ class Member(mesa.Agent):
 
     def gain(self) -> np.ndarray:
         """|x - r|^2 - |x - p|^2 per lane (compact where lanes agree): how much closer the draft
-        brings the regime to this member's ideal point than its failure would."""
+        brings the regime to this member's ideal point than its failure would; plus, for an
+        agenda item on the DPRK's human rights, the item's weight times the member's position
+        on them (its General Assembly vote: a dimension the sanctions scale does not hold)."""
         state = self.model.proposal_state
         to_reversion_p = self._ideal_pressure - state.reversion[0]
         to_reversion_r = self._ideal_reciprocity - state.reversion[1]
         d_p, d_r = state.change_pressure, state.change_reciprocity
-        return 2.0 * (d_p * to_reversion_p + d_r * to_reversion_r) - (d_p * d_p + d_r * d_r)
+        spatial = 2.0 * (d_p * to_reversion_p + d_r * to_reversion_r) - (d_p * d_p + d_r * d_r)
+        # An agenda item on human rights: a stake of its own, signed by the member's position.
+        return spatial + state.change_human_rights * self.human_rights
 
     def _support(self) -> np.ndarray:
         """Deterministic utility of the draft against its failure (compact where lanes agree)."""

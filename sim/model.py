@@ -38,7 +38,7 @@ from sim import mesa_core as mesa
 from sim.context import ContextEffect
 from sim.lanes import PerLane, full_lanes
 from sim.lean_import import lean_import
-from sim.measures import change_and_reversion
+from sim.measures import change_and_reversion, human_rights_change
 from sim.member import Member
 from sim.penholders import canvass_withdraws, penholder
 from sim.rules import NOT_CAST, Decision, Outcome, decide, outcome_probabilities, rule_for
@@ -76,6 +76,9 @@ class ProposalState:
     """(2,): the regime if the draft fails (pressure, reciprocity)."""
     change_pressure: np.ndarray
     change_reciprocity: np.ndarray
+    change_human_rights: np.ndarray
+    """How far the text moves the Council on the DPRK's human rights (an agenda item on them):
+    a dimension of its own, on which a member gains this times its human-rights position."""
 
 
 class CouncilModel(mesa.Model):
@@ -116,6 +119,7 @@ class CouncilModel(mesa.Model):
         status_quo = np.array([self.situation.status_quo_pressure, self.situation.status_quo_reciprocity])
         change, reversion = change_and_reversion(spec.proposal.measures, status_quo)
         self.full_change = np.asarray(change, dtype=float)
+        self.full_human_rights_change = human_rights_change(spec.proposal.measures)
         self.reversion = np.asarray(reversion, dtype=float)
         self.text_scale = np.ones(1)
         self.withdrawn = np.zeros(1, dtype=bool)
@@ -133,9 +137,10 @@ class CouncilModel(mesa.Model):
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
         self.penholder_draft = float(spec.proposal.sponsors[0] == file_penholder())
         """1 if the file's penholder tabled the draft (the consensus norm carries it), else 0."""
-        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft
+        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft * self.rule.negotiated
         """The consensus norm's part of every member's utility: the day's norm on the penholder's
-        draft, 0 on anyone else's (the same for every member and every text)."""
+        draft, 0 on anyone else's and on a procedural vote, which no text was negotiated for (the
+        same for every member and every text)."""
         self.penholder = penholder(spec.negotiation.penholder)
         """The drafter's behaviour in the talks and at the canvass (:mod:`sim.penholders`)."""
         self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))
@@ -177,6 +182,7 @@ class CouncilModel(mesa.Model):
             reversion=self.reversion,
             change_pressure=self.full_change[0] * scale,
             change_reciprocity=self.full_change[1] * scale,
+            change_human_rights=self.full_human_rights_change * scale,
         )
 
     def _sponsor_pull(self, sponsors: list[str]) -> np.ndarray:

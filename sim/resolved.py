@@ -40,6 +40,10 @@ class MemberProfile:
     origins: dict[str, str] = field(default_factory=dict)
     """Where each stance came from: "scenario", "preset <file>", "template <name>", "derived
     (UNGA)", "rule" or "default"."""
+    human_rights: float = 0.0
+    """The member's position on the DPRK's human rights: its latest General Assembly vote on the
+    DPRK human-rights resolution up to the year (+1 yes, 0 abstain or none recorded, -1 no).
+    Moves only an agenda item on human rights (:mod:`sim.measures`)."""
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ class DecisionRule:
     permanent_veto: bool = False
     consensus: bool = False
     objection_visibility: float = 1.0
+    negotiated: bool = True
+    """Whether the decision is on a text negotiated among the fifteen, which the consensus norm
+    carries. A procedural vote is not: the agenda is adopted without a vote unless a member
+    objects, so a procedural vote is taken only where one does (China in 2014, 2015 and 2024 on
+    the DPRK's human rights; scprocedure.org, "Procedural vote on new DPRK agenda item")."""
 
     def is_blocker(self, permanent: np.ndarray) -> np.ndarray:
         """Which members' single "no" defeats the draft (and so carries a veto cost)."""
@@ -87,7 +92,9 @@ RULES: dict[str, DecisionRule] = {
         permanent_veto=True,
         objection_visibility=1.0,
     ),
-    "procedural": DecisionRule("procedural", "Art. 27(2): nine affirmative votes, no veto", quota=9),
+    "procedural": DecisionRule(
+        "procedural", "Art. 27(2): nine affirmative votes, no veto", quota=9, negotiated=False
+    ),
     "committee": DecisionRule(
         "committee",
         "Sanctions committee: consensus, one member's hold blocks",
@@ -114,6 +121,7 @@ def rule_for(kind: str, quota: int | None = None) -> DecisionRule:
             permanent_veto=rule.permanent_veto,
             consensus=rule.consensus,
             objection_visibility=rule.objection_visibility,
+            negotiated=rule.negotiated,
         )
     return rule
 

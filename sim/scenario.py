@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError
-from sim.measures import MEASURE_TYPES, Measure, total_shift
+from sim.measures import MEASURE_TYPES, Measure, human_rights_change, total_shift
 from sim.resolved import MemberProfile, Scenario, parameters_for, situation_for  # noqa: F401 (re-exported)
 from sim.rules import ProposalKind
 
@@ -248,7 +248,7 @@ class ProposalSpec(_Strict):
     @model_validator(mode="after")
     def _moves_something(self) -> ProposalSpec:
         d_pressure, d_reciprocity = total_shift(self.measures)
-        if abs(d_pressure) < 1e-12 and abs(d_reciprocity) < 1e-12:
+        if abs(d_pressure) < 1e-12 and abs(d_reciprocity) < 1e-12 and human_rights_change(self.measures) == 0:
             raise ValueError("the measures cancel out: the draft is the status quo")
         return self
 

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
-from sim.measures import describe_at, total_shift
+from sim.measures import describe_at, human_rights_change, total_shift
 from sim.model import CouncilModel, ProposalState
 from sim.rules import OUTCOME_LABELS, Outcome, outcome_probabilities
 from sim.scenario import Scenario
@@ -129,6 +129,8 @@ class TextEvaluator:
         scalable = np.asarray(total_shift([measures[i] for i in chosen]), dtype=float)
         self.fixed = self.model.full_change - scalable
         self.scalable = scalable
+        self.scalable_human_rights = human_rights_change([measures[i] for i in chosen])
+        self.fixed_human_rights = self.model.full_human_rights_change - self.scalable_human_rights
 
     def at(self, scale: float) -> CurvePoint:
         """Exact outcome probabilities of the text at ``scale``, averaged over stance draws."""
@@ -139,6 +141,7 @@ class TextEvaluator:
             reversion=model.reversion,
             change_pressure=np.array([change[0]]),
             change_reciprocity=np.array([change[1]]),
+            change_human_rights=np.array([self.fixed_human_rights + scale * self.scalable_human_rights]),
         )
         model.objection = None
         model._arrays = None  # the cached (utility, noise, cost): recomputed at the new text

@@ -279,14 +279,19 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
         )
     if consensus:
         lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")
+    # Under a rule with neither veto nor hold (a procedural vote) no member defeats a draft alone:
+    # the column would be 0.0% for everyone, so it is left out and the line says why.
+    defeats = consensus or rule.permanent_veto
+    if not defeats:
+        lines.append("  (no veto on this rule: a permanent member's 'no' counts as any other member's)")
     lines.append("")
-    defeated_label = "blocked" if consensus else "vetoed"
-    lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}")
+    defeated_label = ("blocked" if consensus else "vetoed") if defeats else ""
+    lines.append(f"  {'member':<34} {'yes':>6} {'no':>6} {'abst.':>6} {defeated_label:>7}".rstrip())
     for member in summary["members"]:
         name = f"{member['name']} ({member['code']}{', P5' if member['permanent'] else ''})"
         lines.append(
             f"  {name:<34} {_percent(member['yes'])} {_percent(member['no'])} "
-            f"{_percent(member['abstain'])} {_percent(member['defeated']):>7}"
+            f"{_percent(member['abstain'])}" + (f" {_percent(member['defeated']):>7}" if defeats else "")
         )
     if (note := unvoted_note(summary)) is not None:
         lines.append(f"  ({note})")

@@ -260,3 +260,19 @@ def test_run_refuses_more_lanes_than_it_can_hold_and_points_to_sweep():
     result = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "100000000"])
     assert result.exit_code == 2
     assert "100000000 is not in the range 1<=x<=20000000" in result.stderr
+
+
+def test_a_procedural_vote_has_no_vetoed_column_and_says_why():
+    """Under Art. 27(2) no member defeats a draft alone: a 'vetoed' column would read 0.0% for
+    everyone, so `run` leaves it out and says that a permanent member's 'no' is any member's."""
+    from .conftest import SCENARIOS
+
+    procedural = runner.invoke(
+        app, ["run", str(SCENARIOS / "procedural-human-rights-agenda.toml"), "-n", "500"]
+    )
+    assert procedural.exit_code == 0, procedural.output
+    header = next(line for line in procedural.output.splitlines() if line.strip().startswith("member "))
+    assert header.split() == ["member", "yes", "no", "abst."]
+    assert "no veto on this rule" in procedural.output
+    resolution = runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "500"]).output
+    assert "vetoed" in next(line for line in resolution.splitlines() if line.strip().startswith("member "))

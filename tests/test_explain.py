@@ -148,3 +148,23 @@ def test_the_report_carries_the_explanation(tmp_path, oil_cap_2022):
     page = report([oil_cap_2022], tmp_path / "r.html", replicates=500, seed=0)
     html = page.read_text()
     assert "Why: each member's utility" in html and 'class="explain"' in html
+
+
+def test_explain_says_where_a_gain_comes_from_human_rights_and_why_the_norm_is_zero():
+    """On a procedural vote on the DPRK's human rights the gain is the item's weight times each
+    member's General Assembly vote and the norm is 0; --explain says both, and says neither of a
+    resolution on sanctions."""
+    from .conftest import SCENARIOS
+
+    agenda = SCENARIOS / "held-out" / "2024-06-12-procedural-vote.toml"
+    data = json.loads(runner.invoke(app, ["run", str(agenda), "-n", "200", "--explain", "--json"]).stdout)
+    notes = data["explain"]["notes"]
+    assert any("human-rights resolution" in note for note in notes)
+    assert any("no consensus norm" in note for note in notes)
+    members = {m["code"]: m for m in data["explain"]["members"]}
+    assert members["CHN"]["gain"] < 0 < members["FRA"]["gain"] and members["MOZ"]["gain"] == 0
+    assert all(m["consensus_norm"] == 0 for m in members.values())
+    sanctions = json.loads(
+        runner.invoke(app, ["run", str(OIL_CAP_2022), "-n", "200", "--explain", "--json"]).stdout
+    )
+    assert sanctions["explain"]["notes"] == []

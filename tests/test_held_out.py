@@ -22,11 +22,15 @@ def _comparison(name: str):
     return analytic_comparison(load_scenario(HELD_OUT / name))
 
 
-PROCEDURAL = ["2014-12-22-procedural-vote.toml", "2015-12-10-procedural-vote.toml"]
+PROCEDURAL = [
+    "2014-12-22-procedural-vote.toml",
+    "2015-12-10-procedural-vote.toml",
+    "2024-06-12-procedural-vote.toml",
+]
 
 
-def test_seven_held_out_decisions_each_dated_and_sourced():
-    assert len(FILES) == 7
+def test_eight_held_out_decisions_each_dated_and_sourced():
+    assert len(FILES) == 8
     for path in FILES:
         spec = load_scenario(path).spec
         record = spec.history
@@ -57,9 +61,9 @@ def test_no_held_out_decision_is_in_the_record_or_the_fit():
             assert symbol not in text, f"history.md names {symbol}: it is no longer held out"
 
 
-def test_three_held_out_decisions_come_after_the_fit_and_four_fill_gaps_inside_it():
+def test_four_held_out_decisions_come_after_the_fit_and_four_fill_gaps_inside_it():
     """Four fall inside the fitted period (December 2014 and 2015, 2017, March 2022) but are in no
-    record file: they fill gaps, they do not forecast. Three come after the latest decision
+    record file: they fill gaps, they do not forecast. Four come after the latest decision
     fitted."""
     fitted_through = dt.date.fromisoformat(
         tomllib.loads((ROOT / "sim" / "data" / "parameters.toml").read_text(encoding="utf-8"))["fit"][
@@ -71,6 +75,7 @@ def test_three_held_out_decisions_come_after_the_fit_and_four_fill_gaps_inside_i
         "2022-11-21-presidential-statement.toml",
         "2023-03-23-s-res-2680.toml",
         "2024-03-28-s-2024-255.toml",
+        "2024-06-12-procedural-vote.toml",
     ]
 
 
@@ -91,18 +96,15 @@ def test_the_human_rights_agenda_is_adopted_as_no_veto_applies(name):
     assert "vetoed" not in comparison.outcome_probabilities or comparison.outcome_probabilities["vetoed"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the model knows the sanctions file, not the human-rights one: putting the DPRK's human "
-    "rights on the agenda is a small step of pressure toward China's and Russia's ideal points, so "
-    "they vote for it",
-)
 @pytest.mark.parametrize("name", PROCEDURAL)
 def test_china_and_russia_vote_against_the_human_rights_agenda(name):
+    """They did every time (2014, 2015, 2024), as they voted against the General Assembly's DPRK
+    human-rights resolutions; the agenda item's stake is signed by that vote. (Written for the
+    2014 and 2015 votes, which were in view; the 2024 file was added before the mechanism and
+    its member votes are the test: 12 of 15 right, as before it, at a higher likelihood.)"""
     p_members = _comparison(name).p_members
     assert p_members is not None
-    assert p_members["CHN"] > 0.5 and p_members["RUS"] > 0.5
+    assert p_members["CHN"] > 0.9 and p_members["RUS"] > 0.9
 
 
 @pytest.mark.xfail(
@@ -139,7 +141,7 @@ def test_compare_lets_the_baselines_remember_the_record_without_scoring_it():
     record = [load_scenario(p) for p in sorted(HISTORY.glob("*.toml"))]
     alone = compare_scenarios(held_out, replicates=50)
     remembered = compare_scenarios(held_out, replicates=50, earlier=record)
-    assert len(remembered.files) == len(remembered.baselines["last_vote"]) == 7
+    assert len(remembered.files) == len(remembered.baselines["last_vote"]) == 8
     assert remembered.remembered == 32 and remembered.to_dict()["baselines_remember"] == 32
     assert alone.remembered == 0
     renewal = [c.symbol for c in remembered.files].index("S/RES/2627")

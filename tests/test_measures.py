@@ -75,7 +75,7 @@ def test_statement_components_add_up():
 
 def test_panel_agenda_and_custom():
     assert parse(type="panel_renewal").shift() == (m.PANEL_RENEWAL_PRESSURE, 0.0)
-    assert parse(type="agenda_item", item="human rights").shift() == (m.AGENDA_ITEM_PRESSURE, 0.0)
+    assert parse(type="agenda_item", item="other item", subject="other").shift() == (m.AGENDA_ITEM_PRESSURE, 0.0)
     assert parse(type="custom", description="cargo inspection", pressure=0.05).shift() == (0.05, 0.0)
 
 
@@ -96,3 +96,17 @@ def test_unknown_and_malformed_measures_are_rejected():
         parse(type="crude_oil_cap", **{"from": -1, "to": 0})
     with pytest.raises(ValidationError):
         parse(type="export_ban", goods=[])
+
+
+def test_an_agenda_item_on_human_rights_moves_no_sanctions_but_a_dimension_of_its_own():
+    """The DPRK's human rights (the default subject) are not a step on the sanctions scale: the
+    item shifts neither pressure nor reciprocity and carries HUMAN_RIGHTS_AGENDA_WEIGHT on its
+    own dimension; another subject is the small pressure step it always was."""
+    rights = parse(type="agenda_item", item="The situation in the DPRK")
+    other = parse(type="agenda_item", item="Non-proliferation", subject="other")
+    assert rights.shift() == (0.0, 0.0)
+    assert m.human_rights_change([rights]) == m.HUMAN_RIGHTS_AGENDA_WEIGHT > 0
+    assert other.shift() == (m.AGENDA_ITEM_PRESSURE, 0.0)
+    assert m.human_rights_change([other]) == 0.0
+    with pytest.raises(ValidationError):
+        parse(type="agenda_item", item="x", subject="sanctions")

@@ -320,3 +320,53 @@ def test_a_first_draft_is_softened_toward_the_floor_and_a_final_text_is_not(writ
 def test_model_requires_positive_lanes():
     with pytest.raises(ValueError):
         CouncilModel(load_scenario(OIL_CAP_2022), lanes=0)
+
+
+HUMAN_RIGHTS_AGENDA = """
+[scenario]
+name = "human-rights agenda"
+
+[council]
+year = 2015
+
+[proposal]
+kind = "procedural"
+title = "Adopt the agenda item on the DPRK's human rights"
+sponsors = ["USA"]
+draft = "final"
+
+[[proposal.measures]]
+type = "agenda_item"
+item = "The situation in the Democratic People's Republic of Korea"
+
+[context]
+date = "2015-12-10"
+"""
+
+
+def test_members_take_a_human_rights_agenda_as_they_voted_in_the_general_assembly(write_scenario):
+    """Each member's stake in the agenda item is signed by its own General Assembly vote on the
+    DPRK human-rights resolution (2015: China, Russia and Venezuela no, Angola and Nigeria
+    abstaining, France yes), not by where its sanctions ideal point lies: China, whose ideal
+    pressure lies above the regime, votes against."""
+    from sim.measures import HUMAN_RIGHTS_AGENDA_WEIGHT
+
+    model = CouncilModel(load_scenario(write_scenario(HUMAN_RIGHTS_AGENDA)), collect=False)
+    gain = {member.code: float(np.mean(member.gain())) for member in model.members}
+    assert gain["CHN"] == gain["RUS"] == gain["VEN"] == pytest.approx(-HUMAN_RIGHTS_AGENDA_WEIGHT)
+    assert gain["AGO"] == gain["NGA"] == 0.0
+    assert gain["FRA"] == gain["ESP"] == pytest.approx(HUMAN_RIGHTS_AGENDA_WEIGHT)
+    model.run_model()
+    codes = [member.code for member in model.members]
+    votes = dict(zip(codes, (int(v) for v in model.votes[:, 0])))
+    assert votes["CHN"] == votes["RUS"] == votes["VEN"] == NO
+    assert votes["NGA"] == ABSTAIN and votes["FRA"] == YES
+
+
+def test_the_consensus_norm_carries_no_procedural_vote(write_scenario):
+    """A procedural vote is held only where a member objects to the agenda: there is no text
+    negotiated among the fifteen for the norm to carry, even when the penholder asks for it."""
+    procedural = CouncilModel(load_scenario(write_scenario(HUMAN_RIGHTS_AGENDA)), collect=False)
+    statement = CouncilModel(load_scenario(write_scenario(MINIMAL)), collect=False)
+    assert procedural.penholder_draft == 1.0 and np.all(procedural.norm_term == 0)
+    assert statement.penholder_draft == 1.0 and np.all(statement.norm_term > 0)
