@@ -123,7 +123,18 @@ def _parameter_label(key: str, names: Mapping[str, str] | None = None) -> str:
         stance = STANCE_LABELS.get(parts[2], parts[2].replace("_", " "))
         form = STANCE_FORMS.get(parts[3], parts[3]) if len(parts) > 3 else ""
         return f"{who}: {stance}" + (f", {form}" if form else "")
+    if parts[0] == "proposal" and len(parts) == 4 and parts[1] == "measures" and parts[2].isdigit():
+        return _measure_field_label(int(parts[2]), parts[3])
     return SETTING_LABELS.get(key, key)
+
+
+def _measure_field_label(index: int, field: str) -> str:
+    """``proposal.measures.0.to`` -> "Measure 1: cap the draft sets, barrels a year" (the field's
+    documented meaning and unit, without its bounds)."""
+    from sim.measures import FIELD_DOCS
+
+    words = FIELD_DOCS.get(field, field.replace("_", " ")).split(" (")[0]
+    return f"Measure {index + 1}: {words}"
 
 
 def metric_label(metric: str, names: Mapping[str, str] | None = None) -> str:
@@ -149,5 +160,8 @@ def format_value(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):g}"
+        number = float(value)
+        if number.is_integer() and abs(number) >= 10_000:  # a cap in barrels: 375,000, not 375000
+            return f"{int(number):,}"
+        return f"{number:g}"
     return mathtext_safe(value)

@@ -348,3 +348,14 @@ def test_cli_bad_input_is_one_line_exit_2_and_no_file(tmp_path, pressure_sweep, 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message.format(d=tmp_path)), result.stderr
     assert set(tmp_path.iterdir()) == before
+
+
+def test_a_swept_measure_field_is_labelled_with_its_meaning_and_unit():
+    """A swept cap is named by what it is and in what unit, and its ticks read as the file writes
+    barrels (375,000), not as the raw key and 375000 or 3.75e+05 (found by a user test)."""
+    from sim.plot_labels import format_value, parameter_label
+
+    assert parameter_label("proposal.measures.0.to") == "Measure 1: cap the draft sets, barrels a year"
+    assert parameter_label("proposal.measures.2.months") == "Measure 3: length of the renewed mandate, months"
+    assert format_value(375_000.0) == "375,000" and format_value(3_750_000.0) == "3,750,000"
+    assert format_value(0.25) == "0.25" and format_value(7.0) == "7"
