@@ -75,7 +75,8 @@ def test_statement_components_add_up():
 
 def test_panel_agenda_and_custom():
     assert parse(type="panel_renewal").shift() == (m.PANEL_RENEWAL_PRESSURE, 0.0)
-    assert parse(type="agenda_item", item="other item", subject="other").shift() == (m.AGENDA_ITEM_PRESSURE, 0.0)
+    other_item = parse(type="agenda_item", item="other item", subject="other")
+    assert other_item.shift() == (m.AGENDA_ITEM_PRESSURE, 0.0)
     assert parse(type="custom", description="cargo inspection", pressure=0.05).shift() == (0.05, 0.0)
 
 
