@@ -5,13 +5,16 @@
   status quo on the pressure axis, away from the draft);
 - a sponsor the model predicts will vote against its own draft;
 - a council of one year deciding on a date in another (the members sit in one year, the
-  situation and the General Assembly stances come from the other).
+  situation and the General Assembly stances come from the other);
+- a council that seats fewer than the Charter's five permanent members (a what-if may, but the
+  rule's veto then belongs to fewer).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.presets import PERMANENT_MEMBERS
 from sim.scenario import Scenario
 
 
@@ -26,6 +29,13 @@ def draft_warnings(scenario: Scenario) -> list[str]:
         lines.append(
             f"{label}: council.year: the council of {year} decides on context.date {date}: its members "
             f"sit in {year}, the situation and their stances are those of {date[:4]}"
+        )
+    seated = {member.code for member in scenario.members if member.permanent}
+    absent = [code for code in PERMANENT_MEMBERS if code not in seated]
+    if absent:
+        lines.append(
+            f"{label}: council: no {', '.join(absent)}: this council seats {len(seated)} of the Charter's five "
+            "permanent members (Art. 23), so only they hold a veto"
         )
     for index, measure in enumerate(proposal.measures):
         if measure.type in {"crude_oil_cap", "refined_petroleum_cap"} and measure.to > measure.from_:

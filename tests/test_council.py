@@ -159,6 +159,20 @@ veto_cost = 0.0
     assert "RUS is predicted to vote against its own draft" in result.stderr
 
 
+def test_a_council_without_one_of_the_five_is_warned_about(write_scenario):
+    """A what-if council may leave out China; the run goes on, and says that only four members
+    then hold a veto (found by a user test: it ran with four and said nothing)."""
+    four = MINIMAL.replace(
+        "year = 2022",
+        'members = ["FRA", "RUS", "GBR", "USA", "ALB", "ARE", "BRA", "GAB", "GHA", "IND", "IRL", "KEN", "MEX", "NOR", "CHE"]',
+    )
+    result = runner.invoke(app, ["run", str(write_scenario(four)), "-n", "100"])
+    assert result.exit_code == 0, result.output
+    assert "council: no CHN: this council seats 4 of the Charter's five permanent members" in result.stderr
+    full = runner.invoke(app, ["run", str(write_scenario(MINIMAL, "full.toml")), "-n", "100"])
+    assert "permanent members" not in full.stderr
+
+
 def test_run_says_when_a_scenario_lies_beyond_the_record_it_was_fitted_to(write_scenario):
     """A 2024 draft: after the latest decision of the shipped fit, and with the 2019 General
     Assembly estimates standing in for 2024's; a 2017 decision is neither."""
