@@ -737,30 +737,3 @@ def test_sweep_json_names_the_lanes_engine_and_its_seeds():
     summary = json.loads(result.output)
     assert summary["engine"] == "lanes" and summary["seeds"].startswith("blocks of")
     assert summary["parameters"] == [{"key": "members.CHN.pressure", "values": [0.0, 1.0]}]
-
-
-def test_a_sweep_of_too_many_pieces_names_the_file(tmp_path):
-    """Points x chunks past the limit is refused before any work, naming the file like every
-    other problem of a sweep (it began 'replicates:' with no file)."""
-    from sim.sweep.plan import MAX_PIECES
-
-    out = tmp_path / "s.parquet"
-    result = CliRunner().invoke(
-        app,
-        [
-            "sweep",
-            str(OIL_CAP_2022),
-            "--param",
-            "members.CHN.pressure=0:1:11",
-            "-n",
-            str(MAX_PIECES),
-            "--chunk-lanes",
-            "10",
-            "--out",
-            str(out),
-            "--no-progress",
-        ],
-    )
-    assert result.exit_code == 2
-    assert f"{OIL_CAP_2022}: replicates:" in result.stderr and "pieces of work" in result.stderr
-    assert not out.exists() and not list(tmp_path.iterdir())

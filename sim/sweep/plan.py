@@ -309,7 +309,7 @@ def load_sweep(
     if pieces > MAX_PIECES:
         raise DesignError(
             [
-                f"{label}: replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
+                f"replicates: {built.size:,} points x {replicates:,} replicates in chunks of "
                 f"{chunk_lanes:,} lanes is {pieces:,} pieces of work, more than {MAX_PIECES:,}: "
                 "fewer points or replicates (or larger chunk_lanes)"
             ]
