@@ -31,7 +31,8 @@ BASELINES: dict[str, str] = {
         "every member votes yes except permanent members whose declared stance opposes the draft, "
         "who vote no; 'opposes' = the member's (pressure, reciprocity) stance lies on the "
         "status-quo side of the cutting line, i.e. its position t < 0.5 on the axis from the "
-        "status quo (t = 0) to the draft (t = 1); no context, salience or ties"
+        "status quo (t = 0) to the draft (t = 1; on a draft that moves only human rights, t = 0.5 + "
+        "half the member's human-rights position); no context, salience or ties"
     ),
     "regime_break": (
         "zero parameters: adopted unanimously before 2018; from 2018 the other camp defeats the "
@@ -93,7 +94,9 @@ def _stances_on_draft(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     salience = np.array([float(m.salience[0]) for m in model.members])
     size = float(change @ change)
     if size == 0.0:  # a draft off the sanctions plane (the DPRK's human rights on the agenda):
-        return np.ones(len(stances)), salience  # no sanctions stance opposes it
+        # the position is the member's human-rights one, -1 -> 0 (status quo), +1 -> 1 (draft)
+        rights = np.array([m.human_rights for m in model.members], dtype=float)
+        return 0.5 + 0.5 * rights, salience
     return (stances - model.reversion) @ change / size, salience
 
 

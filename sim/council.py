@@ -50,6 +50,7 @@ def member_stances(scenario: Scenario) -> list[dict[str, Any]]:
             if key in profile.sources:
                 row[f"{key}_source"] = profile.sources[key]
         row["ideal_pressure"] = round(float(np.mean(member.ideal_pressure)), 4)
+        row["human_rights"] = profile.human_rights
         rows.append(row)
     return rows
 

@@ -239,14 +239,20 @@ def _profile(
         sources=sources,
         position=found if needs_position else None,
         origins={key: merged.origins[key] for key in STANCE_FIELDS if key in merged.origins},
-        human_rights=_human_rights(code, year),
+        human_rights=_human_rights(code, year, merged.position, override),
     )
 
 
-def _human_rights(code: str, year: int | None) -> float:
-    """The member's own General Assembly vote on the DPRK human-rights resolution, the latest up
-    to ``year`` (+1, 0, -1; 0 where none is recorded or the council has no year)."""
-    found = position(code, year) if year is not None else None
+def _human_rights(
+    code: str, year: int | None, template: Position | None, override: MemberSpec | None
+) -> float:
+    """The member's position on the DPRK's human rights: the file's ``human_rights`` if given,
+    else the General Assembly vote on the DPRK human-rights resolution (the latest up to
+    ``year``: +1, 0, -1) of its template (``like``) if it has one, else its own; 0 where none is
+    recorded."""
+    if override is not None and override.human_rights is not None:
+        return float(override.human_rights)
+    found = template if template is not None else (position(code, year) if year is not None else None)
     return float(found.dprk_vote) if found is not None and found.dprk_vote_year is not None else 0.0
 
 

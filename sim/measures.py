@@ -77,9 +77,9 @@ AGENDA_ITEM_PRESSURE = 0.023
 """Putting a DPRK item other than human rights on the agenda names and shames: a little pressure."""
 
 HUMAN_RIGHTS_AGENDA_WEIGHT = AGENDA_ITEM_PRESSURE
-"""The stake of putting the DPRK's human rights on the agenda, on its own dimension: a member
+"""The gain of putting the DPRK's human rights on the agenda, on its own dimension: a member
 gains this much times its human-rights position (+1, 0, -1: its latest General Assembly vote on
-the DPRK human-rights resolution), not a step on the sanctions scale. Judgement: the size of the
+the DPRK human-rights resolution, 0 where none is recorded), not a step on the sanctions scale. Judgement: the size of the
 agenda item's pressure step, so only the direction changes. China and Russia, who vote for
 sanctions they have negotiated, voted against this agenda every time it came to a vote (2014,
 2015, 2024), as they voted against the General Assembly's resolutions: "the human rights
@@ -305,7 +305,7 @@ class Statement(_Measure):
 class AgendaItem(_Measure):
     """Put an item on the Council's agenda (a procedural vote). The DPRK's human rights, the
     default subject and the one DPRK agenda item the Council has voted on, move no sanctions:
-    each member's stake is its human-rights position times HUMAN_RIGHTS_AGENDA_WEIGHT. Another
+    each member's gain is its human-rights position times HUMAN_RIGHTS_AGENDA_WEIGHT. Another
     subject: d_pressure = AGENDA_ITEM_PRESSURE."""
 
     type: Literal["agenda_item"] = "agenda_item"
@@ -455,9 +455,9 @@ EFFECTS: dict[str, str] = {
         f"+{STATEMENT_CONDEMNATION_PRESSURE}"
     ),
     "agenda_item": (
-        f"human rights (the default subject): each member's stake is {HUMAN_RIGHTS_AGENDA_WEIGHT} x its position "
-        f"(its latest General Assembly vote on the DPRK human-rights resolution: yes +1, abstain 0, no -1), "
-        f'no pressure; subject = "other": pressure +{AGENDA_ITEM_PRESSURE}'
+        f"human rights (the default subject): no pressure; each member's gain is {HUMAN_RIGHTS_AGENDA_WEIGHT} x its "
+        f"position (its latest General Assembly vote on the DPRK human-rights resolution: yes +1, abstain or none "
+        f'0, no -1; members.X.human_rights sets it); subject = "other": pressure +{AGENDA_ITEM_PRESSURE}'
     ),
     "chapter_vii": f"pressure +{CHAPTER_VII_PRESSURE}",
     "interdiction": f"pressure +{INTERDICTION_PRESSURE} (with consent) or +{INTERDICTION_BY_FORCE_PRESSURE} (by force)",

@@ -311,16 +311,24 @@ class CouncilModel(mesa.Model):
 
     def preferred_scales(self) -> np.ndarray:
         """(members, width): the share of the first draft each member would choose if it could,
-        the maximiser of its stake ``2 s d.(x - r) - s^2 |d|^2``: ``s* = d.(x - r) / |d|^2``.
-        Below 0, the member wants the change reversed; above 1, more than the draft asks."""
+        the maximiser of its gain ``2 s d.(x - r) - s^2 |d|^2 + s h v`` (``h`` the draft's
+        human-rights change, ``v`` the member's position on it): ``s* = (d.(x - r) + h v / 2) / |d|^2``.
+        Below 0, the member wants the change reversed; above 1, more than the draft asks. A draft
+        that moves no sanctions (only human rights) is linear in ``s``: a member against it would
+        choose none of it (-inf), one for it or indifferent as much as it can have (inf)."""
         d_p, d_r = float(self.full_change[0]), float(self.full_change[1])
+        rights = float(self.full_human_rights_change)
         size = d_p * d_p + d_r * d_r
         rows = []
         for member in self.members:
             toward = d_p * (member._ideal_pressure - self.reversion[0]) + d_r * (
                 member._ideal_reciprocity - self.reversion[1]
             )
-            rows.append(np.atleast_1d(toward / size if size > 0 else np.inf * np.ones_like(toward)))
+            toward = toward + 0.5 * rights * member.human_rights
+            if size > 0:
+                rows.append(np.atleast_1d(toward / size))
+            else:
+                rows.append(np.atleast_1d(np.where(np.asarray(toward) < 0, -np.inf, np.inf)))
         width = max(r.shape[-1] for r in rows)
         return np.stack([np.broadcast_to(r, (width,)) for r in rows])
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.compare import totals
-from sim.measures import describe_at, total_shift
+from sim.measures import describe_at, human_rights_change, total_shift
 from sim.member import Member
 from sim.model import CouncilModel
 from sim.plots import Plot, run_plot, seat_plot
@@ -182,7 +182,13 @@ def _proposal_section(scenario: Scenario, result: RunResult | None = None) -> st
         (
             "Move of the regime",
             f"pressure {d_pressure:+.3f}, reciprocity {d_reciprocity:+.3f} "
-            f"(from {situation.status_quo_pressure:.2f}, {situation.status_quo_reciprocity:.2f})",
+            f"(from {situation.status_quo_pressure:.2f}, {situation.status_quo_reciprocity:.2f})"
+            + (
+                f"; human rights {rights:+.3f} (each member's stake is signed by its General Assembly vote "
+                "on the DPRK human-rights resolution)"
+                if (rights := human_rights_change(proposal.measures))
+                else ""
+            ),
         ),
         ("Negotiation", f'<span class="draft">{talks}</span>'),
     ]
@@ -445,7 +451,8 @@ def _explain_section(entry: ReportEntry) -> str:
         "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors; a no below -threshold, a yes above the abstention band. "
         "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
     )
-    return f"<h3>Why: each member's utility</h3>{_table(headers, rows, 'explain')}{note}"
+    extra = "".join(f'<p class="note">{_e(line)}</p>' for line in explanation.notes)
+    return f"<h3>Why: each member's utility</h3>{_table(headers, rows, 'explain')}{note}{extra}"
 
 
 def entry_section(index: int, entry: ReportEntry) -> str:

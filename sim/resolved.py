@@ -88,6 +88,7 @@ class Scenario:
                         "permanent": m.permanent,
                         "stances": {k: s.model_dump(exclude={"source"}) for k, s in m.stances.items()},
                         "ties": m.ties,
+                        "human_rights": m.human_rights,
                     }
                     for m in self.members
                 ],

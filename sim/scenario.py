@@ -159,6 +159,11 @@ class MemberSpec(_Strict):
     salience: Stance | None = None
     noise: Stance | None = None
     ties: dict[str, float] = Field(default_factory=dict)
+    human_rights: float | None = Field(default=None, ge=-1, le=1, allow_inf_nan=False)
+    """Position on the DPRK's human rights, -1 (against putting them before the Council) to +1;
+    by default the member's (or its template's) latest General Assembly vote on the DPRK
+    human-rights resolution (+1 yes, 0 abstain or none recorded, -1 no). Moves only an agenda
+    item on human rights."""
     like: str | None = None
     """Start from another member's preset and UNGA position (``like = "NOR"``) or a named group's
     (``like = "non-aligned"``; ``sim/data/groups.toml``); the keys given here override it."""

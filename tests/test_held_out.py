@@ -89,11 +89,11 @@ def test_the_panel_renewals_of_2022_and_2023_are_adopted(name):
 @pytest.mark.parametrize("name", PROCEDURAL)
 def test_the_human_rights_agenda_is_adopted_as_no_veto_applies(name):
     """A procedural vote needs nine votes of any members (Art. 27(2)): the agenda passes though
-    China and Russia vote against it, and the model says so, whatever it thinks of their votes."""
+    China and Russia vote against it, and the model says so: their likely "no" defeats nothing."""
     comparison = _comparison(name)
     assert comparison.kind == "procedural"
     assert comparison.outcome_correct and comparison.p_outcome > 0.99
-    assert "vetoed" not in comparison.outcome_probabilities or comparison.outcome_probabilities["vetoed"] == 0
+    assert comparison.p_members is not None and comparison.p_members["CHN"] > 0.9  # China's "no"
 
 
 @pytest.mark.parametrize("name", PROCEDURAL)
@@ -182,3 +182,25 @@ def test_the_python_api_takes_the_remembered_record_too():
         [HELD_OUT / "2022-03-25-s-res-2627.toml"], replicates=50, earlier=sorted(HISTORY.glob("*.toml"))
     )
     assert report.remembered == 32 and report.baselines["last_vote"][0].outcome_correct
+
+
+def test_the_2024_agenda_vote_gets_twelve_of_fifteen_members_right():
+    """The held-out file written before the human-rights dimension: China, Russia and Mozambique
+    as they voted, and the nine others who voted yes; Algeria, Ecuador and Guyana voted yes where
+    their 2015 General Assembly votes (no, abstain, abstain) say otherwise (next test)."""
+    p_members = _comparison("2024-06-12-procedural-vote.toml").p_members
+    assert p_members is not None
+    right = {code for code, p in p_members.items() if p > 0.5}
+    assert len(right) == 12 and {"CHN", "RUS", "MOZ"} <= right
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="the General Assembly's DPRK human-rights resolution last went to a recorded vote in 2015: "
+    "Algeria's no and Ecuador's and Guyana's abstentions there stand for their 2024 positions",
+)
+def test_algeria_ecuador_and_guyana_vote_for_the_2024_agenda():
+    p_members = _comparison("2024-06-12-procedural-vote.toml").p_members
+    assert p_members is not None
+    assert all(p_members[code] > 0.5 for code in ("DZA", "ECU", "GUY"))

@@ -370,3 +370,35 @@ def test_the_consensus_norm_carries_no_procedural_vote(write_scenario):
     statement = CouncilModel(load_scenario(write_scenario(MINIMAL)), collect=False)
     assert procedural.penholder_draft == 1.0 and np.all(procedural.norm_term == 0)
     assert statement.penholder_draft == 1.0 and np.all(statement.norm_term > 0)
+
+
+def test_a_human_rights_position_follows_the_template_and_the_file(write_scenario):
+    """``like = "CHN"`` brings China's General Assembly record with its stances, its human-rights
+    vote included; ``human_rights`` in the file overrides both (a what-if)."""
+    text = (
+        HUMAN_RIGHTS_AGENDA
+        + """
+[members.NZL]
+like = "CHN"
+
+[members.VEN]
+human_rights = 1.0
+"""
+    )
+    scenario = load_scenario(write_scenario(text))
+    positions = {member.code: member.human_rights for member in scenario.members}
+    assert positions["NZL"] == -1.0 and positions["VEN"] == 1.0 and positions["ESP"] == 1.0
+
+
+def test_a_vetoer_against_the_human_rights_item_presses_the_penholder_to_weaken_it(write_scenario):
+    """A first-draft resolution whose only measure is the human-rights item: China and Russia,
+    against it, would take none of it, so the penholder concedes in the talks as it does on
+    sanctions (before, the talks saw only the sanctions change and conceded nothing)."""
+    text = HUMAN_RIGHTS_AGENDA.replace('kind = "procedural"', 'kind = "resolution"').replace(
+        'draft = "final"', 'draft = "first"'
+    )
+    model = CouncilModel(load_scenario(write_scenario(text)), collect=False)
+    preferred = dict(zip([m.code for m in model.members], model.preferred_scales()[:, 0]))
+    assert preferred["CHN"] == -np.inf and preferred["FRA"] == np.inf
+    model.run_model()
+    assert float(model.text_scale[0]) < 1.0

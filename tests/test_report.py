@@ -245,3 +245,17 @@ def test_a_draft_withdrawn_in_every_lane_says_why_no_member_voted():
     """Its members' table is all 0.0%: the page says that no lane was put to the vote."""
     html = render_report(build_entries([load_scenario(RELIEF_2019)], replicates=200, seed=SEED))
     assert "no lane was put to the vote: the draft was withdrawn in every one, so no member voted" in html
+
+
+def test_the_page_says_where_a_human_rights_gain_comes_from(tmp_path):
+    """A procedural vote on the DPRK's human rights: the proposal's move names the human-rights
+    part and the utility section says how it is signed and that no norm carries the vote."""
+    from .conftest import SCENARIOS
+
+    out = tmp_path / "r.html"
+    agenda = SCENARIOS / "held-out" / "2024-06-12-procedural-vote.toml"
+    result = runner.invoke(app, ["report", str(agenda), "--out", str(out), "-n", "300"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "human rights +0.023" in page
+    assert "DPRK human-rights resolution (yes +1" in page and "carries no consensus norm" in page
