@@ -154,6 +154,7 @@ def test_provenance_records_the_shipped_files() -> None:
     not (UNVOTES / "un_votes.parquet").exists(),
     reason=f"the source data ({UNVOTES}) are not beside the repository",
 )
+@pytest.mark.same_on_every_python
 def test_derivation_reproduces_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
     """Runs the whole derivation (about 6 s) with the shipped date."""
     provenance = tomllib.loads((DATA / "ga_positions.provenance.toml").read_text(encoding="utf-8"))
