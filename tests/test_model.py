@@ -351,16 +351,16 @@ def test_members_take_a_human_rights_agenda_as_they_voted_in_the_general_assembl
     pressure lies above the regime, votes against."""
     from sim.measures import HUMAN_RIGHTS_AGENDA_WEIGHT
 
-    model = CouncilModel(load_scenario(write_scenario(HUMAN_RIGHTS_AGENDA)), collect=False)
+    model = CouncilModel(load_scenario(write_scenario(HUMAN_RIGHTS_AGENDA)), rng=0, collect=False)
     gain = {member.code: float(np.mean(member.gain())) for member in model.members}
     assert gain["CHN"] == gain["RUS"] == gain["VEN"] == pytest.approx(-HUMAN_RIGHTS_AGENDA_WEIGHT)
     assert gain["AGO"] == gain["NGA"] == 0.0
     assert gain["FRA"] == gain["ESP"] == pytest.approx(HUMAN_RIGHTS_AGENDA_WEIGHT)
-    model.run_model()
-    codes = [member.code for member in model.members]
-    votes = dict(zip(codes, (int(v) for v in model.votes[:, 0])))
-    assert votes["CHN"] == votes["RUS"] == votes["VEN"] == NO
-    assert votes["NGA"] == ABSTAIN and votes["FRA"] == YES
+    yes, no, abstain = (
+        dict(zip([m.code for m in model.members], p[:, 0])) for p in model.vote_probabilities()
+    )
+    assert min(no["CHN"], no["RUS"], no["VEN"]) > 0.99
+    assert abstain["NGA"] > 0.9 and yes["FRA"] > 0.99  # Nigeria's stake is 0: within the band
 
 
 def test_the_consensus_norm_carries_no_procedural_vote(write_scenario):
@@ -397,7 +397,7 @@ def test_a_vetoer_against_the_human_rights_item_presses_the_penholder_to_weaken_
     text = HUMAN_RIGHTS_AGENDA.replace('kind = "procedural"', 'kind = "resolution"').replace(
         'draft = "final"', 'draft = "first"'
     )
-    model = CouncilModel(load_scenario(write_scenario(text)), collect=False)
+    model = CouncilModel(load_scenario(write_scenario(text)), rng=0, collect=False)
     preferred = dict(zip([m.code for m in model.members], model.preferred_scales()[:, 0]))
     assert preferred["CHN"] == -np.inf and preferred["FRA"] == np.inf
     model.run_model()
