@@ -43,6 +43,9 @@ class _Merged:
     note: str = ""
     position: Position | None = None
     position_origin: str = "derived (UNGA)"
+    human_rights: float | None = None
+    """The human-rights position a layer gave: its ``human_rights`` key, or a template's General
+    Assembly vote on the DPRK human-rights resolution (None: the member's own vote applies)."""
 
 
 def decision_year(spec: ScenarioSpec) -> int | None:
@@ -140,6 +143,10 @@ def _merge_layers(layers: list[_Layer]) -> _Merged:
         if layer.position is not None:
             merged.position, merged.position_origin = layer.position, f"{layer.origin} (UNGA)"
             merged.values.pop("pressure", None), merged.values.pop("reciprocity", None)
+            if layer.position.dprk_vote_year is not None:
+                merged.human_rights = float(layer.position.dprk_vote)
+        if layer.spec.human_rights is not None:
+            merged.human_rights = layer.spec.human_rights
         merged.ties.update(layer.spec.ties)
         merged.note = layer.spec.note or merged.note
     return merged
@@ -239,20 +246,17 @@ def _profile(
         sources=sources,
         position=found if needs_position else None,
         origins={key: merged.origins[key] for key in STANCE_FIELDS if key in merged.origins},
-        human_rights=_human_rights(code, year, merged.position, override),
+        human_rights=_human_rights(code, year, merged),
     )
 
 
-def _human_rights(
-    code: str, year: int | None, template: Position | None, override: MemberSpec | None
-) -> float:
-    """The member's position on the DPRK's human rights: the file's ``human_rights`` if given,
-    else the General Assembly vote on the DPRK human-rights resolution (the latest up to
-    ``year``: +1, 0, -1) of its template (``like``) if it has one, else its own; 0 where none is
-    recorded."""
-    if override is not None and override.human_rights is not None:
-        return float(override.human_rights)
-    found = template if template is not None else (position(code, year) if year is not None else None)
+def _human_rights(code: str, year: int | None, merged: _Merged) -> float:
+    """The member's position on the DPRK's human rights: what its layers give (a ``human_rights``
+    key in a preset or the file, a template's vote), else its own General Assembly vote on the
+    DPRK human-rights resolution, the latest up to ``year`` (+1, 0, -1); 0 where none is recorded."""
+    if merged.human_rights is not None:
+        return merged.human_rights
+    found = position(code, year) if year is not None else None
     return float(found.dprk_vote) if found is not None and found.dprk_vote_year is not None else 0.0
 
 

@@ -388,6 +388,14 @@ human_rights = 1.0
     scenario = load_scenario(write_scenario(text))
     positions = {member.code: member.human_rights for member in scenario.members}
     assert positions["NZL"] == -1.0 and positions["VEN"] == 1.0 and positions["ESP"] == 1.0
+    # a preset file (council.preset) sets it as it sets any stance: a layer like the others
+    preset = write_scenario(
+        '[CHN]\nname = "China"\npermanent = true\nveto_cost = 0.55\nnoise = 0.10\nhuman_rights = 0.5\n',
+        "preset.toml",
+    )
+    with_preset = text.replace("year = 2015", f'year = 2015\npreset = "{preset}"')
+    positions = {m.code: m.human_rights for m in load_scenario(write_scenario(with_preset, "p.toml")).members}
+    assert positions["CHN"] == 0.5 and positions["NZL"] == -1.0
 
 
 def test_a_vetoer_against_the_human_rights_item_presses_the_penholder_to_weaken_it(write_scenario):
