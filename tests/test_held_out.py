@@ -22,6 +22,13 @@ def _comparison(name: str):
     return analytic_comparison(load_scenario(HELD_OUT / name))
 
 
+def _p_members(name: str) -> dict[str, float]:
+    """The probability the model gives each member's recorded vote."""
+    p_members = _comparison(name).p_members
+    assert p_members is not None
+    return p_members
+
+
 PROCEDURAL = [
     "2014-12-22-procedural-vote.toml",
     "2015-12-10-procedural-vote.toml",
@@ -103,8 +110,7 @@ def test_china_and_russia_vote_against_the_human_rights_agenda(name):
     human-rights resolutions; the agenda item's stake is signed by that vote. (Written for the
     2014 and 2015 votes, which were in view; the 2024 file was added before the mechanism and
     its member votes are the test: 12 of 15 right, as before it, at a higher likelihood.)"""
-    p_members = _comparison(name).p_members
-    assert p_members is not None
+    p_members = _p_members(name)
     assert p_members["CHN"] > 0.9 and p_members["RUS"] > 0.9
 
 
@@ -189,8 +195,7 @@ def test_the_2024_agenda_vote_gets_twelve_of_fifteen_members_right():
     """The held-out file written before the human-rights dimension: China, Russia and Mozambique
     as they voted, and the nine others who voted yes; Algeria, Ecuador and Guyana voted yes where
     their 2015 General Assembly votes (no, abstain, abstain) say otherwise (next test)."""
-    p_members = _comparison("2024-06-12-procedural-vote.toml").p_members
-    assert p_members is not None
+    p_members = _p_members("2024-06-12-procedural-vote.toml")
     right = {code for code, p in p_members.items() if p > 0.5}
     assert len(right) == 12 and {"CHN", "RUS", "MOZ"} <= right
 
@@ -202,8 +207,7 @@ def test_the_2024_agenda_vote_gets_twelve_of_fifteen_members_right():
     "Algeria's no and Ecuador's and Guyana's abstentions there stand for their 2024 positions",
 )
 def test_algeria_ecuador_and_guyana_vote_for_the_2024_agenda():
-    p_members = _comparison("2024-06-12-procedural-vote.toml").p_members
-    assert p_members is not None
+    p_members = _p_members("2024-06-12-procedural-vote.toml")
     assert all(p_members[code] > 0.5 for code in ("DZA", "ECU", "GUY"))
 
 
@@ -212,7 +216,6 @@ def test_the_2017_agenda_vote_written_after_the_dimension_gets_thirteen_members_
     members right (Egypt voted against in the Assembly in 2015 and abstained here; Senegal, a
     requester that abstained there, is near a coin flip), where the model without the dimension
     had 11 (China, Russia and Bolivia voting yes)."""
-    p_members = _comparison("2017-12-11-procedural-vote.toml").p_members
-    assert p_members is not None
+    p_members = _p_members("2017-12-11-procedural-vote.toml")
     wrong = {code for code, p in p_members.items() if p <= 0.5}
     assert wrong == {"EGY", "SEN"}
