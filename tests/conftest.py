@@ -70,9 +70,13 @@ def local_dask_cluster():
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``.ci/run`` runs the suite on a second Python with ``UNSC_SIM_REPEAT_RUN`` set: the long
+    """Tests marked ``long`` are put first, so that ``pytest -n 2`` starts them at once instead
+    of leaving one process alone with a minute of work at the end (CI's time limit).
+
+    ``.ci/run`` runs the suite on a second Python with ``UNSC_SIM_REPEAT_RUN`` set: the long
     reproductions of shipped data (the calibration, the General Assembly positions), the same
-    computation on any interpreter, ran on the first and are skipped there (CI's time limit)."""
+    computation on any interpreter, ran on the first and are skipped there."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: order kept otherwise
     if not os.environ.get("UNSC_SIM_REPEAT_RUN"):
         return
     skip = pytest.mark.skip(reason="same on every Python: run on .ci/run's first Python")

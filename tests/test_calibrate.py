@@ -228,6 +228,7 @@ def test_calibrate_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert wrong_suffix.exit_code == 2 and "must end in .toml" in wrong_suffix.stderr
 
 
+@pytest.mark.long
 @pytest.mark.same_on_every_python
 def test_the_shipped_defaults_are_what_the_command_in_their_header_gives(tmp_path):
     """Every fitted number comes from a command in the repository: rerun it, get the same."""

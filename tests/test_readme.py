@@ -129,6 +129,7 @@ ROLLING_LABELS = {
 }
 
 
+@pytest.mark.long
 def test_the_rolling_table_is_the_rolling_forecast(request):
     if not os.environ.get("UNSC_SIM_SLOW_TESTS") and request.node.name not in " ".join(request.config.args):
         pytest.skip("refits the model 29 times (about a minute): set UNSC_SIM_SLOW_TESTS=1")
