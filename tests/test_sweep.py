@@ -193,25 +193,31 @@ def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
         "10000",
         "--no-progress",
     ]
-    out = tmp_path / "killed.parquet"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sim", *args, "--out", str(out)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    work = work_dir_for(out)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(work.glob("unit-*.npz"))) < 2:
-        if process.poll() is not None:
+    # On a loaded machine (pytest -n 2 beside other work) the sweep once finished before the
+    # test saw two units: that tests nothing, so it is tried again, at most thrice.
+    for attempt in range(3):
+        out = tmp_path / f"killed{attempt}.parquet"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim", *args, "--out", str(out)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        work = work_dir_for(out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(work.glob("unit-*.npz"))) < 2:
+            if process.poll() is not None:
+                break
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if process.returncode == -signal.SIGKILL:
             break
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
-    assert not out.exists() and len(list(work.glob("unit-*.npz"))) >= 2
+    assert process.returncode == -signal.SIGKILL, "the sweep finished before it could be killed, thrice"
+    units = len(list(work.glob("unit-*.npz")))
+    assert not out.exists() and units >= 2, f"{units} units saved, table written: {out.exists()}"
     runner = CliRunner()
     resumed = runner.invoke(app, [*args, "--out", str(out)])
     assert resumed.exit_code == 0, resumed.output
