@@ -186,12 +186,18 @@ class CouncilModel(mesa.Model):
         )
 
     def _sponsor_pull(self, sponsors: list[str]) -> np.ndarray:
-        """Each member's lean toward the draft from its ties to the sponsors (a sponsor's tie to
-        its own draft is 1), weighted by ``sponsor_affinity``."""
+        """Each member's lean toward the draft, weighted by ``sponsor_affinity``: 1 for a sponsor
+        (its name is on the text, however many others' are), else the mean of its ties to the
+        sponsors. A co-sponsor votes for its draft: every co-sponsor in the record did, and so
+        did every signatory of the letters that asked for the human-rights meetings of 2014-2017
+        (S/2014/872, S/2015/931, S/2016/1034, S/2017/1006), Malaysia and Senegal among them,
+        who abstained on the General Assembly's resolution."""
         pulls = []
         for member in self.members:
-            ties = [1.0 if member.code == s else member.ties.get(s, 0.0) for s in sponsors]
-            pulls.append(float(np.mean(ties)))
+            if member.code in sponsors:
+                pulls.append(1.0)
+            else:
+                pulls.append(float(np.mean([member.ties.get(s, 0.0) for s in sponsors])))
         return np.array(pulls)[:, None] * np.atleast_1d(self.params.sponsor_affinity)[None, :]
 
     # -- the members' joint decision ------------------------------------------------------------

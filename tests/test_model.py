@@ -363,6 +363,29 @@ def test_members_take_a_human_rights_agenda_as_they_voted_in_the_general_assembl
     assert abstain["NGA"] > 0.9 and yes["FRA"] > 0.99  # Nigeria's stake is 0: within the band
 
 
+def test_a_co_sponsor_leans_toward_its_draft_in_full_however_many_others_sign_it(write_scenario):
+    """A sponsor's pull is ``sponsor_affinity`` whether it signs alone or with eight others (the
+    letter S/2015/931 had nine signatories, Malaysia among them, and all nine voted yes); a
+    non-sponsor's is the mean of its ties to the sponsors."""
+    alone = HUMAN_RIGHTS_AGENDA.replace('sponsors = ["USA"]', 'sponsors = ["MYS"]')
+    nine = HUMAN_RIGHTS_AGENDA.replace(
+        'sponsors = ["USA"]', 'sponsors = ["CHL", "FRA", "JOR", "LTU", "MYS", "NZL", "ESP", "GBR", "USA"]'
+    )
+    models = [
+        CouncilModel(load_scenario(write_scenario(text)), rng=0, collect=False) for text in (alone, nine)
+    ]
+    for model in models:
+        pull = dict(zip([m.code for m in model.members], model.sponsor_pull[:, 0]))
+        assert pull["MYS"] == pytest.approx(model.params.sponsor_affinity)
+    pull = dict(zip([m.code for m in models[1].members], models[1].sponsor_pull[:, 0]))
+    nigeria = models[1].member("NGA")
+    sponsors = ["CHL", "FRA", "JOR", "LTU", "MYS", "NZL", "ESP", "GBR", "USA"]
+    expected = np.mean([nigeria.ties.get(code, 0.0) for code in sponsors]) * models[1].params.sponsor_affinity
+    assert pull["NGA"] == pytest.approx(expected)
+    yes = dict(zip([m.code for m in models[1].members], models[1].vote_probabilities()[0][:, 0]))
+    assert yes["MYS"] > 0.99  # its Assembly abstention gives it no stake: the signature decides
+
+
 def test_the_consensus_norm_carries_no_procedural_vote(write_scenario):
     """A procedural vote is held only where a member objects to the agenda: there is no text
     negotiated among the fifteen for the norm to carry, even when the penholder asks for it."""
