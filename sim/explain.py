@@ -4,6 +4,8 @@ A member's deterministic utility for the draft (:meth:`sim.member.Member._suppor
 
     stake_weight * salience * gain  +  norm * [penholder's draft]  +  ties to the sponsors
 
+(a sponsor's tie to its own draft is whole: :meth:`sim.model.CouncilModel._sponsor_pull`)
+
 (the norm is ``consensus_norm`` weakened by the day's great-power tension,
 :meth:`sim.context.ContextEffect.consensus_norm`)
 
@@ -257,7 +259,7 @@ def format_explanation(explanation: Explanation) -> str:
         + (", each at its own posterior draw of the parameters" if explanation.posterior_draws else "")
         + "): stake = stake weight "
         f"{explanation.stake_weight:.3g}{' (mean over the draws)' if explanation.posterior_draws else ''} x salience x gain, + consensus norm (on the penholder's draft, "
-        "weakened by great-power tension) + ties to the sponsors.",
+        "weakened by great-power tension) + ties to the sponsors (a sponsor's own draft: whole).",
         "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
         f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",
         f"  Text after the talks: {100 * explanation.text_scale:.0f}% of the first draft's strength.",

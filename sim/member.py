@@ -11,7 +11,7 @@ reversion point ``r``, are points too (a renewal that fails lets the Panel lapse
 below today's regime). The member's utility for the draft is
 
     stake_weight * salience * (|x - r|^2 - |x - p|^2) + norm [if the penholder's draft]
-        + sponsor_affinity * tie
+        + sponsor_affinity * (1 for a sponsor, else its mean tie to the sponsors)
 
 The first term scales with the size of the change (``2 d.(x - r) - |d|^2`` with ``d = p - r``),
 so a small draft is a small stake and the constant terms (the norm of consensus, relations with

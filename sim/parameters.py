@@ -67,7 +67,7 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         True,
         False,
         0.3,
-        "Weight of a member's tie to the draft's sponsors (1 for a sponsor itself).",
+        "Lean of a sponsor toward its own draft, and weight of another member's mean tie to the sponsors.",
         prior_sd=0.5,
     ),
     ParameterSpec(

@@ -448,7 +448,7 @@ def _explain_section(entry: ReportEntry) -> str:
     ]
     note = (
         f'<p class="note">Utility = stake (stake weight {explanation.stake_weight:.3g} x salience x gain) + '
-        "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors; a no below -threshold, a yes above the abstention band. "
+        "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors (a sponsor's own draft: whole); a no below -threshold, a yes above the abstention band. "
         "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
     )
     extra = "".join(f'<p class="note">{_e(line)}</p>' for line in explanation.notes)

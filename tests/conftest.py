@@ -70,8 +70,9 @@ def local_dask_cluster():
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``long`` are put first, so that ``pytest -n 2`` starts them at once instead
-    of leaving one process alone with a minute of work at the end (CI's time limit).
+    """Tests marked ``long`` are put first, so that ``pytest -n 2`` starts them early instead of
+    leaving one process alone with minutes of work at the end (CI's time limit); the other
+    process meanwhile takes the rest.
 
     ``.ci/run`` runs the suite on a second Python with ``UNSC_SIM_REPEAT_RUN`` set: the long
     reproductions of shipped data (the calibration, the General Assembly positions), the same

@@ -197,6 +197,7 @@ def _two_worker_sweep(out) -> list[str]:
     ]
 
 
+@pytest.mark.timing
 def test_kill_9_of_a_sweep_parent_leaves_no_process(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "s.parquet"
@@ -285,16 +286,18 @@ def test_control_characters_never_reach_the_terminal(write_scenario):
     assert strip_controls("a\tb\nc\x1b\x9b\u202e") == "a\tb\nc"
 
 
+@pytest.mark.timing
 def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
     psutil = pytest.importorskip("psutil")
-    # On a loaded machine (pytest -n 2 beside the sweep's two workers) the sweep once finished
-    # before any Ctrl-C landed (exit 0): that tests nothing, so it is tried again, at most thrice.
+    # On a loaded machine (pytest -n 2 beside the sweep's two workers) the sweep once exited 0
+    # with its table: finished before any Ctrl-C landed, which tests nothing, or a Ctrl-C lost,
+    # which this test is for. It is tried again, at most thrice, so a loss would have to repeat
+    # three times to fail it; any other exit fails at once.
     for attempt in range(3):
         out = tmp_path / f"s{attempt}.parquet"
         returncode, stderr, family = _ctrl_c_while_workers_start(psutil, _two_worker_sweep(out))
-        if returncode != 0:
+        if not (returncode == 0 and out.exists()):
             break
-        assert out.exists(), "exit 0 without the table"
     assert returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert len([line for line in stderr.splitlines() if line.strip()]) == 1, stderr

@@ -178,6 +178,7 @@ def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, smal
     assert restarted.units_resumed == 0 and read_metadata(out)["seed"] == 6
 
 
+@pytest.mark.timing
 def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
     """The real thing: SIGKILL the command mid-sweep, rerun it, compare with an unbroken run."""
     args = [
@@ -213,9 +214,9 @@ def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        if process.returncode == -signal.SIGKILL:
+        if not (process.returncode == 0 and out.exists()):  # only a finished sweep is tried again
             break
-    assert process.returncode == -signal.SIGKILL, "the sweep finished before it could be killed, thrice"
+    assert process.returncode == -signal.SIGKILL, f"exit status {process.returncode}, not the kill's"
     units = len(list(work.glob("unit-*.npz")))
     assert not out.exists() and units >= 2, f"{units} units saved, table written: {out.exists()}"
     runner = CliRunner()
