@@ -4,10 +4,9 @@ A member's deterministic utility for the draft (:meth:`sim.member.Member._suppor
 
     stake_weight * salience * gain  +  norm * [penholder's draft]  +  ties to the sponsors
 
-(a sponsor's tie to its own draft is whole: :meth:`sim.model.CouncilModel._sponsor_pull`)
-
 (the norm is ``consensus_norm`` weakened by the day's great-power tension,
-:meth:`sim.context.ContextEffect.consensus_norm`)
+:meth:`sim.context.ContextEffect.consensus_norm`; a sponsor's tie to its own draft is whole,
+:meth:`sim.model.CouncilModel._sponsor_pull`)
 
 and at the vote it adds a Gaussian shock of sd ``noise``; it votes no below ``-threshold`` (for a
 member whose "no" defeats the draft, its objection cost at the equilibrium of
