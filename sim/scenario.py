@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError
-from sim.measures import MEASURE_TYPES, Measure, human_rights_change, total_shift
+from sim.measures import MEASURE_CLASSES, MEASURE_TYPES, Measure, human_rights_change, total_shift
 from sim.resolved import MemberProfile, Scenario, parameters_for, situation_for  # noqa: F401 (re-exported)
 from sim.rules import ProposalKind
 
@@ -419,6 +419,7 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
     for item in error.errors():
         loc = [str(part) for part in (*prefix, *item["loc"])]
         # pydantic adds the tag of a discriminated union to the path; the file has no such key
+        measure_type = next((part for part in loc if part in MEASURE_TYPES), None)
         loc = [part for part in loc if part not in MEASURE_TYPES]
         message = item["msg"]
         message = message.removeprefix("Value error, ")
@@ -426,6 +427,9 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
             message = "unknown key"
         elif item["type"] == "missing":
             message = "required key is missing"
+            hint = MISSING_KEY_HINTS.get(".".join(loc)) or _measure_field_hint(measure_type, loc[-1])
+            if hint:
+                message = f"{message}: {hint}"
         elif item["type"] == "union_tag_invalid":
             message = (
                 f"unknown measure type {item['input'].get('type')!r} (known: {', '.join(MEASURE_TYPES)})"
@@ -458,6 +462,38 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         path = ".".join(loc) if loc else "(top level)"
         problems.append(f"{label}: {path}: {message}")
     return problems
+
+
+MISSING_KEY_HINTS: dict[str, str] = {
+    "scenario": 'a [scenario] table with name = "..." (and optionally description)',
+    "scenario.name": 'a short name for the scenario, e.g. name = "S/RES/2397: the refined-petroleum cap"',
+    "council": "a [council] table with year = 2006 to 2026 (that year's council) or members = [codes]",
+    "proposal": "a [proposal] table with kind, title, sponsors and one or more [[proposal.measures]]",
+    "proposal.kind": 'what is decided and under which rule: "resolution" (Art. 27(3)), "procedural" '
+    '(Art. 27(2)), "committee" (a sanctions committee, by consensus) or "statement" (by consensus)',
+    "proposal.title": 'what the draft does, in a line, e.g. title = "Cut the crude-oil cap to 3M barrels"',
+    "proposal.sponsors": 'who tabled the draft, a list of member codes, e.g. sponsors = ["USA"]; the '
+    "consensus norm carries only the file's penholder's drafts (the DPRK's: USA, sim/data/penholders.toml)",
+    "context": 'a [context] table with date = "YYYY-MM-DD" (the situation series are read on that day)',
+    "context.date": 'the day of the decision, "YYYY-MM-DD" (or "YYYY-MM"); tension, talks and the '
+    "provocation record are read on it",
+    "history.symbol": 'the decision\'s document symbol, e.g. "S/RES/2397", or what stands for one',
+    "history.date": 'the day of the real decision, "YYYY-MM-DD" (or "YYYY-MM" where the day is not known)',
+    "history.source": "where the record comes from: document symbols, press releases, reports, with dates",
+    "history.outcome": 'what happened: "adopted", "vetoed", "failed", "blocked" or "withdrawn"',
+}
+"""What a missing required key should hold, for the one-line error (file: key: what was expected)."""
+
+
+def _measure_field_hint(measure_type: str | None, field: str) -> str | None:
+    """A measure's missing field, described as ``unsc-sim measures`` describes it."""
+    for cls in MEASURE_CLASSES:
+        if cls.model_fields["type"].default != measure_type:
+            continue
+        for name, info in cls.model_fields.items():
+            if (info.alias or name) == field and info.description:
+                return f"{info.description} (unsc-sim measures lists every field)"
+    return None
 
 
 def set_key(raw: dict[str, Any], key: str, value: Any) -> None:

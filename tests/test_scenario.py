@@ -315,7 +315,14 @@ def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, chan
         ),
         (
             ('type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', 'type = "crude_oil_cap"'),
-            "proposal.measures.0.from: required key is missing",
+            "proposal.measures.0.from: required key is missing: cap in force, barrels a year "
+            "(unsc-sim measures lists every field)",
+        ),
+        (
+            ('sponsors = ["USA"]\n', ""),
+            "proposal.sponsors: required key is missing: who tabled the draft, a list of member codes, "
+            "e.g. sponsors = [\"USA\"]; the consensus norm carries only the file's penholder's drafts "
+            "(the DPRK's: USA, sim/data/penholders.toml)",
         ),
         (("[proposal]", "[members]\nCHN = 0.5\n\n[proposal]"), "members.CHN: must be a table, got 0.5"),
         (
@@ -328,7 +335,8 @@ def test_a_wrong_shape_is_said_in_the_files_words(write_scenario, change, messag
     """A user's slip is one line naming the key, what was expected and what was found, in the
     file's words: pydantic said "List should have at least 1 item after validation, not 0",
     "Input should be a valid list" (no value), "a valid dictionary or instance of MemberSpec",
-    and the date's "day is out of range for month" named no date."""
+    and the date's "day is out of range for month" named no date; a missing key now says what it
+    should hold."""
     problems = problems_of(write_scenario(MINIMAL.replace(*change)))
     assert any(p.endswith(message) for p in problems), problems
 
