@@ -7,7 +7,10 @@
 - a council of one year deciding on a date in another (the members sit in one year, the
   situation and the General Assembly stances come from the other);
 - a council that seats fewer than the Charter's five permanent members (a what-if may, but the
-  rule's veto then belongs to fewer).
+  rule's veto then belongs to fewer);
+- a cap written in the wrong unit (a few barrels a year, where S/RES/2397 set millions and
+  hundreds of thousands: a cut from 4 to 3 reads like one from 4M to 3M, but 4M to 2 is a ban);
+- a record dated other than the scenario's day (``compare`` scores the model on context.date).
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ import numpy as np
 
 from sim.presets import PERMANENT_MEMBERS
 from sim.scenario import Scenario
+
+SMALLEST_PLAUSIBLE_CAP = 1_000
+"""Barrels a year below which a non-zero cap is probably a slip of unit (S/RES/2397's caps are
+4,000,000 and 500,000; the smallest cap ever discussed, the 2018 halt, is 0)."""
 
 
 def draft_warnings(scenario: Scenario) -> list[str]:
@@ -43,6 +50,21 @@ def draft_warnings(scenario: Scenario) -> list[str]:
                 f"{label}: proposal.measures.{index}: {measure.type} raises the cap "
                 f"({measure.from_:,.0f} -> {measure.to:,.0f}): this loosens the regime"
             )
+    for index, measure in enumerate(proposal.measures):
+        if measure.type not in {"crude_oil_cap", "refined_petroleum_cap"}:
+            continue
+        for key, value in (("from", measure.from_), ("to", measure.to)):
+            if 0 < value < SMALLEST_PLAUSIBLE_CAP:
+                lines.append(
+                    f"{label}: proposal.measures.{index}.{key}: {value:,.0f} barrels a year: caps are in "
+                    "barrels, not millions or thousands (S/RES/2397: 4,000,000 crude, 500,000 refined)"
+                )
+    history = scenario.spec.history
+    if history is not None and history.date != date:
+        lines.append(
+            f"{label}: history.date: the record is dated {history.date} and the scenario "
+            f"{date} (context.date): the model reads the situation on {date}"
+        )
     model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
     yes, no, _ = model.vote_probabilities()
     relief = any(m.type == "sanctions_relief" for m in proposal.measures)

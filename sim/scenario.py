@@ -424,7 +424,7 @@ def _format_errors(label: str, error: ValidationError, prefix: tuple[Any, ...] =
         message = item["msg"]
         message = message.removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = _unknown_key_message(loc, measure_type)
         elif item["type"] == "missing":
             message = "required key is missing"
             hint = MISSING_KEY_HINTS.get(".".join(loc)) or _measure_field_hint(measure_type, loc[-1])
@@ -483,6 +483,62 @@ MISSING_KEY_HINTS: dict[str, str] = {
     "history.outcome": 'what happened: "adopted", "vetoed", "failed", "blocked" or "withdrawn"',
 }
 """What a missing required key should hold, for the one-line error (file: key: what was expected)."""
+
+
+def _table_keys(loc: list[str], measure_type: str | None) -> list[str] | None:
+    """The keys the table holding ``loc[-1]`` accepts (as written in files), or None if unknown.
+    Walks the schema from :class:`ScenarioSpec` along the key path: a list's index and a dict's
+    key (a member code) step into the item's model; a measure's model is its ``type``'s."""
+    import types
+    import typing
+
+    model: Any = ScenarioSpec
+    parts = loc[:-1]
+    index = 0
+    while index < len(parts):
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        info = fields.get(parts[index])
+        if info is None:
+            return None
+        annotation = info.annotation
+        index += 1
+        while True:
+            origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+            if origin in (typing.Union, types.UnionType):
+                models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+                if len(models) == 1:
+                    annotation = models[0]
+                    continue
+                if len(models) > 1 and measure_type is not None:  # the measures' union
+                    annotation = next(
+                        m for m in MEASURE_CLASSES if m.model_fields["type"].default == measure_type
+                    )
+                    continue
+                return None
+            if origin is typing.Annotated:
+                annotation = args[0]
+                continue
+            if origin in (list, dict):
+                annotation = args[-1]
+                index += 1  # the item's index or key
+                continue
+            break
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _unknown_key_message(loc: list[str], measure_type: str | None) -> str:
+    """ "unknown key", with the nearest known key and the table's keys."""
+    import difflib
+
+    keys = _table_keys(loc, measure_type)
+    if not keys:
+        return "unknown key"
+    near = difflib.get_close_matches(loc[-1], keys, n=1, cutoff=0.6) or [k for k in keys if loc[-1] in k][:1]
+    guess = f"did you mean {near[0]!r}? " if near else ""
+    return f"unknown key ({guess}known here: {', '.join(keys)})"
 
 
 def _measure_field_hint(measure_type: str | None, field: str) -> str | None:

@@ -416,6 +416,18 @@ def test_compare_bad_files_exit_2_one_line_each(write_scenario, tmp_path):
         assert bad.exit_code == 2 and f"--preset: {path}: {message}" in bad.stderr
 
 
+def test_compare_and_calibrate_refuse_a_file_given_twice():
+    """compare scored a file given twice as two decisions (an outside user's glob twice: 12/14);
+    calibrate would have fitted to it twice."""
+    import os
+
+    relative = os.path.relpath(OIL_CAP_2022)
+    for command in (["compare", "-n", "50"], ["calibrate"]):
+        result = runner.invoke(app, [*command, str(OIL_CAP_2022), str(RES_2397), relative])
+        assert result.exit_code == 2, result.output
+        assert f"error: {relative}: given twice (as {OIL_CAP_2022})" in result.stderr
+
+
 def test_shapley_shubik_by_formula_matches_enumeration_and_serves_large_councils(write_scenario):
     """The weighted-mean baseline needs Shapley-Shubik indices; enumeration stops at 20 members
     (compare on a council of 21+ raised ValueError): the counting formula gives the same numbers

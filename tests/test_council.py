@@ -199,3 +199,19 @@ def test_run_says_when_a_scenario_lies_beyond_the_record_it_was_fitted_to(write_
     # the JSON carries it too
     data = json.loads(runner.invoke(app, ["run", str(later), "-n", "200", "--json"]).stdout)
     assert data["council"]["beyond_record"]["after_record"] is True
+
+
+def test_a_cap_in_the_wrong_unit_and_a_record_of_another_day_are_warned_about(write_scenario):
+    """4 to 3 barrels reads like 4M to 3M (the cut is a ratio), but 4,000,000 to 2 is a ban: a cap
+    below 1,000 barrels a year is flagged. A record dated otherwise than context.date is scored
+    on the scenario's day, which the user should know."""
+    text = MINIMAL.replace("to = 3_000_000", "to = 2") + (
+        '\n[history]\nsymbol = "x"\ndate = "2022-05-27"\nsource = "y"\noutcome = "adopted"\n'
+    )
+    result = runner.invoke(app, ["validate", str(write_scenario(text))])
+    assert result.exit_code == 0
+    assert "proposal.measures.0.to: 2 barrels a year: caps are in barrels" in result.stderr
+    assert "proposal.measures.0.from" not in result.stderr  # 4,000,000 is plausible
+    assert "history.date: the record is dated 2022-05-27 and the scenario 2022-05-26" in result.stderr
+    plain = runner.invoke(app, ["validate", str(write_scenario(MINIMAL, "plain.toml"))])
+    assert plain.exit_code == 0 and "warning" not in plain.stderr

@@ -8,7 +8,7 @@ import pytest
 from sim.presets import builtin_councils, builtin_members
 from sim.scenario import ScenarioError, Stance, load_scenario
 
-from .conftest import HISTORY, MINIMAL
+from .conftest import HISTORY, MINIMAL, SCENARIOS
 
 
 def problems_of(path):
@@ -395,3 +395,83 @@ def test_list_lengths_and_counts_have_documented_limits(write_scenario):
         "proposal.measures.0.count: Input should be less than or equal to 1000" in p
         for p in problems_of(write_scenario(text))
     )
+
+
+STATEMENT = MINIMAL.replace('kind = "resolution"', 'kind = "statement"').replace(
+    'type = "crude_oil_cap"\nfrom = 4_000_000\nto = 3_000_000', 'type = "statement"\ncondemns = true'
+)
+RECORD = '\n[history]\nsymbol = "x"\ndate = "2022-05-26"\nsource = "y"\n'
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            STATEMENT + RECORD + 'outcome = "vetoed"\nvetoed_by = ["CHN"]\n',
+            "history.outcome: a statement can be 'adopted', 'blocked', 'withdrawn', got 'vetoed'",
+        ),
+        (
+            MINIMAL.replace('kind = "resolution"', 'kind = "committee"') + RECORD + 'outcome = "failed"\n',
+            "history.outcome: a committee can be 'adopted', 'blocked', 'withdrawn', got 'failed'",
+        ),
+        (
+            MINIMAL.replace('kind = "resolution"', 'kind = "procedural"') + RECORD + 'outcome = "vetoed"\n',
+            "history.outcome: a procedural can be 'adopted', 'failed', 'withdrawn', got 'vetoed' "
+            "(a procedural vote knows no veto (Art. 27(2))",
+        ),
+        (MINIMAL + RECORD + 'outcome = "blocked"\n', "history.outcome: a resolution can be"),
+        (
+            STATEMENT + RECORD + 'outcome = "adopted"\ntally = "15-0-0"\n',
+            "history.tally: a statement is agreed by consensus, with no recorded vote",
+        ),
+    ],
+)
+def test_a_record_must_be_an_outcome_its_rule_can_reach(write_scenario, text, message):
+    """An outside user recorded a blocked press statement as "vetoed" (and gave it a tally); both
+    validated, and compare scored the file a miss whatever the model said."""
+    problems = problems_of(write_scenario(text))
+    assert any(message in p for p in problems), problems
+
+
+def test_every_bundled_record_is_an_outcome_its_rule_can_reach():
+    from sim.council_resolver import OUTCOMES_BY_KIND
+
+    for path in sorted(SCENARIOS.glob("*/*.toml")):
+        spec = load_scenario(path).spec
+        if spec.history is not None:
+            assert spec.history.outcome in OUTCOMES_BY_KIND[spec.proposal.kind], path.name
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "sponsors = [",
+            "sponsers = [",
+            "proposal.sponsers: unknown key (did you mean 'sponsors'? known here: kind,",
+        ),
+        (
+            "to = 3_000_000",
+            "too = 3_000_000",
+            "proposal.measures.0.too: unknown key (did you mean 'to'? known here: from, to",
+        ),
+        (
+            "status_quo_pressure",
+            "tension = 0.3\nstatus_quo_pressure",
+            "context.tension: unknown key (did you mean 'great_power_tension'?",
+        ),
+        (
+            "[proposal]",
+            "[members.CHN]\npresure = 0.3\n\n[proposal]",
+            "members.CHN.presure: unknown key (did you mean 'pressure'?",
+        ),
+        (
+            'name = "test"',
+            'name = "test"\nzzz = 1',
+            "scenario.zzz: unknown key (known here: name, description)",
+        ),
+    ],
+)
+def test_an_unknown_key_names_the_nearest_known_one_and_the_tables_keys(write_scenario, old, new, message):
+    problems = problems_of(write_scenario(MINIMAL.replace(old, new, 1)))
+    assert any(message in p for p in problems), problems

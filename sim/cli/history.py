@@ -36,6 +36,14 @@ def _load_history_files(paths: list[Path], preset: Optional[Path] = None) -> lis
             fail([f"--preset: {preset}: file not found"])
         if preset.suffix.lower() != ".toml":
             fail([f"--preset: {preset}: expected a .toml preset file"])
+    seen: dict[Path, Path] = {}
+    twice = []
+    for path in paths:
+        first = seen.setdefault(path.resolve(), path)
+        if first is not path:
+            twice.append(f"{path}: given twice (as {first}): each decision is scored once")
+    if twice:
+        fail(twice)
     return load_all_or_fail(paths, overrides, check=record_of)
 
 
