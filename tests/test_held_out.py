@@ -38,8 +38,8 @@ PROCEDURAL = [
 ]
 
 
-def test_twenty_one_held_out_decisions_each_dated_and_sourced():
-    assert len(FILES) == 21
+def test_twenty_two_held_out_decisions_each_dated_and_sourced():
+    assert len(FILES) == 22
     for path in FILES:
         spec = load_scenario(path).spec
         record = spec.history
@@ -85,22 +85,23 @@ def test_no_held_out_decision_is_in_the_record_or_the_fit():
             "27 ships",
             "33 ships",
             "Petrel",
+            "Second Academy",
         ):
             assert symbol not in text, f"history.md names {symbol}: it is no longer held out"
 
 
-def test_four_held_out_decisions_come_after_the_fit_and_seventeen_fill_gaps_inside_it():
-    """Seventeen fall inside the fitted period (the 1718 Committee's designations of 2009, 2012,
-    2014, 2017 and 2018; December 2014 and 2015, August and December 2016, July, August and December
-    2017, March 2022) but are in no record file: they fill gaps, they do not forecast. Four come
-    after the latest decision fitted."""
+def test_four_held_out_decisions_come_after_the_fit_and_eighteen_fill_gaps_inside_it():
+    """Eighteen fall inside the fitted period (the 1718 Committee's designations of 2009, 2012,
+    2014, 2017, 2018 and January 2022; December 2014 and 2015, August and December 2016, July,
+    August and December 2017, March 2022) but are in no record file: they fill gaps, they do not
+    forecast. Four come after the latest decision fitted."""
     fitted_through = dt.date.fromisoformat(
         tomllib.loads((ROOT / "sim" / "data" / "parameters.toml").read_text(encoding="utf-8"))["fit"][
             "record_through"
         ]
     )
     after = [p.name for p in FILES if dt.date.fromisoformat(p.name[:10]) > fitted_through]
-    assert len(FILES) - len(after) == 17
+    assert len(FILES) - len(after) == 18
     assert after == [
         "2022-11-21-presidential-statement.toml",
         "2023-03-23-s-res-2680.toml",
@@ -208,6 +209,17 @@ def test_china_blocks_the_western_list_of_forty_in_2012():
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
+    reason="five designations are a small text: the consensus norm on the penholder's draft (0.59 at "
+    "the tension of 2022) outweighs China's and Russia's stakes against it (-0.17, -0.12), as it "
+    "outweighs them on a condemnation",
+)
+def test_china_and_russia_hold_the_five_designations_of_january_2022():
+    assert _comparison("2022-01-20-committee-designations-request.toml").outcome_correct
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
     reason="in March 2018 China's ideal pressure (0.62) lies below the regime in force (0.70), so any "
     "designation package is a tightening it opposes, as the refined-petroleum halt of July 2018 was; "
     "nothing in the model tells enforcing the regime in force (designating smugglers) from extending "
@@ -228,7 +240,7 @@ def test_compare_lets_the_baselines_remember_the_record_without_scoring_it():
 
     record = [load_scenario(p) for p in sorted(HISTORY.glob("*.toml"))]
     every = compare_scenarios([load_scenario(p) for p in FILES], replicates=50, earlier=record)
-    assert len(every.files) == len(every.baselines["last_vote"]) == 21
+    assert len(every.files) == len(every.baselines["last_vote"]) == 22
     assert every.remembered == 32 and every.to_dict()["baselines_remember"] == 32
     pair = [
         load_scenario(HELD_OUT / n) for n in ("2017-07-06-press-statement.toml", "2022-03-25-s-res-2627.toml")
