@@ -307,7 +307,7 @@ def _check_size(spec: ScenarioSpec, codes: list[str], label: str, problems: list
 def _check_sponsors(spec: ScenarioSpec, codes: list[str], label: str, problems: list[str]) -> None:
     for index, sponsor in enumerate(spec.proposal.sponsors):
         if sponsor not in codes:
-            problems.append(f"{label}: proposal.sponsors[{index}]: {sponsor} is not on this council")
+            problems.append(f"{label}: proposal.sponsors.{index}: {sponsor} is not on this council")
 
 
 OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {

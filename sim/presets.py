@@ -177,7 +177,8 @@ def with_extends(raw: dict[str, Any], path: Path, chain: list[Path]) -> dict[str
         raise ScenarioError([f"{path}: extends: more than {MAX_EXTENDS} files deep"])
     if base_path.suffix.lower() != ".toml":
         raise ScenarioError([f"{path}: extends: {parent}: expected a scenario file ending in .toml"])
-    base = with_extends(read_toml(base_path, f"{path}: extends: {parent}"), base_path, [*chain, base_path])
+    where = parent if Path(parent) == base_path else f"{parent} (read as {base_path}, relative to this file)"
+    base = with_extends(read_toml(base_path, f"{path}: extends: {where}"), base_path, [*chain, base_path])
     base = {key: value for key, value in base.items() if key not in {"history", "extends"}}
     child = {key: value for key, value in raw.items() if key != "extends"}
     return merge(base, child)

@@ -175,7 +175,7 @@ def _proposal_section(scenario: Scenario, result: RunResult | None = None) -> st
         talks = "final draft: the text as it reached the decision, no talks left"
     rows = [
         ("Title", _e(proposal.title)),
-        ("Symbol", _e(proposal.symbol or "none")),
+        ("Symbol", _e(proposal.symbol or "none given (proposal.symbol)")),
         ("Kind", f"{_e(proposal.kind)}: {_e(rule.description)}"),
         ("Sponsors (penholder first)", sponsors),
         ("Measures (as first drafted)" if proposal.draft == "first" else "Measures", f"<ul>{measures}</ul>"),
@@ -330,7 +330,7 @@ def _outcome_section(result: RunResult) -> str:
     if summary["modal_tally"]:
         lines.append(
             f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
-            f"({_e(modal_tally_share(summary))})."
+            f"({_e(modal_tally_share(summary, result.scenario.spec.proposal.kind in {'committee', 'statement'}))})."
         )
     if (note := unvoted_note(summary)) is not None:
         lines.append(f"Members' votes: {_e(note)}.")

@@ -215,14 +215,16 @@ def voted_share(summary: dict) -> float:
     return 1.0 - withdrawn
 
 
-def modal_tally_share(summary: dict) -> str:
+def modal_tally_share(summary: dict, consensus: bool = False) -> str:
     """The modal tally's share, and of what: "13-0-2 (44.7% of lanes put to the vote)" read as if
-    44.7% of lanes were voted on where 18.3% were, so a partial vote names its own share."""
+    44.7% of lanes were voted on where 18.3% were, so a partial vote names its own share. A
+    consensus body takes no vote: its lanes are those where the draft was taken up."""
     share = _percent(summary["tallies"][summary["modal_tally"]]).strip()
     voted = voted_share(summary)
+    where = "lanes where the draft was taken up" if consensus else "lanes put to the vote"
     if voted >= 1.0:
-        return f"{share} of lanes put to the vote"
-    return f"{share} of the {_part(voted)} of lanes put to the vote"
+        return f"{share} of {where}"
+    return f"{share} of the {_part(voted)} of {where}"
 
 
 def unvoted_note(summary: dict) -> str | None:
@@ -275,7 +277,8 @@ def format_run(summary: dict, rule: DecisionRule) -> str:
         lines.append(f"  Most common {verb.lower()} set: {'+'.join(summary['modal_defeaters'])}")
     if summary["modal_tally"] is not None:
         lines.append(
-            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} ({modal_tally_share(summary)})"
+            f"  Modal tally (yes-no-abstain): {summary['modal_tally']} "
+            f"({modal_tally_share(summary, consensus)})"
         )
     if consensus:
         lines.append("  (consensus body: 'no' = objects/holds, 'abstain' = stays silent)")

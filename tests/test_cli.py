@@ -92,6 +92,9 @@ def test_run_says_of_what_its_shares_are_where_lanes_were_withdrawn():
     summary["outcomes"], summary["most_likely_outcome"] = {"adopted": outcome(1.0)}, "adopted"
     text = format_run(summary, rule_for("resolution"))
     assert "(44.7% of lanes put to the vote)" in text and "withdrawn" not in text
+    # a consensus body takes no vote: its tally is of the lanes where the draft was taken up
+    text = format_run(summary, rule_for("statement"))
+    assert "(44.7% of lanes where the draft was taken up)" in text and "put to the vote" not in text
     result = runner.invoke(app, ["run", str(RELIEF_2019), "-n", "300"])  # withdrawn in every lane
     assert result.exit_code == 0, result.output
     assert (

@@ -84,7 +84,10 @@ def test_extends_cycles_and_missing_files_are_one_line_errors(tmp_path):
     c.write_text('extends = "nowhere.toml"\n')
     with pytest.raises(ScenarioError) as info:
         load_scenario(c)
-    assert info.value.problems == [f"{c}: extends: nowhere.toml: file not found"]
+    where = (tmp_path / "nowhere.toml").resolve()
+    assert info.value.problems == [
+        f"{c}: extends: nowhere.toml (read as {where}, relative to this file): file not found"
+    ]
 
 
 def test_run_shows_the_stances_used_and_their_origins(write_scenario):

@@ -103,7 +103,7 @@ def test_member_not_on_council_and_unknown_sponsor(write_scenario):
     text = MINIMAL.replace('sponsors = ["USA"]', 'sponsors = ["JPN"]') + "\n[members.DEU]\npressure = 0.5\n"
     problems = problems_of(write_scenario(text))
     assert any("members.DEU: not on this council" in p for p in problems)
-    assert any("proposal.sponsors[0]: JPN is not on this council" in p for p in problems)
+    assert any("proposal.sponsors.0: JPN is not on this council" in p for p in problems)
 
 
 def test_unknown_measure_type_and_missing_context(write_scenario):
