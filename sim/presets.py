@@ -162,6 +162,12 @@ def merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def read_scenario_toml(path: Path) -> dict[str, Any]:
+    """A scenario file as a dict, with its ``extends`` resolved: what :func:`sim.scenario.load_scenario`
+    validates, for the code that sets keys in it before validating (sweeps, sensitivity)."""
+    return with_extends(read_toml(path, str(path)), path, [path.resolve()])
+
+
 def with_extends(raw: dict[str, Any], path: Path, chain: list[Path]) -> dict[str, Any]:
     """Resolve ``extends = "other.toml"``: the other file (itself possibly extending another),
     without its [history], with this file's keys over it."""

@@ -42,7 +42,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import InputError
-from sim.presets import read_toml as _read_toml
+from sim.presets import read_scenario_toml
 from sim.results import write_table
 from sim.rules import OUTCOME_LABELS, DecisionRule, rule_for
 from sim.runner import CHUNK_LANES
@@ -382,7 +382,7 @@ def load_sensitivity(
     if problems:
         raise SensitivityError(problems)
     scenario = load_scenario(path)
-    raw = _read_toml(path, str(path))
+    raw = read_scenario_toml(path)  # extends resolved, as load_scenario does
     note = ""
     if metric is None:
         rule = scenario_rule(scenario)

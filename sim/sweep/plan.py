@@ -26,7 +26,7 @@ import numpy as np
 
 from sim import __version__
 from sim.errors import InputError
-from sim.presets import read_toml as _read_toml
+from sim.presets import read_scenario_toml
 from sim.runner import CHUNK_LANES, chunk_bounds
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.sweep.design import (
@@ -265,7 +265,7 @@ def load_sweep(
     """
     path = Path(path)
     scenario = load_scenario(path)
-    raw = _read_toml(path, str(path))  # the same checks (regular file, size, nesting)
+    raw = read_scenario_toml(path)  # the same checks (regular file, size, nesting), extends resolved
     table = scenario.spec.sweep
     label = str(path)
     params = list(params or [])
