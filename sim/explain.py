@@ -8,7 +8,8 @@ A member's deterministic utility for the draft (:meth:`sim.member.Member._suppor
 :meth:`sim.context.ContextEffect.consensus_norm`; a sponsor's tie to its own draft is whole,
 :meth:`sim.model.CouncilModel._sponsor_pull`)
 
-and at the vote it adds a Gaussian shock of sd ``noise``; it votes no below ``-threshold`` (for a
+and at the vote it adds a Gaussian shock of sd ``noise`` (a permanent member, in a share
+``surprise_share`` of lanes, a surprise of sd ``surprise_sd`` too); it votes no below ``-threshold`` (for a
 member whose "no" defeats the draft, its objection cost at the equilibrium of
 :meth:`sim.model.CouncilModel.settle`, as :meth:`CouncilModel._thresholds_given` sets it; for the
 others, the abstention band) and yes above the abstention band. Every number here is
@@ -87,6 +88,9 @@ class Explanation:
     notes: tuple[str, ...] = ()
     """Lines on parts of the utility this draft has and most do not (a human-rights agenda item,
     a procedural vote's missing norm)."""
+    surprise_share: float = 0.0
+    surprise_sd: float = 0.0
+    """A permanent member's surprise at the vote: its chance and sd (``sim.parameters``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +102,8 @@ class Explanation:
             "failed_lanes": self.failed_lanes,
             "no_pivotal_share": self.no_pivotal_share,
             "posterior_draws": self.posterior_draws,
+            "surprise_share": self.surprise_share,
+            "surprise_sd": self.surprise_sd,
             "notes": list(self.notes),
             "members": [m.to_dict() for m in self.members],
         }
@@ -134,6 +140,8 @@ def utility_parts(scenario: Scenario, lanes: int, seed: int) -> dict[str, np.nda
         "text_scale": np.atleast_1d(model.text_scale),
         "stake_weight": np.atleast_1d(params.stake_weight),
         "abstention_band": np.atleast_1d(params.abstention_band),
+        "surprise_share": np.atleast_1d(params.surprise_share),
+        "surprise_sd": np.atleast_1d(params.surprise_sd),
     }
 
 
@@ -225,6 +233,8 @@ def explain_run(scenario: Scenario, result: RunResult, posterior: Posterior | No
         no_pivotal_share=no_pivotal / failed if failed else None,
         members=members,
         notes=_utility_notes(scenario),
+        surprise_share=float(np.mean(parts["surprise_share"])),
+        surprise_sd=float(np.mean(parts["surprise_sd"])),
     )
 
 
@@ -260,7 +270,13 @@ def format_explanation(explanation: Explanation) -> str:
         f"{explanation.stake_weight:.3g}{' (mean over the draws)' if explanation.posterior_draws else ''} x salience x gain, + consensus norm (on the penholder's draft, "
         "weakened by great-power tension) + ties to the sponsors (a sponsor's own draft: whole).",
         "  It votes no below -threshold (a blocker's objection cost at the equilibrium; else the abstention "
-        f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'.",
+        f"band {explanation.abstention_band:.3g}), yes above the band, after a shock of sd 'noise'"
+        + (
+            f" and, for a permanent member in {100 * explanation.surprise_share:.3g}% of lanes, a surprise of sd "
+            f"{explanation.surprise_sd:.3g} (P(no) counts both)."
+            if explanation.surprise_share > 0
+            else "."
+        ),
         f"  Text after the talks: {100 * explanation.text_scale:.0f}% of the first draft's strength.",
         *(f"  {note}" for note in explanation.notes),
         "",

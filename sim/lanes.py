@@ -1,7 +1,7 @@
 """Per-lane arrays that are stored once when every lane holds the same value.
 
 Before the vote, a council whose stances are all fixed numbers (the bundled presets) is the same
-in every lane: only the Gaussian shocks at the vote differ. Holding such state as an array of
+in every lane: only the shocks at the vote differ (Gaussian, and a permanent member's surprise). Holding such state as an array of
 shape (1,) and letting numpy broadcast it makes negotiation and the penholder's counting cost the
 same for a million lanes as for one, and gives bit-for-bit the same numbers (the same float
 operations run on the same values, just once instead of once per lane).

@@ -2,7 +2,8 @@
 
 With fixed stances everything before the vote is deterministic: the situation, the members'
 equilibrium objection probabilities, the penholder's softening. At the vote each member draws its
-own Gaussian shock, so given the equilibrium the members' intentions are independent:
+own Gaussian shock (a permanent member, in a share of lanes, a surprise on top: a scale mixture of
+normals), so given the equilibrium the members' intentions are independent:
 :meth:`sim.model.CouncilModel.vote_probabilities`. The penholder's final canvass reads those
 intentions, so whether the draft is put to the vote is a function of them:
 

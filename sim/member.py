@@ -138,8 +138,11 @@ class Member(mesa.Agent):
         yes, no, abstain = np.int8(YES), np.int8(NO), np.int8(ABSTAIN)
         return np.where(utility > band, yes, np.where(utility < -threshold, no, abstain))
 
-    def intend(self, shock: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-        """The vote this member intends given its standard-normal ``shock`` per lane: the
+    def intend(
+        self, shock: np.ndarray, threshold: np.ndarray, surprise: np.ndarray | float = 0.0
+    ) -> np.ndarray:
+        """The vote this member intends given its standard-normal ``shock`` per lane and its
+        ``surprise`` (utility units; :meth:`sim.model.CouncilModel._surprise_draws`): the
         penholder's canvass reads it, and the member casts it if the draft is put to the vote."""
-        utility = self._support() + self.scale() * shock
+        utility = self._support() + self.scale() * shock + surprise
         return full_lanes(self.choose(utility, threshold), self.lanes)

@@ -23,8 +23,9 @@ the penholder canvasses their intentions, and they vote. ``run_model()`` does al
   avoid: an objection there is the block.
 
 All randomness comes from ``self.rng`` in a fixed order (each member's random stances in council
-order, then one Gaussian shock per member and lane when the talks end), so the same scenario and
-seed give the same numbers.
+order, then one Gaussian shock per member and lane when the talks end, then, where a surprise
+share is positive, one uniform per permanent member and lane and one Gaussian per surprise), so
+the same scenario and seed give the same numbers.
 """
 
 from __future__ import annotations
@@ -225,12 +226,9 @@ class CouncilModel(mesa.Model):
         elected members respond to it."""
         utility, scale, _ = self._council_arrays()
         shared = np.asarray(self.params.shared_veto_discount, dtype=float)
-        safe = np.where(scale > 0, scale, 1.0)
 
         def p_no_given(others: np.ndarray) -> np.ndarray:
-            threshold = self._thresholds_given(others)
-            z = (-threshold - utility) / safe
-            return np.where(scale > 0, ndtr(z), (utility < -threshold).astype(float))
+            return self._below(-self._thresholds_given(others) - utility, scale)
 
         sharers = self.sharers
         others = np.zeros_like(utility)
@@ -291,10 +289,34 @@ class CouncilModel(mesa.Model):
         p_no = self.settle() if self.objection is None else self.objection
         utility, scale, _ = self._council_arrays()
         band = np.asarray(self.params.abstention_band, dtype=float)
-        safe = np.where(scale > 0, scale, 1.0)
-        p_yes = np.where(scale > 0, ndtr((utility - band) / safe), (utility > band).astype(float))
+        p_yes = self._below(utility - band, scale)
         p_abstain = np.clip(1.0 - p_yes - p_no, 0.0, 1.0)
         return p_yes, p_no, p_abstain
+
+    def _surprise(self) -> tuple[np.ndarray, np.ndarray]:
+        """(share, sd) of the surprise shock per member, (members, 1 or lanes): permanent members
+        only (``surprise_share``, ``surprise_sd``), 0 for the elected."""
+        share = np.atleast_1d(np.asarray(self.params.surprise_share, dtype=float))[None, :]
+        sd = np.atleast_1d(np.asarray(self.params.surprise_sd, dtype=float))[None, :]
+        share, sd = np.broadcast_arrays(np.where(self.permanent[:, None], share, 0.0), sd)
+        return share, sd
+
+    def _below(self, margin: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """P(margin + shock > 0): the chance that a member's shocked utility clears a line
+        ``margin`` below it, for the noise of sd ``scale`` and, with chance
+        ``surprise_share`` for a permanent member, a surprise of sd ``surprise_sd`` on top (a scale
+        mixture of normals). ``margin`` is utility minus the line (a yes) or minus utility minus
+        the threshold (a no)."""
+        safe = np.where(scale > 0, scale, 1.0)
+        plain = np.where(scale > 0, ndtr(margin / safe), (margin > 0).astype(float))
+        share, sd = self._surprise()
+        if not np.any(share > 0):
+            return plain
+        wide = np.sqrt(scale * scale + sd * sd)
+        surprised = np.where(
+            wide > 0, ndtr(margin / np.where(wide > 0, wide, 1.0)), (margin > 0).astype(float)
+        )
+        return (1.0 - share) * plain + share * surprised
 
     def p_adopted(self) -> np.ndarray:
         """P(adopted) per lane (compact where lanes agree) had the text been put to the vote."""
@@ -356,12 +378,28 @@ class CouncilModel(mesa.Model):
         self.objection = None
         self._arrays = None
 
+    def _surprise_draws(self) -> np.ndarray:
+        """(members, lanes or 1): each member's surprise at the vote (:func:`draw_surprises`)."""
+        share, sd = self._surprise()
+        rows, drawn = draw_surprises(self.rng, share, sd, self.lanes)
+        if rows.size == 0:
+            return np.zeros((len(self.members), 1))
+        surprises = np.zeros((len(self.members), self.lanes))
+        surprises[rows] = drawn
+        return surprises
+
     def _hold_vote(self) -> None:
         """The final canvass reads the intentions members will vote with; the drafter withdraws
         where :func:`sim.penholders.canvass_withdraws` says so, else calls the vote."""
         thresholds = self.thresholds()
         self.vote_shocks = self.rng.standard_normal((len(self.members), self.lanes))
-        intents = np.stack([m.intend(self.vote_shocks[m.index], t) for m, t in zip(self.members, thresholds)])
+        surprises = self._surprise_draws()
+        intents = np.stack(
+            [
+                m.intend(self.vote_shocks[m.index], t, surprises[m.index])
+                for m, t in zip(self.members, thresholds)
+            ]
+        )
         withdraws = canvass_withdraws(self.rule, intents, self.permanent, self.calls_vetoed_vote)
         self.withdrawn = np.atleast_1d(np.asarray(withdraws, dtype=bool))
         withdrawn = self._withdrawn
@@ -372,6 +410,24 @@ class CouncilModel(mesa.Model):
         self.votes = intents
         mask = full_lanes(withdrawn, self.lanes) if withdrawn.any() else None
         self.outcome = decide(self.rule, self.votes, self.permanent, mask)
+
+
+def draw_surprises(
+    rng: np.random.Generator, share: np.ndarray, sd: np.ndarray, lanes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, surprises): the members (rows) whose ``share`` is positive somewhere, and their
+    surprises at the vote, (len(rows), lanes) in utility units: with chance ``share`` normal with
+    sd ``sd``, else 0 (``share`` and ``sd`` are (members, 1 or lanes)). Drawn only for those rows,
+    a uniform per lane and a normal per surprise, so a run without surprises draws what it always
+    did; the sweep's lanes engine draws them the same way (:func:`sim.sweep.lanes.replicated_vote`)."""
+    rows = np.flatnonzero((share > 0).any(axis=1))
+    if rows.size == 0:
+        return rows, np.zeros((0, 1))
+    share, sd = share[rows], sd[rows]
+    hit = rng.random((rows.size, lanes), dtype=np.float32) < share  # float32: half the cost
+    surprises = np.zeros((rows.size, lanes))
+    surprises[hit] = np.broadcast_to(sd, hit.shape)[hit] * rng.standard_normal(int(hit.sum()))
+    return rows, surprises
 
 
 def _others_object(p_no: np.ndarray, blockers: np.ndarray) -> np.ndarray:

@@ -213,6 +213,29 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         0.4,
         "The penholder does not water its draft down below this share of its first strength.",
     ),
+    ParameterSpec(
+        "surprise_share",
+        0.0,
+        0.5,
+        False,
+        False,
+        0.1,
+        "Chance that a permanent member's utility at the vote takes a surprise shock (sd "
+        "surprise_sd) on top of its noise: an objection or a consent linked to matters on no "
+        "dimension of the model (China's THAAD condition on a statement in August 2016, Russia's "
+        "dispute of a missile's class in July 2017). Judgement, chosen by the rolling forecast "
+        "among 0.02, 0.05, 0.1 and 0.2 (README, 'Surprises').",
+    ),
+    ParameterSpec(
+        "surprise_sd",
+        0.0,
+        5.0,
+        False,
+        False,
+        1.0,
+        "Sd of the surprise shock, in utility units: about the consensus norm and a sponsor's "
+        "pull together, so that a surprise can outweigh what carries a small text (judgement).",
+    ),
 )
 
 SPECS: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
@@ -240,6 +263,8 @@ class ModelParameters:
     steps_half_life_days: Any
     softening_step: Any
     min_text_scale: Any
+    surprise_share: Any
+    surprise_sd: Any
 
     def with_values(self, values: Mapping[str, Any]) -> ModelParameters:
         unknown = set(values) - set(SPECS)

@@ -65,6 +65,8 @@ PARAMETER_LABELS = {
     "steps_half_life_days": "Half-life of a DPRK step (days)",
     "softening_step": "Softening per round (share of the text)",
     "min_text_scale": "Weakest text the penholder accepts (0-1)",
+    "surprise_share": "Chance of a permanent member's surprise (0-0.5)",
+    "surprise_sd": "Size of a surprise (sd, utility)",
 }
 """The global model parameters (:data:`sim.parameters.PARAMETER_SPECS`) in words."""
 NEGOTIATION_KEYS = ("softening_step", "min_text_scale")

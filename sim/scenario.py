@@ -348,6 +348,8 @@ class DecisionSpec(_Strict):
     abstention_band: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     provocation_half_life_days: float | None = Field(default=None, ge=1, le=36500, allow_inf_nan=False)
     steps_half_life_days: float | None = Field(default=None, ge=1, le=36500, allow_inf_nan=False)
+    surprise_share: float | None = Field(default=None, ge=0, le=0.5, allow_inf_nan=False)
+    surprise_sd: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
 
 
 class HistorySpec(_Strict):

@@ -28,6 +28,8 @@ pressure = {{ value = 0.9, source = "what-if" }}
 reciprocity = {{ value = 0.1, source = "what-if" }}
 [members.CHN]
 veto_cost = {{ value = 0.0, source = "what-if" }}
+[decision]
+surprise_share = 0.0  # no permanent member's surprise: China's veto is alone by construction
 """
 
 RANDOM_STANCE = f"""
@@ -125,13 +127,18 @@ def test_cli_explain_table_and_json():
     )
 
 
-def test_a_hold_that_is_never_needed_prints_no_huge_threshold():
+def test_a_hold_that_is_never_needed_prints_no_huge_threshold(tmp_path):
     """In a consensus body an elected member's threshold is its hold's cost over the chance that
     the hold is needed; behind a permanent member's certain objection that is a six-figure number
     that says nothing: printed as >1,000, with a line saying why. The JSON keeps the number."""
     from .conftest import HISTORY
 
-    path = str(HISTORY / "2018-06-28-press-statement.toml")
+    # without surprises, the US objection is certain (with them, 98%: Bolivia's threshold is 24)
+    quiet = tmp_path / "quiet.toml"
+    quiet.write_text(
+        f'extends = "{HISTORY / "2018-06-28-press-statement.toml"}"\n[decision]\nsurprise_share = 0.0\n'
+    )
+    path = str(quiet)
     text = runner.invoke(app, ["run", path, "-n", "500", "--explain"]).stdout
     rows = [line for line in text.splitlines() if "(BOL)" in line and "%" in line and ">1,000" in line]
     assert rows and "threshold >1,000: an elected member's hold that is almost never needed" in text

@@ -123,7 +123,9 @@ def test_the_human_rights_agenda_is_adopted_as_no_veto_applies(name):
     China and Russia vote against it, and the model says so: their likely "no" defeats nothing."""
     comparison = _comparison(name)
     assert comparison.kind == "procedural"
-    assert comparison.outcome_correct and comparison.p_outcome > 0.99
+    assert (
+        comparison.outcome_correct and comparison.p_outcome > 0.98
+    )  # (withdrawn where a surprise leaves it short of nine)
     assert comparison.p_members is not None and comparison.p_members["CHN"] > 0.9  # China's "no"
 
 
@@ -198,7 +200,7 @@ def test_the_committee_designations_agreed_by_consensus_are_agreed(name):
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="an ideal pressure is a level on the regime's scale: in May 2012 China's (0.48) lies far "
+    reason="an ideal pressure is a level on the regime's scale: in May 2012 China's (0.50) lies far "
     "above the regime in force (0.15), so a list of forty designations moves the regime toward it and "
     "nothing objects to its length; China consented to three (the cause of the 1695 first draft's miss)",
 )
@@ -209,9 +211,9 @@ def test_china_blocks_the_western_list_of_forty_in_2012():
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="five designations are a small text: the consensus norm on the penholder's draft (0.59 at "
-    "the tension of 2022) outweighs China's and Russia's stakes against it (-0.17, -0.12), as it "
-    "outweighs them on a condemnation",
+    reason="five designations are a small text: the consensus norm on the penholder's draft (0.95 at "
+    "the tension of 2022) outweighs China's and Russia's stakes against it (-0.38, -0.26), as it "
+    "outweighs them on a condemnation; each objects only by surprise (3%), both together rarely",
 )
 def test_china_and_russia_hold_the_five_designations_of_january_2022():
     assert _comparison("2022-01-20-committee-designations-request.toml").outcome_correct
@@ -220,7 +222,7 @@ def test_china_and_russia_hold_the_five_designations_of_january_2022():
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="in March 2018 China's ideal pressure (0.62) lies below the regime in force (0.70), so any "
+    reason="in March 2018 China's ideal pressure (0.61) lies below the regime in force (0.70), so any "
     "designation package is a tightening it opposes, as the refined-petroleum halt of July 2018 was; "
     "nothing in the model tells enforcing the regime in force (designating smugglers) from extending "
     "it, and Russia joins China's objection where China held the list alone",

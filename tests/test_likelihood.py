@@ -111,3 +111,37 @@ def test_the_objectives_fast_path_equals_the_full_probabilities():
         full = lane_probabilities(scenario).event_log_likelihood(record)
         fast = event_log_likelihood(scenario, record, 1)
         assert fast == pytest.approx(full, rel=1e-9, abs=1e-12), path.name
+
+
+SURPRISED = {
+    **NOISY,
+    "decision.noise_scale": 1.0,
+    "decision.surprise_share": 0.3,
+    "decision.surprise_sd": 1.0,
+}
+"""A permanent member's surprise in 30% of lanes, at a noise where the mixture's two parts differ."""
+
+
+@pytest.mark.parametrize("path", [STATEMENT_MARCH_2018, COMMITTEE_2018])
+def test_analytic_probabilities_agree_with_simulation_with_surprises(path):
+    """The exact probabilities (a scale mixture of normals for the permanent members) and 20,000
+    simulated lanes (a surprise drawn in a share of them) agree within 4.5 binomial standard
+    errors; a mixture weight or sd applied on one side only would break this."""
+    scenario = load_scenario(path, overrides=SURPRISED)
+    exact = analytic_comparison(scenario)
+    plain = analytic_comparison(load_scenario(path, overrides={**SURPRISED, "decision.surprise_share": 0.0}))
+    simulated = compare_result(run(scenario, 20_000, 11))
+    n = 20_000
+
+    def close(a: float, b: float) -> bool:
+        se = np.sqrt(max(a * (1 - a), 1e-4) / n)
+        return abs(a - b) < 4.5 * se
+
+    for label in OUTCOME_LABELS:
+        assert close(exact.outcome_probabilities[label], simulated.outcome_probabilities[label]), label
+    if exact.p_members is not None:
+        for code, p in exact.p_members.items():
+            assert close(p, simulated.p_members[code]), code
+    # the check has power: the surprises move some outcome's probability by many standard errors
+    moved = max(abs(exact.outcome_probabilities[k] - plain.outcome_probabilities[k]) for k in OUTCOME_LABELS)
+    assert moved > 0.01

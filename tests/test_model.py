@@ -16,7 +16,7 @@ from sim.runner import chunk_seed, run
 from sim.scenario import load_scenario
 from sim.situation import Situation
 
-from .conftest import COMMITTEE_2018, MINIMAL, OIL_CAP_2022, RELIEF_2019
+from .conftest import COMMITTEE_2018, MINIMAL, OIL_CAP_2022, RELIEF_2019, SCENARIOS
 
 UNCERTAIN_CHINA = (
     MINIMAL
@@ -75,8 +75,10 @@ PINNED = {
     "decision.tension_veto_discount": 0.5,
     "decision.tension_norm_discount": 0.0,
     "decision.shared_veto_discount": 0.8,
+    "decision.surprise_share": 0.0,
 }
-"""Parameter values set here, so that these tests check mechanisms, not the calibration."""
+"""Parameter values set here, so that these tests check mechanisms, not the calibration (and
+without a permanent member's surprise, which has a test of its own)."""
 
 
 def test_vote_shares_match_the_random_utility_rule(write_scenario):
@@ -433,3 +435,22 @@ def test_a_vetoer_against_the_human_rights_item_presses_the_penholder_to_weaken_
     assert preferred["CHN"] == -np.inf and preferred["FRA"] == np.inf
     model.run_model()
     assert float(model.text_scale[0]) < 1.0
+
+
+def test_a_surprise_touches_only_permanent_members_and_can_block_a_small_text():
+    """With ``surprise_share`` a permanent member's utility takes, in that share of lanes, a shock
+    of sd ``surprise_sd`` (an objection linked to matters off the model's dimensions, as China's
+    THAAD condition of August 2016): the elected members' vote probabilities do not move, the
+    permanent members' objection probabilities rise with the share, and the statement of November
+    2022, agreed with p = 1.00 without surprises, is blocked in some lanes."""
+    path = SCENARIOS / "held-out" / "2022-11-21-presidential-statement.toml"
+    blocked, elected = [], []
+    for share in (0.0, 0.05, 0.2):
+        scenario = load_scenario(path, overrides={"decision.surprise_share": share})
+        model = CouncilModel(scenario, lanes=1, rng=0, collect=False)
+        yes, no, _ = model.vote_probabilities()
+        elected.append(np.array([yes[m.index, 0] for m in model.members if not m.permanent]))
+        blocked.append(float(no[model.member("CHN").index, 0]))
+    assert blocked[0] < 1e-6 < blocked[1] < blocked[2]
+    assert 0.005 < blocked[1] < 0.05  # about share x P(a surprise of sd 1 outweighs China's utility)
+    np.testing.assert_allclose(elected[0], elected[2], atol=1e-12)

@@ -43,7 +43,7 @@ def test_the_bound_holds_at_the_text_and_breaks_just_above(oil_cap_2022):
 
 def test_a_tighter_bound_gives_a_weaker_text(oil_cap_2022):
     loose = strongest_text(oil_cap_2022, 0.5, grid_points=51)
-    tight = strongest_text(oil_cap_2022, 0.01, grid_points=51)
+    tight = strongest_text(oil_cap_2022, 0.06, grid_points=51)  # a surprise veto: 4.5% at any text
     assert tight.scale < loose.scale
 
 
@@ -58,13 +58,14 @@ def test_the_full_scale_is_the_models_own_vote(oil_cap_2022):
 
 
 def test_the_text_is_in_the_measures_units_and_only_named_measures_move(oil_cap_2022):
-    result = strongest_text(oil_cap_2022, 0.1, measures=["crude_oil_cap"], grid_points=51)
+    # the crude cut alone, the rest of the draft as written: vetoed with p >= 0.73 at any cut
+    result = strongest_text(oil_cap_2022, 0.85, measures=["crude_oil_cap"], grid_points=51)
     assert result.scaled_measures == [0]
     crude = re.fullmatch(r"crude oil cap 4,000,000 -> ([\d,]+) bbl/yr", result.text[0])
     assert crude is not None
     assert float(crude.group(1).replace(",", "")) == pytest.approx(4e6 - result.scale * 1e6, abs=1)
     assert result.text[1:] == result.full_text[1:]  # the rest of the draft as written
-    both = strongest_text(oil_cap_2022, 0.1, measures=["0", "refined_petroleum_cap"], grid_points=51)
+    both = strongest_text(oil_cap_2022, 0.85, measures=["0", "refined_petroleum_cap"], grid_points=51)
     assert both.scaled_measures == [0, 1]
 
 
@@ -129,10 +130,11 @@ def test_a_curve_that_rises_then_falls_is_reported_as_such():
 
     result = strongest_text(load_scenario(HISTORY / "2006-07-15-s-res-1695.toml"), 0.1, grid_points=41)
     risks = {round(p.scale, 9): p.risk for p in result.curve}
+    within = lambda s, a, b: a - 1e-9 <= s <= b + 1e-9  # noqa: E731  (the keys are rounded to 9 places)
     for low, high in result.feasible_intervals:
-        assert all(risk <= 0.1 for scale, risk in risks.items() if low <= scale <= high)
+        assert all(risk <= 0.1 for scale, risk in risks.items() if within(scale, low, high))
     meets = [scale for scale, risk in risks.items() if risk <= 0.1]
-    assert sum(1 for s in meets if any(a <= s <= b for a, b in result.feasible_intervals)) == len(meets)
+    assert sum(1 for s in meets if any(within(s, a, b) for a, b in result.feasible_intervals)) == len(meets)
     weak_breaks = risks[0.0] > 0.1
     assert weak_breaks == any("not monotone" in note for note in result.notes)
 

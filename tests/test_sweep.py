@@ -744,3 +744,46 @@ def test_sweep_json_names_the_lanes_engine_and_its_seeds():
     summary = json.loads(result.output)
     assert summary["engine"] == "lanes" and summary["seeds"].startswith("blocks of")
     assert summary["parameters"] == [{"key": "members.CHN.pressure", "values": [0.0, 1.0]}]
+
+
+def test_sweep_and_sensitivity_read_a_file_that_extends_another(tmp_path):
+    """A what-if written as ``extends = ...`` (the README's way) was refused by sweep and
+    sensitivity, which read the file without its base: "council: required key is missing"."""
+    child = tmp_path / "child.toml"
+    child.write_text(
+        f'extends = "{OIL_CAP_2022}"\n[scenario]\nname = "what if"\n[decision]\nsurprise_share = 0.0\n'
+    )
+    out = tmp_path / "s.csv"
+    swept = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(child),
+            "--param",
+            "members.CHN.pressure=0:1:3",
+            "-n",
+            "20",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
+    assert swept.exit_code == 0, swept.output
+    table = pd.read_csv(out)
+    # the base's draft, swept: China's no goes as its pressure stance rises (Russia still vetoes)
+    assert len(table) == 3 and table["CHN_no"].iloc[0] == 1.0 and table["CHN_no"].iloc[-1] == 0.0
+    indices = CliRunner().invoke(
+        app,
+        [
+            "sensitivity",
+            str(child),
+            "-p",
+            "members.CHN.pressure=0:1",
+            "--samples",
+            "8",
+            "-n",
+            "5",
+            "--no-progress",
+        ],
+    )
+    assert indices.exit_code == 0, indices.output

@@ -44,7 +44,7 @@ import numpy as np
 from sim.counts import tally_keys
 from sim.likelihood import Parameter as LaneParameter
 from sim.likelihood import PerLaneStance, with_lane_values
-from sim.model import CouncilModel
+from sim.model import CouncilModel, draw_surprises
 from sim.penholders import canvass_withdraws
 from sim.rules import ABSTAIN, NO, NOT_CAST, OUTCOME_LABELS, YES, Outcome, decide
 from sim.runner import simulate_chunk
@@ -232,6 +232,12 @@ def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, A
     band = np.broadcast_to(np.asarray(model.params.abstention_band, dtype=float), (width,))[None, :, None]
     utility = np.multiply(shocks, per_point([m.scale() for m in members]), out=shocks)
     utility += per_point([m.support() for m in members])  # support + scale * shock, as Member.intend
+    share, sd = model._surprise()  # (members, 1 or points): a point's replicates share its values
+    if np.any(share > 0):  # as CouncilModel._surprise_draws on the full-width model, draw for draw
+        per_lane = lambda a: a if a.shape[1] == 1 else np.repeat(a, replicates, axis=1)  # noqa: E731
+        rows, drawn = draw_surprises(model.rng, per_lane(share), per_lane(sd), width * replicates)
+        flat = utility.reshape(count, width * replicates)  # a view: the shocks' own buffer
+        flat[rows] += drawn
     yes = utility > band
     no = utility < -thresholds
     if (YES, NO, ABSTAIN) == (1, -1, 0):  # yes wins where both hold, as in Member.choose
