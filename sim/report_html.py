@@ -448,8 +448,14 @@ def _explain_section(entry: ReportEntry) -> str:
     ]
     note = (
         f'<p class="note">Utility = stake (stake weight {explanation.stake_weight:.3g} x salience x gain) + '
-        "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors (a sponsor's own draft: whole); a no below -threshold, a yes above the abstention band. "
-        "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
+        "consensus norm (on the penholder's draft, weakened by great-power tension) + ties to the sponsors (a sponsor's own draft: whole); a no below -threshold, a yes above the abstention band"
+        + (
+            f" after the noise and, for a permanent member in {100 * explanation.surprise_share:.3g}% of lanes, a "
+            f"surprise of sd {explanation.surprise_sd:.3g} (P(no) counts both). "
+            if explanation.surprise_share > 0
+            else ". "
+        )
+        + "Pivotal: share of the lanes not adopted in which the member's switch to yes alone adopts the draft.</p>"
     )
     extra = "".join(f'<p class="note">{_e(line)}</p>' for line in explanation.notes)
     return f"<h3>Why: each member's utility</h3>{_table(headers, rows, 'explain')}{note}{extra}"

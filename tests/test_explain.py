@@ -120,6 +120,8 @@ def test_cli_explain_table_and_json():
     )
     members = data["explain"]["members"]
     assert len(members) == 15
+    assert data["explain"]["surprise_share"] == 0.1 and data["explain"]["surprise_sd"] == 1.0
+    assert "for a permanent member in 10% of lanes, a surprise of sd 1" in text.output
     for member in members:
         assert member["stake"] + member["consensus_norm"] + member["ties"] == pytest.approx(member["utility"])
     assert "explain" not in json.loads(
@@ -155,6 +157,7 @@ def test_the_report_carries_the_explanation(tmp_path, oil_cap_2022):
     page = report([oil_cap_2022], tmp_path / "r.html", replicates=500, seed=0)
     html = page.read_text()
     assert "Why: each member's utility" in html and 'class="explain"' in html
+    assert "for a permanent member in 10% of lanes, a surprise of sd 1 (P(no) counts both)" in html
 
 
 def test_explain_says_where_a_gain_comes_from_human_rights_and_why_the_norm_is_zero():
