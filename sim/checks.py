@@ -45,14 +45,13 @@ def draft_warnings(scenario: Scenario) -> list[str]:
             "permanent members (Art. 23), so only they hold a veto"
         )
     for index, measure in enumerate(proposal.measures):
-        if measure.type in {"crude_oil_cap", "refined_petroleum_cap"} and measure.to > measure.from_:
+        if measure.type not in {"crude_oil_cap", "refined_petroleum_cap"}:
+            continue
+        if measure.to > measure.from_:
             lines.append(
                 f"{label}: proposal.measures.{index}: {measure.type} raises the cap "
                 f"({measure.from_:,.0f} -> {measure.to:,.0f}): this loosens the regime"
             )
-    for index, measure in enumerate(proposal.measures):
-        if measure.type not in {"crude_oil_cap", "refined_petroleum_cap"}:
-            continue
         for key, value in (("from", measure.from_), ("to", measure.to)):
             if 0 < value < SMALLEST_PLAUSIBLE_CAP:
                 lines.append(

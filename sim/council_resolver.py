@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.presets import PERMANENT_MEMBERS, builtin_councils, builtin_groups, builtin_members, load_preset
 from sim.resolved import MemberProfile
-from sim.rules import RULES
+from sim.rules import rule_for
 from sim.scenario import REQUIRED_STANCES, STANCE_FIELDS, MemberSpec, ScenarioError, ScenarioSpec, Stance
 from sim.stances import ELECTED_DEFAULTS, Position, position, state_names
 
@@ -310,16 +310,7 @@ def _check_sponsors(spec: ScenarioSpec, codes: list[str], label: str, problems: 
             problems.append(f"{label}: proposal.sponsors.{index}: {sponsor} is not on this council")
 
 
-OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "resolution": ("adopted", "vetoed", "failed", "withdrawn"),
-    "procedural": ("adopted", "failed", "withdrawn"),
-    "committee": ("adopted", "blocked", "withdrawn"),
-    "statement": ("adopted", "blocked", "withdrawn"),
-}
-"""What a decision of each kind can come to (sim/rules.py): a veto is a permanent member's no on a
-resolution; a consensus body's draft is blocked by an objection, and no vote fails it."""
-
-WHY_NOT: dict[str, str] = {
+WHY_NOT: dict[str, str] = {  # why a record outside DecisionRule.possible_outcomes cannot be
     "resolution": "a draft resolution is vetoed by a permanent member's no, or fails short of nine votes",
     "procedural": "a procedural vote knows no veto (Art. 27(2)): under nine votes in favour it fails",
     "committee": "a committee decides by consensus: one member's hold blocks it, and nothing is vetoed",
@@ -338,13 +329,14 @@ def _check_history(
     if history is None:
         return
     kind = spec.proposal.kind
-    possible = OUTCOMES_BY_KIND[kind]
+    rule = rule_for(kind, spec.council.quota)
+    possible = rule.possible_outcomes()
     if history.outcome not in possible:
         problems.append(
             f"{label}: history.outcome: a {kind} can be {', '.join(repr(o) for o in possible)}, "
             f"got {history.outcome!r} ({WHY_NOT[kind]})"
         )
-    if RULES[kind].consensus and (history.tally or history.votes):
+    if rule.consensus and (history.tally or history.votes):
         key = "tally" if history.tally else "votes"
         problems.append(
             f"{label}: history.{key}: a {kind} is agreed by consensus, with no recorded vote: "

@@ -293,13 +293,18 @@ class CouncilModel(mesa.Model):
         p_abstain = np.clip(1.0 - p_yes - p_no, 0.0, 1.0)
         return p_yes, p_no, p_abstain
 
-    def _surprise(self) -> tuple[np.ndarray, np.ndarray]:
-        """(share, sd) of the surprise shock per member, (members, 1 or lanes): permanent members
-        only (``surprise_share``, ``surprise_sd``), 0 for the elected."""
+    @functools.cached_property
+    def _surprise_parameters(self) -> tuple[np.ndarray, np.ndarray]:
         share = np.atleast_1d(np.asarray(self.params.surprise_share, dtype=float))[None, :]
         sd = np.atleast_1d(np.asarray(self.params.surprise_sd, dtype=float))[None, :]
         share, sd = np.broadcast_arrays(np.where(self.permanent[:, None], share, 0.0), sd)
         return share, sd
+
+    def surprise_parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """(share, sd) of the surprise shock per member, (members, 1 or lanes): permanent members
+        only (``surprise_share``, ``surprise_sd``), 0 for the elected. Computed once per model
+        (its parameters are fixed): the equilibrium's every iteration reads them."""
+        return self._surprise_parameters
 
     def _below(self, margin: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """P(margin + shock > 0): the chance that a member's shocked utility clears a line
@@ -309,7 +314,7 @@ class CouncilModel(mesa.Model):
         the threshold (a no)."""
         safe = np.where(scale > 0, scale, 1.0)
         plain = np.where(scale > 0, ndtr(margin / safe), (margin > 0).astype(float))
-        share, sd = self._surprise()
+        share, sd = self.surprise_parameters()
         if not np.any(share > 0):
             return plain
         wide = np.sqrt(scale * scale + sd * sd)
@@ -380,7 +385,7 @@ class CouncilModel(mesa.Model):
 
     def _surprise_draws(self) -> np.ndarray:
         """(members, lanes or 1): each member's surprise at the vote (:func:`draw_surprises`)."""
-        share, sd = self._surprise()
+        share, sd = self.surprise_parameters()
         rows, drawn = draw_surprises(self.rng, share, sd, self.lanes)
         if rows.size == 0:
             return np.zeros((len(self.members), 1))

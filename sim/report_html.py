@@ -320,9 +320,10 @@ def _outcome_section(result: RunResult) -> str:
         "outcomes",
     )
     summary = result.summary()
+    consensus = rule_for(result.scenario.spec.proposal.kind).consensus
     lines = [f"Most likely outcome: <b>{_e(summary['most_likely_outcome'])}</b>."]
     if summary["defeated_by"]:
-        verb = "Blocked" if result.scenario.spec.proposal.kind in {"committee", "statement"} else "Vetoed"
+        verb = "Blocked" if consensus else "Vetoed"
         shares = ", ".join(f"{_e(c)} {_percent(s)}" for c, s in summary["defeated_by"].items())
         lines.append(
             f"{verb} by: {shares} of lanes; most common set: {_e('+'.join(summary['modal_defeaters']))}."
@@ -330,7 +331,7 @@ def _outcome_section(result: RunResult) -> str:
     if summary["modal_tally"]:
         lines.append(
             f"Modal tally (yes-no-abstain): <b>{_e(summary['modal_tally'])}</b> "
-            f"({_e(modal_tally_share(summary, result.scenario.spec.proposal.kind in {'committee', 'statement'}))})."
+            f"({_e(modal_tally_share(summary, consensus))})."
         )
     if (note := unvoted_note(summary)) is not None:
         lines.append(f"Members' votes: {_e(note)}.")

@@ -74,6 +74,15 @@ class DecisionRule:
     objects, so a procedural vote is taken only where one does (China in 2014, 2015 and 2024 on
     the DPRK's human rights; scprocedure.org, "Procedural vote on new DPRK agenda item")."""
 
+    def possible_outcomes(self) -> tuple[str, ...]:
+        """What a draft under this rule can come to: a consensus body's draft is blocked by an
+        objection (no vote fails it); a vote fails short of the quota, and is vetoed only where
+        a permanent member's no defeats it; any draft may be withdrawn."""
+        if self.consensus:
+            return ("adopted", "blocked", "withdrawn")
+        vetoed = ("vetoed",) if self.permanent_veto else ()
+        return ("adopted", *vetoed, "failed", "withdrawn")
+
     def is_blocker(self, permanent: np.ndarray) -> np.ndarray:
         """Which members' single "no" defeats the draft (and so carries a veto cost)."""
         permanent = np.asarray(permanent, dtype=bool)

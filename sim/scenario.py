@@ -15,9 +15,11 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 import numpy as np
 from pydantic import (
@@ -487,48 +489,62 @@ MISSING_KEY_HINTS: dict[str, str] = {
 """What a missing required key should hold, for the one-line error (file: key: what was expected)."""
 
 
+def unwrap_optional(annotation: Any) -> Any:
+    """A field's annotation without ``Annotated`` and without ``| None``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def union_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models of a union of models (e.g. the measure types), else []."""
+    if typing.get_origin(annotation) not in (Union, types.UnionType):
+        return []
+    args = typing.get_args(annotation)
+    if all(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
+        return list(args)
+    return []
+
+
+def field_by_file_name(model: type[BaseModel], name: str) -> Any:
+    """The annotation of the field a file names ``name`` (its alias, e.g. ``from``), or None."""
+    for field_name, field in model.model_fields.items():
+        if (field.alias or field_name) == name:
+            return field.annotation
+    return None
+
+
 def _table_keys(loc: list[str], measure_type: str | None) -> list[str] | None:
     """The keys the table holding ``loc[-1]`` accepts (as written in files), or None if unknown.
-    Walks the schema from :class:`ScenarioSpec` along the key path: a list's index and a dict's
-    key (a member code) step into the item's model; a measure's model is its ``type``'s."""
-    import types
-    import typing
+    Walks the schema from :class:`ScenarioSpec` along the key path, as the sweep's ``key_info``
+    does: a list's index and a dict's key (a member code) step into the item; a measure's model is
+    its ``type``'s."""
 
-    model: Any = ScenarioSpec
-    parts = loc[:-1]
-    index = 0
-    while index < len(parts):
-        fields = {info.alias or name: info for name, info in model.model_fields.items()}
-        info = fields.get(parts[index])
-        if info is None:
-            return None
-        annotation = info.annotation
-        index += 1
-        while True:
-            origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-            if origin in (typing.Union, types.UnionType):
-                models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-                if len(models) == 1:
-                    annotation = models[0]
-                    continue
-                if len(models) > 1 and measure_type is not None:  # the measures' union
-                    annotation = next(
-                        m for m in MEASURE_CLASSES if m.model_fields["type"].default == measure_type
-                    )
-                    continue
+    def as_model(node: Any) -> type[BaseModel] | None:
+        node = unwrap_optional(node)
+        models = union_models(node)
+        if models:
+            return next((m for m in models if m.model_fields["type"].default == measure_type), None)
+        return node if isinstance(node, type) and issubclass(node, BaseModel) else None
+
+    node: Any = ScenarioSpec
+    for part in loc[:-1]:
+        model = as_model(node)
+        if model is not None:
+            node = field_by_file_name(model, part)
+            if node is None:
                 return None
-            if origin is typing.Annotated:
-                annotation = args[0]
-                continue
-            if origin in (list, dict):
-                annotation = args[-1]
-                index += 1  # the item's index or key
-                continue
-            break
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        elif typing.get_origin(unwrap_optional(node)) in (list, dict):
+            node = typing.get_args(unwrap_optional(node))[-1]
+        else:
             return None
-        model = annotation
-    return [info.alias or name for name, info in model.model_fields.items()]
+    model = as_model(node)
+    return None if model is None else [info.alias or name for name, info in model.model_fields.items()]
 
 
 def _unknown_key_message(loc: list[str], measure_type: str | None) -> str:

@@ -147,6 +147,19 @@ def test_consensus_blocked_exactly_when_someone_objects(votes):
         assert decision.defeated_by[:, 0].sum() == (votes == NO).sum()
 
 
+@settings(max_examples=200, deadline=None)
+@given(votes_of_15)
+def test_every_vote_comes_to_an_outcome_its_rule_lists(votes):
+    """``possible_outcomes`` is what scenario validation accepts as a record; no vote may come
+    to anything else (a withdrawal is the penholder's, before any vote)."""
+    for kind, rule in RULES.items():
+        label = Outcome(decide(rule, votes, PERMANENT).outcome[0]).label
+        assert label in rule.possible_outcomes(), (kind, label)
+    assert RULES["procedural"].possible_outcomes() == ("adopted", "failed", "withdrawn")
+    assert "vetoed" in RULES["resolution"].possible_outcomes()
+    assert "failed" not in RULES["statement"].possible_outcomes()
+
+
 @pytest.mark.parametrize("kind", ["resolution", "procedural", "committee", "statement"])
 def test_outcome_probabilities_equal_decide_over_every_vote(kind):
     """The analytic outcome probabilities equal decide() summed over all 3^6 votes of a

@@ -754,36 +754,12 @@ def test_sweep_and_sensitivity_read_a_file_that_extends_another(tmp_path):
         f'extends = "{OIL_CAP_2022}"\n[scenario]\nname = "what if"\n[decision]\nsurprise_share = 0.0\n'
     )
     out = tmp_path / "s.csv"
-    swept = CliRunner().invoke(
-        app,
-        [
-            "sweep",
-            str(child),
-            "--param",
-            "members.CHN.pressure=0:1:3",
-            "-n",
-            "20",
-            "--out",
-            str(out),
-            "--no-progress",
-        ],
-    )
+    sweep_options = "--param members.CHN.pressure=0:1:3 -n 20 --no-progress".split()
+    swept = CliRunner().invoke(app, ["sweep", str(child), *sweep_options, "--out", str(out)])
     assert swept.exit_code == 0, swept.output
     table = pd.read_csv(out)
     # the base's draft, swept: China's no goes as its pressure stance rises (Russia still vetoes)
     assert len(table) == 3 and table["CHN_no"].iloc[0] == 1.0 and table["CHN_no"].iloc[-1] == 0.0
-    indices = CliRunner().invoke(
-        app,
-        [
-            "sensitivity",
-            str(child),
-            "-p",
-            "members.CHN.pressure=0:1",
-            "--samples",
-            "8",
-            "-n",
-            "5",
-            "--no-progress",
-        ],
-    )
+    sensitivity_options = "-p members.CHN.pressure=0:1 --samples 8 -n 5 --no-progress".split()
+    indices = CliRunner().invoke(app, ["sensitivity", str(child), *sensitivity_options])
     assert indices.exit_code == 0, indices.output

@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import types
 import typing
 from dataclasses import dataclass
 from typing import Any, Literal, Union
@@ -27,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from sim.errors import InputError
-from sim.scenario import MEMBER_CODE, ScenarioSpec, Stance
+from sim.scenario import MEMBER_CODE, ScenarioSpec, Stance, field_by_file_name, union_models, unwrap_optional
 
 DesignName = Literal["grid", "random", "lhs"]
 DESIGNS: tuple[str, ...] = typing.get_args(DesignName)
@@ -139,35 +138,6 @@ def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 # ---------------------------------------------------------------------------- key paths
 
 
-def _unwrap_optional(annotation: Any) -> Any:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
-
-
-def _union_models(annotation: Any) -> list[type[BaseModel]]:
-    """The models of a union of models (e.g. the measure types), else []."""
-    if typing.get_origin(annotation) not in (Union, types.UnionType):
-        return []
-    args = typing.get_args(annotation)
-    if all(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
-        return list(args)
-    return []
-
-
-def _field_by_file_name(model: type[BaseModel], name: str) -> Any:
-    """The annotation of the field a file names ``name`` (its alias, e.g. ``from``), or None."""
-    for field_name, field in model.model_fields.items():
-        if (field.alias or field_name) == name:
-            return field.annotation
-    return None
-
-
 def _kind_of(annotation: Any) -> tuple[KeyKind, tuple[str, ...]] | None:
     """The kind of a leaf annotation, or None if it is not a single value."""
     if annotation is bool:
@@ -197,7 +167,7 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
     node: Any = ScenarioSpec
     for depth, part in enumerate(parts):
         parent = ".".join(parts[:depth]) or "the top level"
-        node = _unwrap_optional(node)
+        node = unwrap_optional(node)
         if isinstance(node, type) and issubclass(node, BaseModel):
             fields = node.model_fields
             if part not in fields:
@@ -205,9 +175,9 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
                 raise DesignError([f"{label}: unknown key {part!r} under {parent} (known: {known})"])
             node = fields[part].annotation
             continue
-        models = _union_models(node)
+        models = union_models(node)
         if models:  # a measure: the key must name a field of some measure type
-            found = [a for a in (_field_by_file_name(m, part) for m in models) if a is not None]
+            found = [a for a in (field_by_file_name(m, part) for m in models) if a is not None]
             if not found:
                 raise DesignError([f"{label}: no measure type has a key {part!r}"])
             node = found[0]
@@ -230,7 +200,7 @@ def key_info(key: str, label: str | None = None) -> KeyInfo:
             node = typing.get_args(node)[0]
             continue
         raise DesignError([f"{label}: {parent} is a single value and has no key {part!r}"])
-    node = _unwrap_optional(node)
+    node = unwrap_optional(node)
     kind = _kind_of(node)
     if kind is None:
         if typing.get_origin(node) is list:

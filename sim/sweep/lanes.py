@@ -232,7 +232,7 @@ def replicated_vote(model: CouncilModel, replicates: int) -> tuple[np.ndarray, A
     band = np.broadcast_to(np.asarray(model.params.abstention_band, dtype=float), (width,))[None, :, None]
     utility = np.multiply(shocks, per_point([m.scale() for m in members]), out=shocks)
     utility += per_point([m.support() for m in members])  # support + scale * shock, as Member.intend
-    share, sd = model._surprise()  # (members, 1 or points): a point's replicates share its values
+    share, sd = model.surprise_parameters()  # (members, 1 or points): a point's replicates share its values
     if np.any(share > 0):  # as CouncilModel._surprise_draws on the full-width model, draw for draw
         per_lane = lambda a: a if a.shape[1] == 1 else np.repeat(a, replicates, axis=1)  # noqa: E731
         rows, drawn = draw_surprises(model.rng, per_lane(share), per_lane(sd), width * replicates)
