@@ -198,6 +198,7 @@ def _two_worker_sweep(out) -> list[str]:
 
 
 @pytest.mark.timing
+@pytest.mark.same_on_every_python  # a process signal, not the interpreter, is under test
 def test_kill_9_of_a_sweep_parent_leaves_no_process(tmp_path):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "s.parquet"
@@ -287,6 +288,7 @@ def test_control_characters_never_reach_the_terminal(write_scenario):
 
 
 @pytest.mark.timing
+@pytest.mark.same_on_every_python  # a process signal, not the interpreter, is under test
 def test_ctrl_c_to_the_process_group_while_workers_start_is_quiet(tmp_path):
     psutil = pytest.importorskip("psutil")
     # On a loaded machine (pytest -n 2 beside the sweep's two workers) the sweep once exited 0

@@ -179,6 +179,7 @@ def test_a_different_sweep_refuses_the_unfinished_work_of_another(tmp_path, smal
 
 
 @pytest.mark.timing
+@pytest.mark.same_on_every_python  # a process signal, not the interpreter, is under test
 def test_kill_dash_nine_then_rerun_gives_the_same_file(tmp_path):
     """The real thing: SIGKILL the command mid-sweep, rerun it, compare with an unbroken run."""
     args = [
