@@ -323,7 +323,7 @@ def ProposalCard(model: CouncilExplorer) -> None:
     )
     parts.append(
         f"<p class='unsc-situation'><b>Situation on {escape(situation.date.isoformat())}:</b> provocation stock "
-        f"{situation.provocation:.2f}, unreciprocated DPRK steps {situation.unreciprocated_steps:.2f}, talks "
+        f"{situation.provocation:.2f}, record {situation.provocation_record:.2f}, unreciprocated DPRK steps {situation.unreciprocated_steps:.2f}, talks "
         f"{'under way' if situation.talks_under_way else 'not under way'}, great-power tension "
         f"{situation.tension:.2f}, regime in force: pressure {situation.status_quo_pressure:.2f}, reciprocity "
         f"{situation.status_quo_reciprocity:.2f}{escape(overridden)}</p>"

@@ -179,13 +179,14 @@ def format_situation(scenario: Scenario) -> list[str]:
     def tag(key: str) -> str:
         if key in marked:
             return " (set by the file)"
-        if key == "provocation" and s.added_events:
+        if key in ("provocation", "provocation_record") and s.added_events:
             added = " and ".join(ADDED_EVENT_NAMES.get(kind, kind) for kind in s.added_events)
             return f" (with {added} added by the file)"
         return ""
 
     return [
         f"  Situation on {s.date.isoformat()}: provocation stock {s.provocation:.2f}{tag('provocation')}, "
+        f"record {s.provocation_record:.2f}{tag('provocation_record')}, "
         f"unreciprocated steps {s.unreciprocated_steps:.2f}{tag('unreciprocated_steps')}, "
         f"talks {'under way' if s.talks_under_way else 'not under way'}{tag('talks_under_way')}, "
         f"great-power tension {s.tension:.2f}{tag('tension')}, regime in force {s.status_quo_pressure:.3f}"

@@ -16,9 +16,10 @@ below today's regime). The member's utility for the draft is
 The first term scales with the size of the change (``2 d.(x - r) - |d|^2`` with ``d = p - r``),
 so a small draft is a small stake and the constant terms (the norm of consensus, relations with
 the sponsors) decide it. The norm is ``consensus_norm``, weakened by great-power tension
-(:meth:`sim.context.ContextEffect.consensus_norm`). It carries only the file's penholder's
-drafts: they reach a decision after the penholder has negotiated them with all fifteen
-(``sim/data/penholders.toml``); a text another member tables has not been through that.
+(:meth:`sim.context.ContextEffect.consensus_norm`). It carries only drafts the file's penholder
+sponsors, first or as a co-sponsor (Japan's S/RES/1695 with the US): they reach a decision after
+the penholder has negotiated them with all fifteen (``sim/data/penholders.toml``); a text the
+penholder does not sponsor has not been through that.
 Gaussian noise of scale ``noise_scale * noise`` perturbs it at the vote. An agenda item on the
 DPRK's human rights is a stake of its own, signed by the member's General Assembly vote on the
 DPRK human-rights resolution (:data:`sim.measures.HUMAN_RIGHTS_AGENDA_WEIGHT`), and a procedural

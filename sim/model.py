@@ -136,8 +136,9 @@ class CouncilModel(mesa.Model):
         if isinstance(counters, dict):
             counters.pop(self, None)
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
-        self.penholder_draft = float(spec.proposal.sponsors[0] == file_penholder())
-        """1 if the file's penholder tabled the draft (the consensus norm carries it), else 0."""
+        self.penholder_draft = float(file_penholder() in spec.proposal.sponsors)
+        """1 if the file's penholder sponsors the draft, first or co-sponsor (the consensus norm
+        carries it: Japan's S/RES/1695 with the US), else 0."""
         self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft * self.rule.negotiated
         """The consensus norm's part of every member's utility: the day's norm on the penholder's
         draft, 0 on anyone else's and on a procedural vote, which no text was negotiated for (the

@@ -55,9 +55,9 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
         True,
         False,
         0.3,
-        "Utility of going along with a text the file's penholder has negotiated and tabled, "
-        "whatever its content: the Council's norm of consensus (most resolutions are adopted "
-        "unanimously); other members' drafts do not carry it.",
+        "Utility of going along with a text the file's penholder has negotiated and sponsors "
+        "(first or as a co-sponsor), whatever its content: the Council's norm of consensus (most "
+        "resolutions are adopted unanimously); drafts it does not sponsor do not carry it.",
         prior_sd=0.5,
     ),
     ParameterSpec(

@@ -33,6 +33,7 @@ CONTEXT_LABELS = {
     "nuclear_test": "Nuclear test on the day (what-if)",
     "icbm_launch": "ICBM launch on the day (what-if)",
     "provocation": "Provocation stock (a nuclear test = 1)",
+    "provocation_record": "Provocation record (every test and launch, a nuclear test = 1)",
     "unreciprocated_steps": "Unreciprocated DPRK steps (stock)",
     "talks_under_way": "Talks under way",
     "great_power_tension": "Great-power tension (0-1)",

@@ -215,6 +215,7 @@ def _text_after_talks(scenario: Scenario, result: RunResult) -> str:
 SITUATION_ROWS: tuple[tuple[str, str, str], ...] = (
     # (Situation attribute, [context] key that overrides it, label)
     ("provocation", "provocation", "Provocation stock (a nuclear test = 1, fading)"),
+    ("provocation_record", "provocation_record", "Provocation record (every test and launch, not fading)"),
     ("unreciprocated_steps", "unreciprocated_steps", "Unreciprocated DPRK steps (stock, fading)"),
     ("talks_under_way", "talks_under_way", "Talks under way"),
     ("tension", "great_power_tension", "Great-power tension (0-1)"),
@@ -236,7 +237,9 @@ def _situation_section(scenario: Scenario) -> str:
         if getattr(context, key)
     ]
     if added:
-        rows.append(("Added on the day (what-if)", _e(" and ".join(added)) + " (in the provocation stock)"))
+        rows.append(
+            ("Added on the day (what-if)", _e(" and ".join(added)) + " (in the provocation stock and record)")
+        )
     for attribute, key, label in SITUATION_ROWS:
         value = getattr(situation, attribute)
         shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value:.3f}"

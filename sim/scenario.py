@@ -271,6 +271,8 @@ class ContextSpec(_Strict):
     icbm_launch: bool = False
     """Add an ICBM launch on the day (what-if)."""
     provocation: float | None = Field(default=None, ge=0, le=20, allow_inf_nan=False)
+    provocation_record: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    """The DPRK's whole record of provocations to the day, not faded (what-if)."""
     unreciprocated_steps: float | None = Field(default=None, ge=0, le=20, allow_inf_nan=False)
     talks_under_way: bool | None = None
     great_power_tension: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
@@ -298,6 +300,7 @@ class ContextSpec(_Strict):
     def overrides(self) -> dict[str, Any]:
         return {
             "provocation": self.provocation,
+            "provocation_record": self.provocation_record,
             "unreciprocated_steps": self.unreciprocated_steps,
             "talks_under_way": self.talks_under_way,
             "tension": self.great_power_tension,
@@ -477,7 +480,8 @@ MISSING_KEY_HINTS: dict[str, str] = {
     '(Art. 27(2)), "committee" (a sanctions committee, by consensus) or "statement" (by consensus)',
     "proposal.title": 'what the draft does, in a line, e.g. title = "Cut the crude-oil cap to 3M barrels"',
     "proposal.sponsors": 'who tabled the draft, a list of member codes, e.g. sponsors = ["USA"]; the '
-    "consensus norm carries only the file's penholder's drafts (the DPRK's: USA, sim/data/penholders.toml)",
+    "consensus norm carries only drafts the file's penholder sponsors (the DPRK's: USA, "
+    "sim/data/penholders.toml)",
     "context": 'a [context] table with date = "YYYY-MM-DD" (the situation series are read on that day)',
     "context.date": 'the day of the decision, "YYYY-MM-DD" (or "YYYY-MM"); tension, talks and the '
     "provocation record are read on it",

@@ -162,6 +162,9 @@ class Situation:
     date: dt.date
     provocation: Any
     """A float, or an array over lanes when the half-life is one (calibration)."""
+    provocation_record: float
+    """Every provocation to the day, weighted as ``provocation`` but not faded: the DPRK's whole
+    record, in nuclear tests (how much of a member's stance is realised, :mod:`sim.context`)."""
     unreciprocated_steps: Any
     talks_under_way: bool
     tension: float
@@ -176,6 +179,7 @@ class Situation:
         return {
             "date": self.date.isoformat(),
             "provocation": round(float(np.mean(self.provocation)), 4),
+            "provocation_record": round(float(self.provocation_record), 4),
             "unreciprocated_steps": round(float(np.mean(self.unreciprocated_steps)), 4),
             "talks_under_way": self.talks_under_way,
             "great_power_tension": round(self.tension, 4),
@@ -199,7 +203,9 @@ def situation_on(
     on = date if isinstance(date, dt.date) else parse_date(date)
     series = load_series()
     provocation = _decayed(series.provocations, on, provocation_half_life_days, PROVOCATION_WEIGHTS)
-    provocation = provocation + sum(PROVOCATION_WEIGHTS[kind] for kind in extra_events)
+    added = sum(PROVOCATION_WEIGHTS[kind] for kind in extra_events)
+    provocation = provocation + added
+    record = _decayed(series.provocations, on, float("inf"), PROVOCATION_WEIGHTS) + added
     steps = _decayed(series.steps, on, steps_half_life_days, None)
     steps = steps - _decayed(series.reciprocations, on, steps_half_life_days, None)
     talks = any(start <= on <= end for start, end, _ in series.talks)
@@ -208,6 +214,7 @@ def situation_on(
     in_force = [r for r in series.regime if r[0] < on]
     values: dict[str, Any] = {
         "provocation": provocation,
+        "provocation_record": record,
         "unreciprocated_steps": np.maximum(0.0, steps) if np.ndim(steps) else max(0.0, steps),
         "talks_under_way": talks,
         "tension": tension,
@@ -219,6 +226,7 @@ def situation_on(
         values[key] = overrides[key]  # type: ignore[index]
     sources = {
         "provocation": "sim/data/situation.toml [[provocation]]",
+        "provocation_record": "sim/data/situation.toml [[provocation]] (every row, not faded)",
         "unreciprocated_steps": "sim/data/situation.toml [[dprk_step]], [[reciprocation]]",
         "talks_under_way": "sim/data/situation.toml [[talks]]",
         "tension": "sim/data/situation.toml [[tension]]",
@@ -227,8 +235,9 @@ def situation_on(
     }
     for key in overridden:
         sources[key] = "scenario [context]"
-    if extra_events and "provocation" not in overridden:
-        sources["provocation"] += " + scenario [context]: " + ", ".join(extra_events)
+    for key in ("provocation", "provocation_record"):
+        if extra_events and key not in overridden:
+            sources[key] += " + scenario [context]: " + ", ".join(extra_events)
     return Situation(
         date=on, overridden=overridden, sources=sources, added_events=tuple(extra_events), **values
     )

@@ -47,16 +47,22 @@ def test_the_2375_first_draft_is_softened_and_adopted():
     assert comparison.outcome_correct and text < 0.9
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at the calibrated parameters China's ideal pressure in July "
-    "2006 lies far above the Chapter VII text (its stance is a level on the regime's "
-    "scale, and there was no regime yet): it presses for no concession, where China "
-    "threatened a veto of Chapter VII as such, even narrowed to Article 40",
-)
 def test_the_1695_first_draft_is_softened_and_adopted():
+    """Chapter VII dropped, then adopted 15-0-0: before the first nuclear test little of China's
+    and Russia's pressure stances is realised (sim/context.py), so the Chapter VII text lies above
+    what they want and the penholder concedes."""
     _, text, comparison = _final(DRAFT_1695)
-    assert comparison.outcome_correct and text < 1.0
+    assert comparison.outcome_correct and text < 0.9
+
+
+def test_the_1695_first_draft_is_softened_because_the_record_was_short(monkeypatch):
+    """The softening comes from the stance realised on the record: with the whole stance
+    realised (a long record on the day), the same file passes unsoftened."""
+    import sim.context
+
+    monkeypatch.setattr(sim.context, "RECORD_SCALE", 1e-9)
+    _, text, comparison = _final(DRAFT_1695)
+    assert text == 1.0 and comparison.modal_outcome == "adopted"
 
 
 @pytest.mark.parametrize("path", [DRAFT_1695, DRAFT_2375], ids=lambda p: p.name)

@@ -135,6 +135,7 @@ def test_situation_on_the_date_and_what_the_file_overrides(page):
         assert "<th>Date</th><td>2022-05-26</td>" in section
         for key, value in [
             ("provocation", situation.provocation),
+            ("provocation_record", situation.provocation_record),
             ("unreciprocated_steps", situation.unreciprocated_steps),
             ("great_power_tension", situation.tension),
             ("status_quo_pressure", situation.status_quo_pressure),
@@ -155,7 +156,10 @@ def test_situation_on_the_date_and_what_the_file_overrides(page):
         '<span class="situation-great_power_tension">0.250</span>; <span class="overridden">set by the file '
         "(context.great_power_tension)</span>" in hostile
     )
-    assert "<th>Added on the day (what-if)</th><td>a nuclear test (in the provocation stock)</td>" in hostile
+    assert (
+        "<th>Added on the day (what-if)</th><td>a nuclear test (in the provocation stock and record)</td>"
+        in hostile
+    )
     assert scenarios[1].situation.provocation - scenarios[0].situation.provocation == pytest.approx(1.0)
     # final draft (history file) against a first draft negotiated by the penholder
     assert "final draft: the text as it reached the decision" in oil

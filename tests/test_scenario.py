@@ -321,7 +321,7 @@ def test_magnitudes_are_finite_and_bounded_and_types_strict(write_scenario, chan
         (
             ('sponsors = ["USA"]\n', ""),
             "proposal.sponsors: required key is missing: who tabled the draft, a list of member codes, "
-            "e.g. sponsors = [\"USA\"]; the consensus norm carries only the file's penholder's drafts "
+            'e.g. sponsors = ["USA"]; the consensus norm carries only drafts the file\'s penholder sponsors '
             "(the DPRK's: USA, sim/data/penholders.toml)",
         ),
         (("[proposal]", "[members]\nCHN = 0.5\n\n[proposal]"), "members.CHN: must be a table, got 0.5"),

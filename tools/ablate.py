@@ -5,7 +5,7 @@ the figures of README's ablation table and of its comparison with the old fitted
     python tools/ablate.py --off shared_veto_discount         # a mechanism held at 0, not fitted
     python tools/ablate.py --preset old-members.toml         # stances from a preset file
     python tools/ablate.py --without deference               # elected members' holds not weighed by need
-    python tools/ablate.py --variant co-sponsor-norm         # a variant tried and not kept (README)
+    python tools/ablate.py --without record-realisation      # a whole stance from the first day
     python tools/ablate.py --set abstention_band=0.16        # a judgement constant set otherwise
     python tools/ablate.py --files                           # also every forecast with its p
 """
@@ -44,50 +44,37 @@ def _without_deference() -> None:
     council_model.CouncilModel._thresholds_given = thresholds
 
 
-STRUCTURAL = {"deference": _without_deference}
-"""Structural mechanisms ``--without`` can switch off (each by replacing one model method)."""
+def _without_record_realisation() -> None:
+    """A member's whole pressure stance counts from the first day, however short the DPRK's
+    record (the model before stances were realised on the record, December 2026)."""
+    council_context.RECORD_SCALE = 1e-9
 
 
-def _co_sponsor_norm() -> None:
-    """The consensus norm carries any draft the file's penholder co-sponsors, not only one it
-    tabled first: Japan's S/RES/1695 (with the US) then carries it. Such a draft is also the
-    penholder's at the canvass, so it is put to the vote even where it would be vetoed, rather
-    than withdrawn (only 1695 among the record files is affected)."""
+def _first_sponsor_norm() -> None:
+    """The consensus norm carries only a draft the file's penholder tabled first, not one it
+    co-sponsors (the model before December 2026: Japan's S/RES/1695 with the US did not carry it)."""
     original = council_model.CouncilModel.__init__
 
     def init(self, scenario, *args, **kwargs):
         original(self, scenario, *args, **kwargs)
-        self.penholder_draft = float(council_model.file_penholder() in scenario.spec.proposal.sponsors)
-        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft
+        self.penholder_draft = float(scenario.spec.proposal.sponsors[0] == council_model.file_penholder())
+        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft * self.rule.negotiated
         self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))
 
     council_model.CouncilModel.__init__ = init
 
 
-RECORD_SCALE = 1.0
-"""The DPRK record (in nuclear tests) at which 63% of a stance is realised (the variant below)."""
-
-
-def _record_realised_stances() -> None:
-    """A member's pressure stance is realised as the DPRK's whole record builds up: ideal pressure
-    = stance x (1 - exp(-record / RECORD_SCALE)) + the reaction to recent provocations, where the
-    record is every test and launch to the day, undecayed (weights of sim/situation.py). Before
-    the first nuclear test no member wants much of a sanctions regime."""
-    from sim.situation import PROVOCATION_WEIGHTS, _decayed, load_series
-
-    original = council_context.ContextEffect.ideal_pressure
-
-    def ideal_pressure(self, pressure, reciprocity):
-        record = _decayed(load_series().provocations, self.situation.date, float("inf"), PROVOCATION_WEIGHTS)
-        realised = 1.0 - np.exp(-record / RECORD_SCALE)
-        reaction = original(self, pressure, reciprocity) - pressure
-        return pressure * realised + reaction
-
-    council_context.ContextEffect.ideal_pressure = ideal_pressure
+STRUCTURAL = {
+    "deference": _without_deference,
+    "record-realisation": _without_record_realisation,
+    "co-sponsor-norm": _first_sponsor_norm,
+}
+"""Structural mechanisms ``--without`` can switch off (each by replacing one model method or constant)."""
 
 
 CONSTANTS = {
     "norm_share": "the share of the provocation reaction common to all members (sim/context.py NORM_SHARE)",
+    "record_scale": "the record, in nuclear tests, that realises 63% of a stance (sim/context.py RECORD_SCALE)",
     "weight.icbm_launch": "an ICBM launch's provocation weight (sim/situation.py PROVOCATION_WEIGHTS)",
     "weight.satellite_launch": "a satellite launch's provocation weight",
     "weight.ballistic_launch": "one ballistic missile's provocation weight",
@@ -101,6 +88,8 @@ def _set_constant(name: str, value: float) -> None:
 
     if name == "norm_share":
         council_context.NORM_SHARE = value
+    elif name == "record_scale":
+        council_context.RECORD_SCALE = value
     else:
         situation.PROVOCATION_WEIGHTS[name.removeprefix("weight.")] = value
 
@@ -122,11 +111,6 @@ def _parse_settings(settings: list[str]) -> dict[str, float]:
     return parsed
 
 
-VARIANTS = {"co-sponsor-norm": _co_sponsor_norm, "record-realised-stances": _record_realised_stances}
-"""Variants tried and not kept, for their figures: README, "How fragile the 2397 and 2022
-forecasts are" (co-sponsor-norm) and "What the model still gets wrong" (record-realised-stances)."""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--off", nargs="*", default=[], help="global parameters held at 0 and not fitted")
@@ -137,13 +121,6 @@ def main() -> None:
         default=[],
         choices=sorted(STRUCTURAL),
         help="structural mechanisms switched off",
-    )
-    parser.add_argument(
-        "--variant",
-        nargs="*",
-        default=[],
-        choices=sorted(VARIANTS),
-        help="variants of the model tried and not kept",
     )
     parser.add_argument(
         "--set",
@@ -165,8 +142,6 @@ def main() -> None:
             _set_constant(name, value)
     for name in args.without:
         STRUCTURAL[name]()
-    for name in args.variant:
-        VARIANTS[name]()
     overrides = {"council.preset": str(Path(args.preset).resolve())} if args.preset else None
     scenarios = by_date([load_scenario(path, overrides=overrides) for path in sorted(HISTORY.glob("*.toml"))])
     off = {name: 0.0 for name in args.off}
@@ -186,7 +161,6 @@ def main() -> None:
             {
                 "off": args.off,
                 "without": args.without,
-                "variant": args.variant,
                 "set": settings,
                 "preset": args.preset,
                 "fitted": len(params),
