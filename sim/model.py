@@ -5,7 +5,8 @@ a member who can block would choose (:mod:`sim.penholders`). The step after the 
 vote: the members work out, together, how likely each is to object (:meth:`CouncilModel.settle`),
 the penholder canvasses their intentions, and they vote. ``run_model()`` does all of it.
 
-**One penholder behaviour for every file** (the first sponsor drafts; its behaviour is a class of
+**One penholder behaviour for every file** (the first sponsor drafts and softens, whoever else
+signs; its behaviour is a class of
 :mod:`sim.penholders`, the default for every shipped file), after the setter model (Romer & Rosenthal
 1978) and Council practice (Security Council Report, "The Veto", 2015; Voeten 2001):
 

@@ -4,6 +4,8 @@ adopted, S/2022/431 softened (crude 2M -> 3M, refined 250k -> 375k) and still ve
 model gets right is asserted; what it gets wrong is a strict xfail that flips when it is fixed
 (README, "What the model still gets wrong")."""
 
+import dataclasses
+
 import pytest
 
 from sim.likelihood import analytic_comparison, lane_probabilities
@@ -55,14 +57,15 @@ def test_the_1695_first_draft_is_softened_and_adopted():
     assert comparison.outcome_correct and text < 0.9
 
 
-def test_the_1695_first_draft_is_softened_because_the_record_was_short(monkeypatch):
+def test_the_1695_first_draft_is_softened_because_the_record_was_short():
     """The softening comes from the stance realised on the record: with the whole stance
-    realised (a long record on the day), the same file passes unsoftened."""
-    import sim.context
-
-    monkeypatch.setattr(sim.context, "RECORD_SCALE", 1e-9)
-    _, text, comparison = _final(DRAFT_1695)
-    assert text == 1.0 and comparison.modal_outcome == "adopted"
+    realised (an endless record on the day), the same draft passes unsoftened."""
+    scenario = load_scenario(DRAFT_1695)
+    assert scenario.situation is not None and scenario.situation.provocation_record < 0.1
+    endless = dataclasses.replace(scenario.situation, provocation_record=float("inf"))
+    whole = dataclasses.replace(scenario, situation=endless)
+    comparison = analytic_comparison(whole)
+    assert lane_probabilities(whole).text_scale[0] == 1.0 and comparison.modal_outcome == "adopted"
 
 
 @pytest.mark.parametrize("path", [DRAFT_1695, DRAFT_2375], ids=lambda p: p.name)

@@ -46,8 +46,14 @@ def _without_deference() -> None:
 
 def _without_record_realisation() -> None:
     """A member's whole pressure stance counts from the first day, however short the DPRK's
-    record (the model before stances were realised on the record, December 2026)."""
-    council_context.RECORD_SCALE = 1e-9
+    record, none included (the model before stances were realised on the record, December 2026)."""
+    original = council_context.ContextEffect.ideal_pressure
+
+    def ideal_pressure(self, pressure, reciprocity):
+        whole = dataclasses.replace(self.situation, provocation_record=float("inf"))
+        return original(dataclasses.replace(self, situation=whole), pressure, reciprocity)
+
+    council_context.ContextEffect.ideal_pressure = ideal_pressure
 
 
 def _first_sponsor_norm() -> None:
