@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import textwrap
 from pathlib import Path
@@ -69,15 +70,27 @@ def local_dask_cluster():
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, hand out tests two at a time (``--maxschedchunk 2`` unless given): by
+    default each process starts with a quarter of its share, so that both tests marked ``long``
+    (four minutes together) landed on the first process, queued in front of a hundred others."""
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("maxschedchunk", None) is None:
+        config.option.maxschedchunk = 2
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``long`` are put first, so that ``pytest -n 2`` starts them early instead of
-    leaving one process alone with minutes of work at the end (CI's time limit); the other
-    process meanwhile takes the rest.
+    """Tests marked ``long`` are put first, each followed by one other test, so that ``pytest
+    -n 2``, which starts each process with two tests (``pytest_configure``), starts one long test
+    on each process at once instead of leaving one process alone with minutes of work at the end
+    (CI's time limit); the other process meanwhile takes the rest.
 
     ``.ci/run`` runs the suite on a second Python with ``UNSC_SIM_REPEAT_RUN`` set: the long
     reproductions of shipped data (the calibration, the General Assembly positions), the same
     computation on any interpreter, ran on the first and are skipped there."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: order kept otherwise
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    rest = [item for item in items if item.get_closest_marker("long") is None]
+    paired = [test for pair in itertools.zip_longest(long, rest[: len(long)]) for test in pair if test]
+    items[:] = paired + rest[len(long) :]  # the order kept otherwise
     if not os.environ.get("UNSC_SIM_REPEAT_RUN"):
         return
     skip = pytest.mark.skip(reason="same on every Python: run on .ci/run's first Python")
