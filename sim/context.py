@@ -48,7 +48,8 @@ NORM_SHARE = 0.5
 RECORD_SCALE = 1.0
 """The record (in nuclear tests, :data:`sim.situation.PROVOCATION_WEIGHTS`) that realises 63% of
 a member's pressure stance: judgement, one test; half a test is too short for the first draft
-of S/RES/1695 to be softened (README, "What the model still gets wrong")."""
+of S/RES/1695 to be softened (README, "The model" and "How much the forecast owes to the
+judgement constants")."""
 
 
 @dataclass(frozen=True)
