@@ -32,6 +32,7 @@ the same scenario and seed give the same numbers.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,9 +138,8 @@ class CouncilModel(mesa.Model):
         if isinstance(counters, dict):
             counters.pop(self, None)
         self.sponsor_pull = self._sponsor_pull(spec.proposal.sponsors)
-        self.penholder_draft = float(file_penholder() in spec.proposal.sponsors)
-        """1 if the file's penholder sponsors the draft, first or co-sponsor (the consensus norm
-        carries it: Japan's S/RES/1695 with the US), else 0."""
+        self.penholder_draft = float(self.penholder_sponsors(spec.proposal.sponsors))
+        """1 if the file's penholder sponsors the draft (the consensus norm carries it), else 0."""
         self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft * self.rule.negotiated
         """The consensus norm's part of every member's utility: the day's norm on the penholder's
         draft, 0 on anyone else's and on a procedural vote, which no text was negotiated for (the
@@ -384,6 +384,12 @@ class CouncilModel(mesa.Model):
         self.proposal_state = self._proposal_state()
         self.objection = None
         self._arrays = None
+
+    @staticmethod
+    def penholder_sponsors(sponsors: Sequence[str]) -> bool:
+        """Whether the file's penholder sponsors the draft, first or as a co-sponsor (Japan's
+        S/RES/1695 with the US): the drafts the consensus norm carries."""
+        return file_penholder() in sponsors
 
     def _surprise_draws(self) -> np.ndarray:
         """(members, lanes or 1): each member's surprise at the vote (:func:`draw_surprises`)."""

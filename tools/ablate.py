@@ -59,15 +59,9 @@ def _without_record_realisation() -> None:
 def _first_sponsor_norm() -> None:
     """The consensus norm carries only a draft the file's penholder tabled first, not one it
     co-sponsors (the model before December 2026: Japan's S/RES/1695 with the US did not carry it)."""
-    original = council_model.CouncilModel.__init__
-
-    def init(self, scenario, *args, **kwargs):
-        original(self, scenario, *args, **kwargs)
-        self.penholder_draft = float(scenario.spec.proposal.sponsors[0] == council_model.file_penholder())
-        self.norm_term = self.context_effect.consensus_norm() * self.penholder_draft * self.rule.negotiated
-        self.calls_vetoed_vote = self.penholder.calls_vetoed_vote(bool(self.penholder_draft))
-
-    council_model.CouncilModel.__init__ = init
+    council_model.CouncilModel.penholder_sponsors = staticmethod(
+        lambda sponsors: sponsors[0] == council_model.file_penholder()
+    )
 
 
 STRUCTURAL = {
@@ -75,7 +69,7 @@ STRUCTURAL = {
     "record-realisation": _without_record_realisation,
     "co-sponsor-norm": _first_sponsor_norm,
 }
-"""Structural mechanisms ``--without`` can switch off (each by replacing one model method or constant)."""
+"""Structural mechanisms ``--without`` can switch off (each by replacing one model method)."""
 
 
 CONSTANTS = {
